@@ -1,0 +1,134 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: strict concurrency (Swift 6 mode) and `any` spelled out.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A handler plugin built as a shared library (`lib<name>.so`) from `Plugins/<folder>`.
+func swiftPlugin(_ name: String, folder: String) -> (Product, Target) {
+    (
+        .library(name: name, type: .dynamic, targets: [name]),
+        .target(
+            name: name,
+            dependencies: ["AcuhookPluginKit", "CAcuhookPlugin"],
+            path: "Plugins/\(folder)",
+            swiftSettings: swiftSettings
+        )
+    )
+}
+
+/// A plugin written in plain C against the ABI header alone.
+func cPlugin(_ name: String, folder: String) -> (Product, Target) {
+    (
+        .library(name: name, type: .dynamic, targets: [name]),
+        .target(name: name, dependencies: ["CAcuhookPlugin"], path: "Plugins/\(folder)")
+    )
+}
+
+let plugins: [(Product, Target)] = [
+    swiftPlugin("CustomerSync", folder: "customer-sync"),
+    swiftPlugin("OrderThreshold", folder: "order-threshold"),
+    cPlugin("StockLog", folder: "stock-log"),
+    // Test fixtures: misbehaving on purpose. Never enable them in production.
+    cPlugin("FixtureScripted", folder: "Fixtures/scripted"),
+    cPlugin("FixtureSerial", folder: "Fixtures/serial"),
+    cPlugin("FixtureNoop", folder: "Fixtures/noop"),
+    cPlugin("FixtureWrongABI", folder: "Fixtures/wrong-abi"),
+    cPlugin("FixtureNoEntry", folder: "Fixtures/no-entry"),
+    cPlugin("FixtureSmallDescriptor", folder: "Fixtures/small-descriptor"),
+]
+
+let package = Package(
+    name: "acuhook",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "acuhook", targets: ["acuhook"]),
+        .library(name: "AcuhookPluginKit", targets: ["AcuhookPluginKit"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The C ABI: one header, nothing compiled. The only contract between host and plugins.
+        .target(name: "CAcuhookPlugin"),
+
+        // Pure logic: event types, patterns, router, circuit breaker. No I/O, no NIO.
+        .target(name: "AcuhookCore", swiftSettings: swiftSettings),
+
+        // Swift helpers for writing a plugin against the C ABI; linked into each plugin, never the host.
+        .target(name: "AcuhookPluginKit", dependencies: ["CAcuhookPlugin"], swiftSettings: swiftSettings),
+
+        // dlopen, negotiation, registry and the in-process runner.
+        .target(
+            name: "AcuhookPluginHost",
+            dependencies: [
+                "AcuhookCore",
+                "CAcuhookPlugin",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Reading the YAML configuration file: the one place that reads files for settings.
+        .target(
+            name: "AcuhookConfig",
+            dependencies: ["AcuhookCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The command-line tool.
+        .executableTarget(
+            name: "acuhook",
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookConfig",
+                "AcuhookPluginHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Test kit: a manual clock, an in-memory log handler and the fixture plugin locator.
+        .target(
+            name: "AcuhookTesting",
+            dependencies: ["AcuhookCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmarks, run by hand (see Benchmarks/README.md).
+        .executableTarget(
+            name: "acuhook-bench",
+            dependencies: ["AcuhookCore", "AcuhookPluginHost", "CAcuhookPlugin"],
+            path: "Benchmarks/acuhook-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "AcuhookCoreTests",
+            dependencies: ["AcuhookCore", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookConfigTests",
+            dependencies: ["AcuhookConfig", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookPluginHostTests",
+            dependencies: ["AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookCLITests",
+            dependencies: ["AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ] + plugins.map(\.1)
+)

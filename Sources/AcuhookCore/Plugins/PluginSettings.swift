@@ -1,0 +1,42 @@
+/// The operator's settings for one plugin, as read from the configuration file.
+public struct PluginSettings: Sendable, Equatable {
+    /// Path of the shared library.
+    public var path: String
+    /// The plugin's `config` section, as JSON bytes (`{}` when absent).
+    public var configJSON: [UInt8] = Array("{}".utf8)
+    /// Event types and patterns it receives; `nil` (default) uses the plugin's own subscriptions.
+    public var events: [EventPattern]? = nil
+    /// Event types and patterns it never receives. Default none.
+    public var disabledEvents: [EventPattern] = []
+    /// Longest a call may run before it counts as failed. Default 30 s.
+    public var timeout: Duration = .seconds(30)
+    /// Most calls in flight at once (thread-safe plugins only; others get 1). Default 4.
+    public var maxConcurrency: Int = 4
+    /// Whether the plugin is loaded at all. Default true.
+    public var enabled: Bool = true
+    /// The plugin's circuit breaker.
+    public var breaker = CircuitBreakerConfiguration()
+
+    /// Settings with defaults for the plugin at `path`.
+    public init(path: String) {
+        self.path = path
+    }
+}
+
+/// Settings shared by all plugins.
+public struct PluginHostSettings: Sendable, Equatable {
+    /// Most threads the plugin pool may start (the pool gets the sum of the plugins' concurrency
+    /// limits, capped here). Default 64.
+    public var maxThreads: Int = 64
+    /// Largest output a plugin may return per call. Default 1 MiB.
+    public var maxOutputBytes: Int = 1 << 20
+    /// Most derived events one call may emit. Default 16.
+    public var maxDerivedEventsPerCall: Int = 16
+    /// Most derivation steps from a received event (a plugin reacting to derived events). Default 4.
+    public var maxDerivationDepth: Int = 4
+    /// The plugins, in priority order.
+    public var plugins: [PluginSettings] = []
+
+    /// The defaults, with no plugins.
+    public init() {}
+}

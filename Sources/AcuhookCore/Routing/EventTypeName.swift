@@ -1,0 +1,26 @@
+/// Rules for event type names (`Entity.Action`).
+public enum EventTypeName {
+    /// Whether `name` is a usable event type: non-empty parts around at least one dot, no white
+    /// space, no `*`.
+    public static func isValid(_ name: String) -> Bool {
+        guard let dot = name.firstIndex(of: "."), dot != name.startIndex, name.last != "." else {
+            return false
+        }
+        return !name.contains { $0.isWhitespace || $0 == "*" }
+    }
+
+    /// The entity part: everything before the first dot (`SalesOrder` for `SalesOrder.Updated`).
+    public static func entity(of name: String) -> Substring {
+        name.firstIndex(of: ".").map { name[..<$0] } ?? name[...]
+    }
+
+    /// The event types named by Acumatica's webhook guide, used by `acuhook routes` when no
+    /// `--event` is given.
+    public static let knownTypes: [String] = [
+        "Customer.Inserted", "Customer.Updated", "Customer.StatusChanged",
+        "SalesOrder.Inserted", "SalesOrder.Updated", "SalesOrder.Released", "SalesOrder.Cancelled",
+        "SalesOrder.LargeOrder",
+        "StockItem.Inserted", "StockItem.Updated", "StockItem.Deleted",
+        "Test.Event",
+    ]
+}

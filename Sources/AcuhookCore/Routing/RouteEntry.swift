@@ -1,0 +1,29 @@
+/// One plugin's place in the routing table: which event types it receives.
+public struct RouteEntry: Sendable, Equatable {
+    /// Where a plugin's subscription list came from, shown by `acuhook routes`.
+    public enum Origin: String, Sendable, Equatable {
+        /// The plugin's own default subscriptions (its descriptor).
+        case pluginDefault = "plugin default"
+        /// The `events` key of the plugin's entry in the configuration file.
+        case configuration = "config file"
+        /// A runtime override stored by the admin API or CLI.
+        case runtimeOverride = "runtime override"
+    }
+
+    /// The plugin's unique name.
+    public var plugin: String
+    /// Event types and patterns the plugin receives.
+    public var events: [EventPattern]
+    /// Event types and patterns it never receives, even when `events` matches (`disabled_events`).
+    public var disabledEvents: [EventPattern]
+    /// Where `events` came from.
+    public var origin: Origin
+
+    /// Creates an entry.
+    public init(plugin: String, events: [EventPattern], disabledEvents: [EventPattern] = [], origin: Origin) {
+        self.plugin = plugin
+        self.events = events
+        self.disabledEvents = disabledEvents
+        self.origin = origin
+    }
+}

@@ -1,0 +1,64 @@
+import AcuhookCore
+import Logging
+import Synchronization
+
+/// A plugin's circuit breaker: the pure ``CircuitBreakerStateMachine`` behind a `Mutex`, read
+/// from an injected clock, logging every transition with the plugin's name and the reason.
+public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Duration {
+    /// The state machine's permit type.
+    public typealias Permit = CircuitBreakerStateMachine<C.Instant>.Permit
+
+    private let machine: Mutex<CircuitBreakerStateMachine<C.Instant>>
+    private let clock: C
+    private let logger: Logger
+
+    /// Creates a breaker; `logger` should carry the plugin's name (`acuhook.plugin`).
+    public init(configuration: CircuitBreakerConfiguration, clock: C, logger: Logger) {
+        self.machine = Mutex(CircuitBreakerStateMachine(configuration: configuration))
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The current state's name (`closed`, `open`, `half-open`, `forced-open`, `disabled`).
+    public var stateName: String { machine.withLock { $0.state.name } }
+
+    /// The current state.
+    public var state: CircuitBreakerStateMachine<C.Instant>.State { machine.withLock { $0.state } }
+
+    /// Admits a call (returns its permit) or refuses it (returns `nil` and when to try again).
+    public func acquire() -> (permit: Permit?, retryAt: C.Instant?) {
+        let now = clock.now
+        let (admission, transition) = machine.withLock { $0.acquire(now: now) }
+        log(transition)
+        switch admission {
+        case .allow(let permit): return (permit, nil)
+        case .reject(let retryAt): return (nil, retryAt)
+        }
+    }
+
+    /// Records the outcome of an admitted call.
+    public func record(_ permit: Permit, failed: Bool) {
+        let now = clock.now
+        log(machine.withLock { $0.record(permit, failed ? .failure : .success, now: now) })
+    }
+
+    /// Opens the breaker until reset (operator action).
+    public func forceOpen(reason: String) { log(machine.withLock { $0.forceOpen(reason: reason) }) }
+    /// Turns the breaker off until reset (operator action).
+    public func disable(reason: String) { log(machine.withLock { $0.disable(reason: reason) }) }
+    /// Closes the breaker and forgets its history (operator action).
+    public func reset(reason: String) { log(machine.withLock { $0.reset(reason: reason) }) }
+
+    private func log(_ transition: CircuitBreakerStateMachine<C.Instant>.Transition?) {
+        guard let transition else { return }
+        logger.log(
+            level: transition.to == "closed" || transition.to == "half-open" ? .notice : .warning,
+            "circuit breaker changed state",
+            metadata: [
+                "acuhook.breaker.from": "\(transition.from)",
+                "acuhook.breaker.to": "\(transition.to)",
+                "acuhook.breaker.reason": "\(transition.reason)",
+            ]
+        )
+    }
+}
