@@ -1,0 +1,110 @@
+import AcuhookCore
+import AcuhookPluginHost
+import AcuhookTesting
+import Foundation
+import Logging
+import Testing
+
+@Suite struct InProcessPluginRunnerTests {
+    @Test func concurrencyLimitBoundsCallsInFlight() async throws {
+        let runner = try makeRunner("FixtureScripted", clock: ContinuousClock(), maxConcurrency: 2, threads: 6)
+        let results = await withTaskGroup(of: PluginCallResult.self) { group in
+            for _ in 0..<6 { group.addTask { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:150"), attempt: 1) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.outcome == .ok })
+        let peaks = results.compactMap { $0.outputText?.split(separator: "=").last.flatMap { Int($0) } }
+        #expect(peaks.max() == 2)  // two at once: never more, and the limit was used
+        #expect(runner.statistics.calls == 6 && runner.statistics.inFlight == 0)
+    }
+
+    @Test func pluginsWithoutTheThreadSafeFlagAreSerialised() async throws {
+        let runner = try makeRunner("FixtureSerial", clock: ContinuousClock(), maxConcurrency: 8, threads: 8)
+        #expect(runner.concurrency == 1)
+        let results = await withTaskGroup(of: PluginCallResult.self) { group in
+            for _ in 0..<5 { group.addTask { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:40"), attempt: 1) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.outcome == .ok && $0.outputText == "peak=1" })
+    }
+
+    @Test func timedOutCallIsAFailureAndItsThreadIsAccountedAsLostUntilItReturns() async throws {
+        let store = RecordingLogHandler.Store()
+        let runner = try makeRunner(
+            "FixtureScripted",
+            clock: ContinuousClock(),
+            timeout: .milliseconds(100),
+            logger: RecordingLogHandler.logger(store)
+        )
+        let result = await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:1500"), attempt: 1)
+        #expect(result.outcome == .failed(.timeout))
+        #expect(result.isBreakerFailure)
+        #expect(runner.statistics.lost == 1 && runner.statistics.inFlight == 1 && runner.statistics.timeouts == 1)
+        #expect(store.all.contains { $0.message.contains("its thread is lost until the call returns") && $0.metadata["acuhook.plugin"] == "fixture-scripted" })
+
+        // The lost call still holds a slot and a thread; once it returns both are free again.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while runner.statistics.lost > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(runner.statistics.lost == 0 && runner.statistics.inFlight == 0)
+        #expect(store.all.contains { $0.message.contains("returned after its timeout") })
+        #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
+    }
+
+    @Test func callsWaitingForAHungPluginsSlotFailInsteadOfHangingForever() async throws {
+        let runner = try makeRunner("FixtureSerial", clock: ContinuousClock(), timeout: .milliseconds(100))
+        async let hung = runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:1000"), attempt: 1)
+        try await Task.sleep(for: .milliseconds(20))
+        let waiting = await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1)
+        #expect(waiting.outcome == .failed(.timeout))
+        #expect(waiting.message?.contains("no free call slot") == true)
+        #expect(await hung.outcome == .failed(.timeout))
+    }
+
+    @Test func breakerOpensOnRetriesAndHoldsCallsWithoutAttemptingThem() async throws {
+        let clock = ManualClock()
+        let store = RecordingLogHandler.Store()
+        let runner = try makeRunner("FixtureScripted", clock: clock, logger: RecordingLogHandler.logger(store))
+        for _ in 0..<5 { #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "retry"), attempt: 1).outcome == .retry) }
+        #expect(runner.breakerState == "open")
+        let held = await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1)
+        guard case .notAttempted(let reason) = held.outcome else {
+            Issue.record("expected notAttempted, got \(held.outcome)")
+            return
+        }
+        #expect(reason.contains("open"))
+        #expect(!held.isBreakerFailure)
+        #expect(runner.statistics.calls == 5 && runner.statistics.notAttempted == 1)
+
+        let transition = try #require(store.all.first { $0.message == "circuit breaker changed state" })
+        #expect(transition.metadata["acuhook.plugin"] == "fixture-scripted")
+        #expect(transition.metadata["acuhook.breaker.to"] == "open")
+        #expect(transition.metadata["acuhook.breaker.reason"]?.contains("5 consecutive failures") == true)
+
+        clock.advance(by: .seconds(30))
+        #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
+        #expect(runner.breakerState == "closed")
+    }
+
+    @Test func rejectAndSkipDoNotTripTheBreakerButGarbageDoes() async throws {
+        let clock = ManualClock()
+        let runner = try makeRunner("FixtureScripted", clock: clock)
+        for _ in 0..<10 {
+            _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "reject"), attempt: 1)
+            _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "skip"), attempt: 1)
+        }
+        #expect(runner.breakerState == "closed")
+        for _ in 0..<5 { _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "garbage"), attempt: 1) }
+        #expect(runner.breakerState == "open")
+    }
+
+    @Test func operatorControlsTheBreaker() async throws {
+        let runner = try makeRunner("FixtureScripted", clock: ManualClock())
+        runner.breaker.forceOpen(reason: "maintenance")
+        guard case .notAttempted = await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome else {
+            Issue.record("forced-open breaker let a call through")
+            return
+        }
+        runner.breaker.reset(reason: "done")
+        #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
+    }
+}
