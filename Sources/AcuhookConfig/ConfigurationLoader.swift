@@ -1,0 +1,103 @@
+import AcuhookCore
+import Foundation
+import Yams
+
+/// Reads the YAML configuration file: the one place where settings come from disk.
+public enum ConfigurationLoader {
+    static let topLevelKeys = ["plugin_host", "plugins"]
+    static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker"]
+    static let breakerKeys = [
+        "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
+        "open_duration", "max_open_duration", "half_open_probes", "disabled",
+    ]
+
+    /// Reads and checks the file at `path`. Relative plugin paths are resolved against the file's
+    /// folder.
+    public static func load(file path: String) throws(ConfigurationError) -> AcuhookConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, key: "", message: "cannot read the file: \(error.localizedDescription)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, baseDirectory: base)
+    }
+
+    /// Parses configuration text. `file` names it in errors; relative paths resolve against
+    /// `baseDirectory`.
+    public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigurationError) -> AcuhookConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
+        } catch {
+            throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
+        }
+        var configuration = AcuhookConfiguration()
+        guard let root else { return configuration }
+        let top = try ConfigNode(node: root, file: file, key: "").mapping(allowed: topLevelKeys)
+        if let host = top["plugin_host"] {
+            let keys = try host.mapping(allowed: pluginHostKeys)
+            if let n = keys["max_threads"] { configuration.pluginHost.maxThreads = try n.int(in: 1...1024) }
+            if let n = keys["max_output_bytes"] { configuration.pluginHost.maxOutputBytes = try n.int(in: 0...(1 << 30)) }
+            if let n = keys["max_derived_events_per_call"] { configuration.pluginHost.maxDerivedEventsPerCall = try n.int(in: 0...1000) }
+            if let n = keys["max_derivation_depth"] { configuration.pluginHost.maxDerivationDepth = try n.int(in: 0...32) }
+        }
+        if let plugins = top["plugins"], !plugins.isNull {
+            for item in try plugins.sequence() {
+                configuration.pluginHost.plugins.append(try plugin(item, baseDirectory: baseDirectory))
+            }
+        }
+        return configuration
+    }
+
+    private static func plugin(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> PluginSettings {
+        let keys = try node.mapping(allowed: pluginKeys)
+        guard let pathNode = keys["path"] else { throw node.error("missing key 'path' (the plugin's .so file)") }
+        var path = try pathNode.nonEmptyString()
+        if !path.hasPrefix("/") { path = URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path }
+        var settings = PluginSettings(path: path)
+        if let n = keys["enabled"] { settings.enabled = try n.bool() }
+        if let n = keys["config"], !n.isNull { settings.configJSON = try n.json() }
+        if let n = keys["events"] { settings.events = try patterns(n) }
+        if let n = keys["disabled_events"] { settings.disabledEvents = try patterns(n) }
+        if let n = keys["timeout"] { settings.timeout = try n.duration() }
+        if let n = keys["max_concurrency"] { settings.maxConcurrency = try n.int(in: 1...1024) }
+        if let n = keys["breaker"] { settings.breaker = try breaker(n) }
+        return settings
+    }
+
+    private static func patterns(_ node: ConfigNode) throws(ConfigurationError) -> [EventPattern] {
+        var parsed: [EventPattern] = []
+        for written in try node.patterns() {
+            do {
+                parsed.append(try EventPattern(parsing: written.text))
+            } catch {
+                throw written.node.error("expected an event type or pattern (Customer.Updated, SalesOrder.*, *.Deleted, *): \(error)")
+            }
+        }
+        return parsed
+    }
+
+    private static func breaker(_ node: ConfigNode) throws(ConfigurationError) -> CircuitBreakerConfiguration {
+        let keys = try node.mapping(allowed: breakerKeys)
+        var breaker = CircuitBreakerConfiguration()
+        if let n = keys["window"] { breaker.windowSize = try n.int(in: 1...10_000) }
+        if let n = keys["minimum_calls"] { breaker.minimumCalls = try n.int(in: 1...10_000) }
+        if let n = keys["failure_rate"] { breaker.failureRateThreshold = try n.double(in: 0...1) }
+        if let n = keys["consecutive_failures"] { breaker.consecutiveFailureThreshold = try n.int(in: 0...10_000) }
+        if let n = keys["slow_call_duration"], !n.isNull { breaker.slowCallDuration = try n.duration() }
+        if let n = keys["slow_call_rate"] { breaker.slowCallRateThreshold = try n.double(in: 0...1) }
+        if let n = keys["open_duration"] { breaker.openDuration = try n.duration() }
+        if let n = keys["max_open_duration"] { breaker.maxOpenDuration = try n.duration() }
+        if let n = keys["half_open_probes"] { breaker.halfOpenProbes = try n.int(in: 1...1000) }
+        if let n = keys["disabled"] { breaker.disabled = try n.bool() }
+        if let problem = breaker.problems().first {
+            throw (keys[problem.key] ?? node).error("expected \(problem.expected)")
+        }
+        return breaker
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Durations as written in configuration: `250ms`, `5s`, `1.5s`, `2m`, `1h`, or a bare number of
+/// seconds.
+public enum DurationText {
+    /// Parses `text`, or returns nil.
+    public static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            let number = trimmed.dropLast(suffix.count)
+            // `5ms` must not be read as `5m` + `s`.
+            if suffix == "s", number.hasSuffix("m") { continue }
+            return seconds(String(number), scale: scale)
+        }
+        return seconds(trimmed, scale: 1)
+    }
+
+    private static func seconds(_ number: String, scale: Double) -> Duration? {
+        guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+
+    /// Formats a duration the way it is parsed (`30s`, `250ms`, `10m`).
+    public static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms % 3_600_000 == 0, ms > 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
+    }
+}
