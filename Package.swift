@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookCLITests",
-            dependencies: ["AcuhookTesting"],
+            dependencies: ["AcuhookCore", "AcuhookPluginHost", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
     ] + plugins.map(\.1)

@@ -26,36 +26,18 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
 
         var loaded: [(PluginInstance, PluginSettings, RouteEntry)] = []
         var failures: [PluginLoadError] = []
-        for plugin in settings.plugins where plugin.enabled {
+        for inspected in PluginCatalog.inspect(settings.plugins, logger: logger) {
             do throws(PluginLoadError) {
-                let image = try PluginLoader.load(path: plugin.path, logger: logger)
-                if let other = loaded.first(where: { $0.0.image.name == image.name }) {
-                    throw PluginLoadError(
-                        .duplicateName,
-                        path: plugin.path,
-                        "a plugin named '\(image.name)' is already loaded from \(other.0.image.path)"
-                    )
-                }
-                let route: RouteEntry
-                if let events = plugin.events {
-                    route = RouteEntry(plugin: image.name, events: events, disabledEvents: plugin.disabledEvents, origin: .configuration)
-                } else {
-                    route = RouteEntry(
-                        plugin: image.name,
-                        events: try image.subscriptionPatterns(),
-                        disabledEvents: plugin.disabledEvents,
-                        origin: .pluginDefault
-                    )
-                }
-                let instance = try PluginInstance(image: image, configJSON: plugin.configJSON, limits: limits, logger: logger)
-                loaded.append((instance, plugin, route))
+                let (image, route) = try inspected.loaded.get()
+                let instance = try PluginInstance(image: image, configJSON: inspected.settings.configJSON, limits: limits, logger: logger)
+                loaded.append((instance, inspected.settings, route))
                 logger.info(
                     "plugin loaded",
                     metadata: [
                         "acuhook.plugin": "\(image.name)",
                         "acuhook.plugin.version": "\(image.version)",
                         "acuhook.plugin.abi": "\(image.abiMajor).\(image.abiMinor)",
-                        "acuhook.plugin.path": "\(plugin.path)",
+                        "acuhook.plugin.path": "\(image.path)",
                     ]
                 )
             } catch {

@@ -77,3 +77,9 @@ public enum PluginLoader {
         return PluginImage(path: path, descriptor: descriptor)
     }
 }
+
+/// The ABI version this host speaks.
+public enum PluginABI {
+    /// `major.minor`, e.g. `1.0`.
+    public static let version = "\(ACUHOOK_ABI_VERSION_MAJOR).\(ACUHOOK_ABI_VERSION_MINOR)"
+}

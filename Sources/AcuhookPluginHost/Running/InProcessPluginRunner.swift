@@ -128,22 +128,22 @@ public final class InProcessPluginRunner<C: Clock>: PluginRunner where C.Duratio
                 }
                 let callStarted = ContinuousClock.now
                 let invocation = instance.invoke(event, attempt: attempt)
-                let wasLost = !race.settle(.finished(invocation))
-                let stats = counters.withLock { stats in
-                    stats.inFlight -= 1
-                    if wasLost { stats.lost -= 1 }
-                    return stats
-                }
-                if wasLost {
-                    logger.notice(
-                        "plugin call returned after its timeout; its thread is free again",
-                        metadata: [
-                            "acuhook.call.duration": "\(callStarted.duration(to: .now))",
-                            "acuhook.plugin.lost_threads": "\(stats.lost)",
-                        ]
-                    )
-                }
+                // Free the slot and the in-flight count before waking the caller, so that what
+                // the caller sees next already reflects this call's end.
+                counters.withLock { $0.inFlight -= 1 }
                 limiter.release()
+                guard !race.settle(.finished(invocation)) else { return }
+                let lost = counters.withLock { stats in
+                    stats.lost -= 1
+                    return stats.lost
+                }
+                logger.notice(
+                    "plugin call returned after its timeout; its thread is free again",
+                    metadata: [
+                        "acuhook.call.duration": "\(callStarted.duration(to: .now))",
+                        "acuhook.plugin.lost_threads": "\(lost)",
+                    ]
+                )
             }
             let timer = Task { [self] in
                 do {

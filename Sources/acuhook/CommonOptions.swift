@@ -1,0 +1,44 @@
+import AcuhookConfig
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `--config` and `--log-level`, shared by the commands that read a configuration file.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The YAML configuration file.")
+    var config: String = "acuhook.yaml"
+
+    @Option(help: "Log level for messages on standard error (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: Logger.Level = .critical
+
+    /// Reads the configuration, turning its errors into a clean exit.
+    func loadConfiguration() throws -> AcuhookConfiguration {
+        do {
+            return try ConfigurationLoader.load(file: config)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// A logger writing to standard error at the chosen level.
+    func logger() -> Logger {
+        var logger = Logger(label: "acuhook") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Writes a table with aligned columns.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = header.indices.map { column in
+        ([header] + rows).map { $0[column].count }.max() ?? 0
+    }
+    for row in [header] + rows {
+        let cells = row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }
+        print(cells.joined(separator: "  "))
+    }
+}

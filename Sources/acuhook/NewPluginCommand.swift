@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+
+/// `acuhook new-plugin NAME --output DIR`: a copy of `PluginTemplate/`, renamed.
+struct NewPluginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-plugin",
+        abstract: "Create a new plugin package from the template.",
+        discussion: """
+            NAME may be written kebab-case (inventory-sync) or CamelCase (InventorySync): the plugin \
+            is named in kebab-case and its library and Swift type in CamelCase \
+            (libInventorySync.so). The template is found with --template, $ACUHOOK_TEMPLATE_DIR, \
+            or as PluginTemplate/ above the acuhook binary or the current directory.
+            """
+    )
+
+    @Argument(help: "The plugin's name.")
+    var name: String
+
+    @Option(name: .shortAndLong, help: "The folder to create (must not exist, or be empty).")
+    var output: String
+
+    @Option(help: "The template folder (default: found automatically).")
+    var template: String?
+
+    func validate() throws {
+        guard PluginName(name) != nil else {
+            throw ValidationError("'\(name)' is not a usable plugin name: start with a letter; use letters, digits and '-'")
+        }
+    }
+
+    func run() throws {
+        let name = PluginName(name)!
+        guard let source = template.map({ URL(fileURLWithPath: $0) }) ?? TemplateLocator.find() else {
+            throw ValidationError("cannot find PluginTemplate/; pass --template DIR or set ACUHOOK_TEMPLATE_DIR")
+        }
+        let destination = URL(fileURLWithPath: output)
+        try TemplateCopier(source: source, destination: destination, name: name).copy()
+        print("Created \(name.kebab) in \(destination.path)")
+        print("Build it:  cd \(destination.path) && swift build -c release")
+        print("Check it:  acuhook plugins check \(destination.path)/.build/release/lib\(name.camel).so")
+    }
+}
+
+/// A plugin name in its two spellings.
+struct PluginName {
+    /// `inventory-sync`: the plugin's name.
+    let kebab: String
+    /// `InventorySync`: the library, target and type name.
+    let camel: String
+
+    init?(_ text: String) {
+        guard let first = text.first, first.isASCII, first.isLetter,
+            text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
+            !text.hasSuffix("-"), !text.contains("--")
+        else { return nil }
+        if text.contains("-") || text == text.lowercased() {
+            kebab = text.lowercased()
+            camel = kebab.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        } else {
+            camel = text.prefix(1).uppercased() + text.dropFirst()
+            var words = ""
+            for (index, character) in camel.enumerated() {
+                if character.isUppercase, index > 0 { words += "-" }
+                words += character.lowercased()
+            }
+            kebab = words
+        }
+    }
+}
+
+/// Finds the plugin template.
+enum TemplateLocator {
+    static func find() -> URL? {
+        if let dir = ProcessInfo.processInfo.environment["ACUHOOK_TEMPLATE_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for start in [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), executable, URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
+            var dir = start
+            while dir.path != "/" {
+                let candidate = dir.appendingPathComponent("PluginTemplate")
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Package.swift").path) { return candidate }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+}
+
+/// Copies the template, renaming `MyPlugin` / `my-plugin` throughout.
+struct TemplateCopier {
+    let source: URL
+    let destination: URL
+    let name: PluginName
+
+    func copy() throws {
+        let files = FileManager.default
+        guard files.fileExists(atPath: source.appendingPathComponent("Package.swift").path) else {
+            throw ValidationError("\(source.path) is not the plugin template (no Package.swift)")
+        }
+        if let existing = try? files.contentsOfDirectory(atPath: destination.path), !existing.isEmpty {
+            throw ValidationError("\(destination.path) exists and is not empty")
+        }
+        guard let walker = files.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey]) else {
+            throw ValidationError("cannot read \(source.path)")
+        }
+        for case let file as URL in walker {
+            let relative = String(file.standardizedFileURL.path.dropFirst(source.standardizedFileURL.path.count + 1))
+            if relative.hasPrefix(".build") || relative.hasPrefix(".swiftpm") || relative == "Package.resolved" {
+                walker.skipDescendants()
+                continue
+            }
+            let target = destination.appendingPathComponent(rename(relative))
+            if (try file.resourceValues(forKeys: [.isDirectoryKey])).isDirectory == true {
+                try files.createDirectory(at: target, withIntermediateDirectories: true)
+            } else {
+                try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let data = try Data(contentsOf: file)
+                let keep = relative.hasPrefix("Sources/CAcuhookPlugin") || relative.hasPrefix("Sources/AcuhookPluginKit")
+                if !keep, let text = String(data: data, encoding: .utf8) {
+                    try rename(text).write(to: target, atomically: true, encoding: .utf8)
+                } else {
+                    try data.write(to: target)
+                }
+            }
+        }
+    }
+
+    private func rename(_ text: String) -> String {
+        text.replacingOccurrences(of: "MyPlugin", with: name.camel).replacingOccurrences(of: "my-plugin", with: name.kebab)
+    }
+}

@@ -1,0 +1,79 @@
+import AcuhookConfig
+import AcuhookCore
+import AcuhookPluginHost
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `acuhook plugins …`: inspect plugin files and the configured plugins.
+struct PluginsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "Inspect plugin files and the plugins a configuration loads.",
+        subcommands: [Check.self, List.self]
+    )
+
+    /// `acuhook plugins check FILE.so`.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load one plugin file and print what it declares (exit 1 if it cannot be loaded)."
+        )
+
+        @Argument(help: "The plugin's shared library (lib<Name>.so).")
+        var file: String
+
+        func run() async throws {
+            let logger = Logger(label: "acuhook") { StreamLogHandler.standardError(label: $0) }
+            do {
+                let image = try PluginLoader.load(path: file, logger: logger)
+                print("name:          \(image.name)")
+                print("version:       \(image.version)")
+                print("abi:           \(image.abiMajor).\(image.abiMinor) (host \(PluginABI.version))")
+                print("subscriptions: \(image.subscriptions.isEmpty ? "(none)" : image.subscriptions.joined(separator: ", "))")
+                print("flags:         \(image.threadSafe ? "thread_safe" : "(none: calls are serialised)")")
+                print("path:          \(image.path)")
+                _ = try image.subscriptionPatterns()
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    /// `acuhook plugins list --config F`.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the configured plugins and whether each loads (exit 1 if any does not)."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let configuration = try options.loadConfiguration()
+            let settings = configuration.pluginHost.plugins
+            let inspected = PluginCatalog.inspect(settings, logger: options.logger())
+            var rows: [[String]] = []
+            var failed = false
+            for item in inspected {
+                let s = item.settings
+                switch item.loaded {
+                case .success(let (image, route)):
+                    let events = route.events.map(\.description).joined(separator: ", ")
+                    rows.append([
+                        image.name, image.version, "\(image.abiMajor).\(image.abiMinor)",
+                        image.threadSafe ? "\(s.maxConcurrency)" : "1 (serial)",
+                        DurationText.format(s.timeout), "\(events) (\(route.origin.rawValue))", "ok",
+                    ])
+                case .failure(let error):
+                    failed = true
+                    rows.append(["-", "-", "-", "-", DurationText.format(s.timeout), "-", "error: \(error)"])
+                }
+            }
+            for disabled in settings where !disabled.enabled {
+                rows.append(["-", "-", "-", "-", "-", "-", "disabled: \(disabled.path)"])
+            }
+            printTable(["NAME", "VERSION", "ABI", "CONCURRENCY", "TIMEOUT", "EVENTS", "STATUS"], rows)
+            if failed { throw ExitCode.failure }
+        }
+    }
+}

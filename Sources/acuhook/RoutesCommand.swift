@@ -1,0 +1,42 @@
+import AcuhookConfig
+import AcuhookCore
+import AcuhookPluginHost
+import ArgumentParser
+
+/// `acuhook routes --config F [--event T …]`.
+struct RoutesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routes",
+        abstract: "Print which plugins receive each event type, in call order."
+    )
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .customLong("event"), help: "An event type to show (repeatable). Default: the types Acumatica's guide names.")
+    var events: [String] = []
+
+    func validate() throws {
+        for event in events where !EventTypeName.isValid(event) {
+            throw ValidationError("'\(event)' is not an event type of the form Entity.Action")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try options.loadConfiguration()
+        let inspected = PluginCatalog.inspect(configuration.pluginHost.plugins, logger: options.logger())
+        let entries = inspected.compactMap { try? $0.loaded.get().route }
+        let router = Router(entries: entries)
+        let origins = Dictionary(uniqueKeysWithValues: entries.map { ($0.plugin, $0.origin.rawValue) })
+        let types = events.isEmpty ? EventTypeName.knownTypes : events
+        printTable(
+            ["EVENT TYPE", "PLUGINS"],
+            types.map { type in
+                let plugins = router.plugins(for: type)
+                return [type, plugins.isEmpty ? "(none)" : plugins.map { "\($0) [\(origins[$0] ?? "")]" }.joined(separator: ", ")]
+            }
+        )
+        for item in inspected {
+            if case .failure(let error) = item.loaded { print("not loaded: \(error)") }
+        }
+    }
+}
