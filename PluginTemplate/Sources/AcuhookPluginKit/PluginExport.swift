@@ -11,7 +11,11 @@ public enum PluginExport {
 
     private final class Instance {
         let handler: any AcuhookHandler
-        init(_ handler: any AcuhookHandler) { self.handler = handler }
+        let api: UnsafePointer<acuhook_host_api>
+        init(_ handler: any AcuhookHandler, api: UnsafePointer<acuhook_host_api>) {
+            self.handler = handler
+            self.api = api
+        }
     }
 
     private static let registration = Mutex<Registration?>(nil)
@@ -96,7 +100,7 @@ public enum PluginExport {
                 configuration: Array(UnsafeRawBufferPointer(config)),
                 host: HostLink(api: registration.api, handle: hostHandle)
             )
-            outInstance?.pointee = Unmanaged.passRetained(Instance(handler)).toOpaque()
+            outInstance?.pointee = Unmanaged.passRetained(Instance(handler, api: registration.api)).toOpaque()
             return 0
         } catch {
             outError?.pointee = hostBuffer(Array(String(describing: error).utf8), api: registration.api)
@@ -110,9 +114,9 @@ public enum PluginExport {
         _ result: UnsafeMutablePointer<acuhook_result>?
     ) -> Int32 {
         guard let instance, let event else { return HandlerResult.Status.retry.rawValue }
-        let api = current().api
-        let handler = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue().handler
-        let outcome = handler.handle(IncomingEvent(raw: event, api: api))
+        let box = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue()
+        let api = box.api
+        let outcome = box.handler.handle(IncomingEvent(raw: event, api: api))
         if let result {
             if let message = outcome.message { result.pointee.message = hostBuffer(Array(message.utf8), api: api) }
             if let output = outcome.output { result.pointee.output = hostBuffer(output, api: api) }

@@ -4,16 +4,14 @@ import Foundation
 
 /// What an `acuhook_call *` points at: one `handle` call in progress, collecting derived events.
 ///
-/// - Important: Used only by the thread running the call (the ABI says `emit` is called from
-///   inside `handle`, on its thread).
-final class CallContext {
+/// Lives on the calling thread's stack for the duration of `handle` (no allocation per call);
+/// the ABI allows `emit` only from inside `handle`, on its thread.
+struct CallContext {
     private let parent: PluginEvent
     private let depth: Int
     private let maxDepth: Int
     private let maxEvents: Int
     private(set) var derived: [DerivedEvent] = []
-    /// Cleared when `handle` returns; a late `emit` is refused.
-    var isOpen = true
 
     init(parent: PluginEvent, maxDepth: Int, maxEvents: Int) {
         self.parent = parent
@@ -22,8 +20,7 @@ final class CallContext {
         self.maxEvents = maxEvents
     }
 
-    func emit(_ event: acuhook_derived_event) -> acuhook_emit_status {
-        guard isOpen else { return ACUHOOK_EMIT_NO_CALL }
+    mutating func emit(_ event: acuhook_derived_event) -> acuhook_emit_status {
         guard depth <= maxDepth, derived.count < maxEvents else { return ACUHOOK_EMIT_REFUSED }
         let type = String(decoding: UnsafeRawBufferPointer(event.event_type), as: UTF8.self)
         guard EventTypeName.isValid(type) else { return ACUHOOK_EMIT_INVALID }

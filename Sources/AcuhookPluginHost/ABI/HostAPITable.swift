@@ -55,8 +55,7 @@ enum HostAPITable {
     private static func emit(_ call: OpaquePointer?, _ event: UnsafePointer<acuhook_derived_event>?) -> acuhook_emit_status {
         guard let call else { return ACUHOOK_EMIT_NO_CALL }
         guard let event, event.pointee.size >= MemoryLayout<acuhook_derived_event>.size else { return ACUHOOK_EMIT_INVALID }
-        let context = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
-        return context.emit(event.pointee)
+        return UnsafeMutablePointer<CallContext>(call).pointee.emit(event.pointee)
     }
 }
 

@@ -42,6 +42,14 @@ public final class PluginInstance: @unchecked Sendable {
         public var output: [UInt8]?
         /// Derived events (only when OK).
         public var derived: [DerivedEvent]
+
+        /// Creates an invocation result.
+        public init(outcome: PluginCallResult.Outcome, message: String? = nil, output: [UInt8]? = nil, derived: [DerivedEvent] = []) {
+            self.outcome = outcome
+            self.message = message
+            self.output = output
+            self.derived = derived
+        }
     }
 
     /// Calls the plugin's `create` with `configJSON`.
@@ -91,13 +99,13 @@ public final class PluginInstance: @unchecked Sendable {
     /// Calls `handle` once, on the calling thread: marshals the event, calls, and copies the result
     /// out (freeing the plugin's buffers).
     public func invoke(_ event: PluginEvent, attempt: Int) -> Invocation {
-        let context = CallContext(parent: event, maxDepth: limits.maxDerivationDepth, maxEvents: limits.maxDerivedEvents)
+        var context = CallContext(parent: event, maxDepth: limits.maxDerivationDepth, maxEvents: limits.maxDerivedEvents)
         var result = acuhook_result(
             size: UInt32(MemoryLayout<acuhook_result>.size),
             message: acuhook_buffer(ptr: nil, len: 0),
             output: acuhook_buffer(ptr: nil, len: 0)
         )
-        let status = withExtendedLifetime(context) {
+        let status = withUnsafeMutablePointer(to: &context) { call in
             event.storage.withUnsafeBufferPointer { bytes in
                 let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
                 func field(_ range: Range<Int>) -> acuhook_str {
@@ -113,12 +121,11 @@ public final class PluginInstance: @unchecked Sendable {
                     tenant: field(event.layout.tenant),
                     received_at_unix_ms: event.receivedAtUnixMilliseconds,
                     json: field(event.layout.json),
-                    call: OpaquePointer(Unmanaged.passUnretained(context).toOpaque())
+                    call: OpaquePointer(call)
                 )
                 return handleFunction(instance, &raw, &result)
             }
         }
-        context.isOpen = false
 
         let message = Self.take(result.message, limit: limits.maxMessageBytes)
         let outputTooLarge = result.output.ptr != nil && result.output.len > limits.maxOutputBytes
