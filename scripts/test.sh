@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: builds everything once (the host, the acuhook binary and every plugin .so the
+# tests dlopen), then runs the whole Swift Testing suite against those builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+swift build --build-tests "$@"
+swift test --skip-build "$@"
