@@ -38,6 +38,7 @@ let plugins: [(Product, Target)] = [
     swiftPlugin("FixtureSwiftNoop", folder: "Fixtures/swift-noop"),
     cPlugin("FixtureWrongABI", folder: "Fixtures/wrong-abi"),
     cPlugin("FixtureNoEntry", folder: "Fixtures/no-entry"),
+    cPlugin("FixtureRefuses", folder: "Fixtures/refuses"),
     cPlugin("FixtureSmallDescriptor", folder: "Fixtures/small-descriptor"),
 ]
 

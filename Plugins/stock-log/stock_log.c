@@ -119,7 +119,7 @@ static const acuhook_plugin_descriptor descriptor = {
     stock_destroy,
 };
 
-__attribute__((visibility("default")))
+ACUHOOK_EXPORT
 const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host) {
     if (host->abi_major != ACUHOOK_ABI_VERSION_MAJOR) {
         const char *why = "stock-log: unsupported host ABI major";

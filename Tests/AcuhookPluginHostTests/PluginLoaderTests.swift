@@ -54,6 +54,22 @@ import Testing
         #expect(error.message.contains("acuhook_plugin_entry"))
     }
 
+    @Test func refusalIsReportedAndThePluginsReasonIsLoggedAgainstItsFile() throws {
+        let store = RecordingLogHandler.Store()
+        let path = FixturePlugins.path("FixtureRefuses")
+        do {
+            _ = try PluginLoader.load(path: path, logger: RecordingLogHandler.logger(store))
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.code == .refused)
+            #expect(error.message.contains("refused to load"))
+        }
+        let line = try #require(store.all.first { $0.message == "plugin log" })
+        #expect(line.level == .error)
+        #expect(line.metadata["acuhook.plugin.path"] == path)
+        #expect(line.metadata["acuhook.plugin.message"]?.contains("license missing") == true)
+    }
+
     @Test func abiMajorMismatchNamesBothVersions() throws {
         let error = try #require(loadError(FixturePlugins.path("FixtureWrongABI")))
         #expect(error.code == .abiMismatch)

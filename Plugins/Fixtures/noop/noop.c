@@ -20,7 +20,7 @@ static const acuhook_plugin_descriptor descriptor = {
     noop_create, noop_handle, NULL,
 };
 
-__attribute__((visibility("default")))
+ACUHOOK_EXPORT
 const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host) {
     (void)host;
     return &descriptor;

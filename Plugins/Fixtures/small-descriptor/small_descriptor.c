@@ -7,7 +7,7 @@ static const acuhook_plugin_descriptor descriptor = {
     { "fixture-small", 13 }, { "0.1.0", 5 }, NULL, 0, 0, NULL, NULL, NULL,
 };
 
-__attribute__((visibility("default")))
+ACUHOOK_EXPORT
 const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host) {
     (void)host;
     return &descriptor;

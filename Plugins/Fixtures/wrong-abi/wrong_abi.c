@@ -12,7 +12,7 @@ static const acuhook_plugin_descriptor descriptor = {
     { "fixture-wrong-abi", 17 }, { "9.9.9", 5 }, NULL, 0, 0, NULL, never_handle, NULL,
 };
 
-__attribute__((visibility("default")))
+ACUHOOK_EXPORT
 const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host) {
     (void)host;
     return &descriptor;

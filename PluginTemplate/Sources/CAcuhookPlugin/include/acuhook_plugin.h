@@ -70,10 +70,15 @@ typedef struct acuhook_buffer {
 
 /** Log levels for `acuhook_host_api.log`, mapped onto the host's logger. */
 typedef enum acuhook_log_level {
+    /** Finest detail, normally hidden. */
     ACUHOOK_LOG_TRACE = 0,
+    /** Diagnostics for the plugin's author. */
     ACUHOOK_LOG_DEBUG = 1,
+    /** Normal operation worth recording. */
     ACUHOOK_LOG_INFO = 2,
+    /** Something unexpected that the plugin handled. */
     ACUHOOK_LOG_WARNING = 3,
+    /** A failure the operator should look at. Values above 4 are logged as errors too. */
     ACUHOOK_LOG_ERROR = 4,
 } acuhook_log_level;
 
@@ -287,6 +292,18 @@ typedef struct acuhook_plugin_descriptor {
  * NULL handle), for example when `host->abi_major` differs from the plugin's.
  */
 typedef const acuhook_plugin_descriptor *(*acuhook_plugin_entry_fn)(const acuhook_host_api *host);
+
+#if !defined(__swift__)
+/** Marks the entry point as exported even when the plugin is built with -fvisibility=hidden. */
+#define ACUHOOK_EXPORT __attribute__((visibility("default")))
+
+/**
+ * The prototype of the entry point, for plugins written in C or C++: define it with
+ * `ACUHOOK_EXPORT const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host)`.
+ * (Hidden from Swift, where plugins define it with `@_cdecl("acuhook_plugin_entry")`.)
+ */
+ACUHOOK_EXPORT const acuhook_plugin_descriptor *acuhook_plugin_entry(const acuhook_host_api *host);
+#endif
 
 #ifdef __cplusplus
 }
