@@ -54,6 +54,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
     ],
     targets: [
         // The C ABI: one header, nothing compiled. The only contract between host and plugins.
@@ -77,10 +84,45 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Pure logic for inbound deliveries: verifiers, normalisers, IP allow-lists, rate limits.
+        .target(
+            name: "AcuhookInbound",
+            dependencies: ["AcuhookCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The durable inbox: SQLite (GRDB) behind the EventStore protocol.
+        .target(
+            name: "AcuhookStore",
+            dependencies: [
+                "AcuhookCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The HTTP receiver on Hummingbird 2.
+        .target(
+            name: "AcuhookServer",
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookInbound",
+                "AcuhookStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Reading the YAML configuration file: the one place that reads files for settings.
         .target(
             name: "AcuhookConfig",
-            dependencies: ["AcuhookCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AcuhookCore", "AcuhookInbound", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
 
@@ -91,8 +133,15 @@ let package = Package(
                 "AcuhookCore",
                 "AcuhookConfig",
                 "AcuhookPluginHost",
+                "AcuhookInbound",
+                "AcuhookStore",
+                "AcuhookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +156,12 @@ let package = Package(
         // Benchmarks, run by hand (see Benchmarks/README.md).
         .executableTarget(
             name: "acuhook-bench",
-            dependencies: ["AcuhookCore", "AcuhookPluginHost", "CAcuhookPlugin"],
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookPluginHost",
+                "CAcuhookPlugin",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Benchmarks/acuhook-bench",
             swiftSettings: swiftSettings
         ),
@@ -125,6 +179,30 @@ let package = Package(
         .testTarget(
             name: "AcuhookPluginHostTests",
             dependencies: ["AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookInboundTests",
+            dependencies: ["AcuhookInbound", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookStoreTests",
+            dependencies: ["AcuhookStore", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookServerTests",
+            dependencies: [
+                "AcuhookServer",
+                "AcuhookStore",
+                "AcuhookInbound",
+                "AcuhookConfig",
+                "AcuhookTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -90,9 +90,36 @@ struct ConfigNode {
 
     func duration() throws(ConfigurationError) -> Duration {
         guard case .scalar(let scalar) = node, let value = DurationText.parse(scalar.string), value > .zero else {
-            throw error("expected a positive duration such as 250ms, 5s, 2m or 1h, found \(found)")
+            throw error("expected a positive duration such as 250ms, 5s, 2m, 1h or 3d, found \(found)")
         }
         return value
+    }
+
+    /// Text with `${NAME}` replaced by the environment variable NAME (for secrets kept out of the
+    /// file). A variable that is not set is an error.
+    func expandedString(environment: [String: String]) throws(ConfigurationError) -> String {
+        var text = try string()
+        while let start = text.range(of: "${"), let end = text.range(of: "}", range: start.upperBound..<text.endIndex) {
+            let name = String(text[start.upperBound..<end.lowerBound])
+            guard let value = environment[name] else { throw error("environment variable \(name) is not set") }
+            text.replaceSubrange(start.lowerBound..<end.upperBound, with: value)
+        }
+        return text
+    }
+
+    /// A list of strings, or one string taken as a list of one.
+    func stringList(environment: [String: String]? = nil) throws(ConfigurationError) -> [String] {
+        let items: [ConfigNode]
+        if case .sequence = node { items = try sequence() } else { items = [self] }
+        var values: [String] = []
+        for item in items {
+            if let environment {
+                values.append(try item.expandedString(environment: environment))
+            } else {
+                values.append(try item.string())
+            }
+        }
+        return values
     }
 
     func patterns() throws(ConfigurationError) -> [EventPatternText] {

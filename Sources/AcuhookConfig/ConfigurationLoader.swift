@@ -4,7 +4,7 @@ import Yams
 
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
-    static let topLevelKeys = ["plugin_host", "plugins"]
+    static let topLevelKeys = ["server", "store", "sources", "plugin_host", "plugins"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
     static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker"]
     static let breakerKeys = [
@@ -27,7 +27,12 @@ public enum ConfigurationLoader {
 
     /// Parses configuration text. `file` names it in errors; relative paths resolve against
     /// `baseDirectory`.
-    public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigurationError) -> AcuhookConfiguration {
+    public static func parse(
+        yaml: String,
+        file: String,
+        baseDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> AcuhookConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -37,8 +42,19 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
         }
         var configuration = AcuhookConfiguration()
+        configuration.store.path = resolve(configuration.store.path, baseDirectory)
         guard let root else { return configuration }
         let top = try ConfigNode(node: root, file: file, key: "").mapping(allowed: topLevelKeys)
+        if let n = top["server"] { configuration.server = try server(n, baseDirectory: baseDirectory) }
+        if let n = top["store"] { configuration.store = try store(n, baseDirectory: baseDirectory) }
+        if let n = top["sources"], !n.isNull { configuration.sources = try sources(n, environment: environment) }
+        if configuration.server.testEndpointEnabled, !configuration.sources.contains(where: { $0.name == configuration.server.testEndpointSource }) {
+            throw ConfigurationError(
+                file: file,
+                key: "server.test_endpoint.source",
+                message: "the test endpoint authenticates like source '\(configuration.server.testEndpointSource)', which is not configured"
+            )
+        }
         if let host = top["plugin_host"] {
             let keys = try host.mapping(allowed: pluginHostKeys)
             if let n = keys["max_threads"] { configuration.pluginHost.maxThreads = try n.int(in: 1...1024) }
@@ -57,9 +73,7 @@ public enum ConfigurationLoader {
     private static func plugin(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> PluginSettings {
         let keys = try node.mapping(allowed: pluginKeys)
         guard let pathNode = keys["path"] else { throw node.error("missing key 'path' (the plugin's .so file)") }
-        var path = try pathNode.nonEmptyString()
-        if !path.hasPrefix("/") { path = URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path }
-        var settings = PluginSettings(path: path)
+        var settings = PluginSettings(path: resolve(try pathNode.nonEmptyString(), baseDirectory))
         if let n = keys["enabled"] { settings.enabled = try n.bool() }
         if let n = keys["config"], !n.isNull { settings.configJSON = try n.json() }
         if let n = keys["events"] { settings.events = try patterns(n) }

@@ -1,12 +1,12 @@
 import Foundation
 
-/// Durations as written in configuration: `250ms`, `5s`, `1.5s`, `2m`, `1h`, or a bare number of
+/// Durations as written in configuration: `250ms`, `5s`, `1.5s`, `2m`, `1h`, `3d`, or a bare number of
 /// seconds.
 public enum DurationText {
     /// Parses `text`, or returns nil.
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
             // `5ms` must not be read as `5m` + `s`.
@@ -24,6 +24,7 @@ public enum DurationText {
     /// Formats a duration the way it is parsed (`30s`, `250ms`, `10m`).
     public static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms % 86_400_000 == 0, ms > 0 { return "\(ms / 86_400_000)d" }
         if ms % 3_600_000 == 0, ms > 0 { return "\(ms / 3_600_000)h" }
         if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
         if ms % 1000 == 0 { return "\(ms / 1000)s" }

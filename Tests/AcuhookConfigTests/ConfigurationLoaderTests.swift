@@ -82,7 +82,7 @@ import Testing
 
     @Test func errorsNameTheFileTheLineTheKeyAndTheExpectation() throws {
         let wrongType = try #require(failure("plugins:\n  - path: /p/libX.so\n    timeout: five\n"))
-        #expect(wrongType.description == "acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration such as 250ms, 5s, 2m or 1h, found 'five'")
+        #expect(wrongType.description == "acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration such as 250ms, 5s, 2m, 1h or 3d, found 'five'")
 
         let unknown = try #require(failure("plugins:\n  - path: /p/libX.so\n    max_concurency: 3\n"))
         #expect(unknown.key == "plugins[0]")

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Receive benchmark, all in ONE run on this machine (see Benchmarks/README.md):
+#   1. a bare Hummingbird POST route (reference),
+#   2. Acuhook's full receive path (verify + normalise + dedupe + durable commit + 200),
+#   3. the seed's Flask receiver under gunicorn with 2 workers.
+# Signed ~1 KB seed-format body, 32 connections, wrk from Debian's packages (installed if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-32}"
+source scripts/setup.sh
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+python3 -c "import flask, gunicorn" 2>/dev/null || pip install -q flask gunicorn
+
+swift build -c release --product acuhook >/dev/null
+swift build -c release --product acuhook-bench >/dev/null
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+secret=bench-secret
+cat > "$work/acuhook.yaml" <<YAML
+server: {host: 127.0.0.1, port: 18081}
+store: {path: $work/acuhook.db, synchronous: ${SYNCHRONOUS:-full}}
+sources:
+  - name: acumatica
+    auth: {scheme: hmac-sha256, secrets: [$secret]}
+YAML
+
+.build/release/acuhook-bench bare-server 18080 & pids+=($!)
+.build/release/acuhook serve --config "$work/acuhook.yaml" --log-level warning & pids+=($!)
+ACUHOOK_BENCH_SECRET=$secret gunicorn -w 2 -b 127.0.0.1:18082 --chdir Benchmarks --log-level warning flask_receiver:app & pids+=($!)
+
+for port in 18080 18081 18082; do
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+    sleep 0.1
+  done
+done
+
+# A ~1 KB seed-format body and its signature.
+body=$(python3 - <<'PY'
+import json
+data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}, "Status": {"value": "Active"}}
+i = 0
+while True:
+    event = {"eventType": "Customer.Updated", "timestamp": "2024-01-15T10:30:00Z", "entityType": "Customer",
+             "entityId": "CUST001", "tenantId": "MyCompany", "userId": "admin", "data": data,
+             "changes": [{"field": "CustomerName", "oldValue": "Old", "newValue": "Benchmark Customer"}],
+             "metadata": {"source": "WebUI", "correlationId": "bench"}}
+    text = json.dumps(event, separators=(",", ":"))
+    if len(text) >= 1000:
+        break
+    data[f"Attribute{i:02d}"] = {"value": "some attribute value"}
+    i += 1
+print(text)
+PY
+)
+signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
+export BENCH_BODY="$body" BENCH_SIGNATURE="$signature"
+echo "body: ${#body} bytes; $connections connections; $duration per server; $(nproc) cores"
+
+run() {
+  local name=$1 url=$2
+  BENCH_RUN="$name-$RANDOM" wrk -t2 -c"$connections" -d"$duration" --latency -s Benchmarks/receive.lua "$url" | grep RESULT | sed "s/^RESULT/$name/"
+}
+# Warm up each server briefly, then measure.
+for url in http://127.0.0.1:18080/webhooks/acumatica http://127.0.0.1:18081/webhooks/acumatica http://127.0.0.1:18082/webhooks/acumatica; do
+  BENCH_RUN="warm-$RANDOM" wrk -t2 -c8 -d2s -s Benchmarks/receive.lua "$url" >/dev/null
+done
+bare=$(run bare-hummingbird http://127.0.0.1:18080/webhooks/acumatica)
+acuhook=$(run acuhook-full-path http://127.0.0.1:18081/webhooks/acumatica)
+flask=$(run flask-gunicorn-2w http://127.0.0.1:18082/webhooks/acumatica)
+echo "$bare"; echo "$acuhook"; echo "$flask"
+rps() { sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$1"; }
+python3 - "$(rps "$bare")" "$(rps "$acuhook")" "$(rps "$flask")" <<'PY'
+import sys
+bare, acu, flask = map(float, sys.argv[1:4])
+print(f"acuhook / bare route = {acu / bare:.2f}x (goal >= 0.6)")
+print(f"acuhook / flask      = {acu / flask:.1f}x (goal >= 5)")
+PY

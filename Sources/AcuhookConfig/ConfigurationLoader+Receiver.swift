@@ -1,0 +1,175 @@
+import AcuhookCore
+import AcuhookInbound
+import Foundation
+
+/// Reading the `server`, `store` and `sources` sections.
+extension ConfigurationLoader {
+    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint"]
+    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval"]
+    static let sourceKeys = [
+        "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
+    ]
+    static let authKeys = ["scheme", "header", "secrets", "secret", "tolerance"]
+
+    static func server(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> ServerSettings {
+        let keys = try node.mapping(allowed: serverKeys)
+        var server = ServerSettings()
+        if let n = keys["host"] { server.host = try n.nonEmptyString() }
+        if let n = keys["port"] { server.port = try n.int(in: 0...65_535) }
+        if let n = keys["max_body_size"] { server.maxBodySize = try n.int(in: 1...(256 << 20)) }
+        if let n = keys["trusted_proxies"] { server.trustedProxies = try ranges(n) }
+        if let n = keys["tls"] {
+            let tls = try n.mapping(allowed: ["certificate", "key"])
+            guard let certificate = tls["certificate"], let key = tls["key"] else {
+                throw n.error("tls needs both 'certificate' and 'key' (PEM files)")
+            }
+            server.tlsCertificate = resolve(try certificate.nonEmptyString(), baseDirectory)
+            server.tlsKey = resolve(try key.nonEmptyString(), baseDirectory)
+        }
+        if let n = keys["test_endpoint"] {
+            let test = try n.mapping(allowed: ["enabled", "source"])
+            if let e = test["enabled"] { server.testEndpointEnabled = try e.bool() }
+            if let s = test["source"] { server.testEndpointSource = try s.nonEmptyString() }
+        }
+        return server
+    }
+
+    static func store(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> StoreSettings {
+        let keys = try node.mapping(allowed: storeKeys)
+        var store = StoreSettings()
+        store.path = resolve(store.path, baseDirectory)
+        if let n = keys["path"] { store.path = resolve(try n.nonEmptyString(), baseDirectory) }
+        if let n = keys["synchronous"] {
+            let value = try n.string().lowercased()
+            guard ["full", "normal"].contains(value) else { throw n.error("expected full or normal, found \(n.found)") }
+            store.synchronous = value
+        }
+        if let n = keys["idempotency_retention"] { store.idempotencyRetention = try n.duration() }
+        if let n = keys["sweep_interval"] { store.sweepInterval = try n.duration() }
+        return store
+    }
+
+    static func sources(_ node: ConfigNode, environment: [String: String]) throws(ConfigurationError) -> [SourceSettings] {
+        var sources: [SourceSettings] = []
+        for item in try node.sequence() {
+            let keys = try item.mapping(allowed: sourceKeys)
+            guard let nameNode = keys["name"] else { throw item.error("missing key 'name' (the path segment: POST /webhooks/<name>)") }
+            let name = try nameNode.nonEmptyString()
+            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw nameNode.error("expected letters, digits, '-' or '_' (it is a URL path segment), found \(nameNode.found)")
+            }
+            guard name != "test" else { throw nameNode.error("'test' is reserved for the test endpoint (POST /webhooks/test)") }
+            guard !sources.contains(where: { $0.name == name }) else { throw nameNode.error("source '\(name)' is defined twice") }
+            guard let auth = keys["auth"] else {
+                throw item.error("missing key 'auth': every source needs a scheme (\(AuthenticationSettings.schemes.joined(separator: ", ")))")
+            }
+            var source = SourceSettings(name: name, authentication: try authentication(auth, environment: environment))
+            if let n = keys["format"] {
+                let text = try n.string()
+                guard let format = DeliveryFormat(rawValue: text) else {
+                    throw n.error("expected one of \(DeliveryFormat.allCases.map(\.rawValue).joined(separator: ", ")), found \(n.found)")
+                }
+                source.normalizer.format = format
+            }
+            if let n = keys["allow"] { source.allow = try ranges(n) }
+            if let n = keys["max_body_size"] { source.maxBodySize = try n.int(in: 1...(256 << 20)) }
+            if let n = keys["event_type_field"] { source.normalizer.eventTypeField = try n.nonEmptyString() }
+            if let n = keys["entity_id_field"] { source.normalizer.entityIdField = try n.nonEmptyString() }
+            if let n = keys["rate_limit"] {
+                let limit = try n.mapping(allowed: ["requests_per_second", "burst", "per_client"])
+                if limit["requests_per_second"] != nil { source.rateLimit = try rate(n, limit) }
+                if let perClient = limit["per_client"] {
+                    source.perClientRateLimit = try rate(perClient, try perClient.mapping(allowed: ["requests_per_second", "burst"]))
+                }
+            }
+            if let n = keys["push_routes"] {
+                guard case .mapping(let mapping) = n.node else { throw n.error("expected a mapping of Query name to {entity, keys}") }
+                for (queryNode, _) in mapping {
+                    let query = try ConfigNode(node: queryNode, file: n.file, key: n.key).string()
+                    let route = try n.mapping(allowed: [query])[query]!
+                    let fields = try route.mapping(allowed: ["entity", "keys"])
+                    guard let entity = fields["entity"], let keys = fields["keys"] else {
+                        throw route.error("a push route needs 'entity' (e.g. StockItem) and 'keys' (e.g. [InventoryID])")
+                    }
+                    let entityName = try entity.nonEmptyString()
+                    guard EventTypeName.isValid(entityName + ".Updated") else { throw entity.error("expected an entity name without dots or spaces") }
+                    source.normalizer.pushRoutes[query] = PushRoute(entity: entityName, keyColumns: try keys.stringList())
+                }
+            }
+            sources.append(source)
+        }
+        return sources
+    }
+
+    private static func rate(_ node: ConfigNode, _ keys: [String: ConfigNode]) throws(ConfigurationError) -> RateLimit {
+        guard let rps = keys["requests_per_second"] else { throw node.error("missing key 'requests_per_second'") }
+        let perSecond = try rps.double(in: 0.001...1_000_000)
+        let burst = try keys["burst"]?.int(in: 1...10_000_000) ?? max(1, Int(perSecond.rounded(.up)))
+        return RateLimit(requestsPerSecond: perSecond, burst: burst)
+    }
+
+    private static func authentication(_ node: ConfigNode, environment: [String: String]) throws(ConfigurationError) -> AuthenticationSettings {
+        let keys = try node.mapping(allowed: authKeys)
+        guard let schemeNode = keys["scheme"] else {
+            throw node.error("missing key 'scheme' (one of \(AuthenticationSettings.schemes.joined(separator: ", ")))")
+        }
+        let scheme = try schemeNode.string()
+        if keys["secret"] != nil, keys["secrets"] != nil { throw node.error("give 'secret' or 'secrets', not both") }
+        let secretsNode = keys["secrets"] ?? keys["secret"]
+        var secrets: [String] = []
+        if let secretsNode { secrets = try secretsNode.stringList(environment: environment) }
+        func requireSecrets(_ what: String) throws(ConfigurationError) {
+            guard !secrets.isEmpty else { throw node.error("scheme \(scheme) needs at least one \(what) under 'secrets' (fails closed)") }
+            if let index = secrets.firstIndex(where: \.isEmpty) {
+                throw (secretsNode ?? node).error("secret \(index + 1) is empty (fails closed)")
+            }
+        }
+        let header = try keys["header"]?.nonEmptyString()
+        switch scheme {
+        case "hmac-sha256":
+            try requireSecrets("secret")
+            return .hmacSHA256(header: header ?? "X-Acumatica-Signature", secrets: secrets)
+        case "standard-webhooks":
+            try requireSecrets("whsec_ secret")
+            let tolerance = try keys["tolerance"]?.duration() ?? .seconds(300)
+            let settings = AuthenticationSettings.standardWebhooks(secrets: secrets, tolerance: tolerance)
+            do {
+                _ = try settings.makeAuthenticator()
+            } catch {
+                throw (secretsNode ?? node).error("\(error)")
+            }
+            return settings
+        case "header-secret":
+            guard let header else { throw node.error("scheme header-secret needs 'header' (the header name Acumatica sends, e.g. CustomAuthorization)") }
+            try requireSecrets("header value")
+            return .headerSecret(header: header, values: secrets)
+        case "bearer":
+            try requireSecrets("token")
+            return .bearer(tokens: secrets)
+        case "basic":
+            try requireSecrets("user:password pair")
+            if let index = secrets.firstIndex(where: { !$0.contains(":") }) {
+                throw (secretsNode ?? node).error("credential \(index + 1) must be written user:password")
+            }
+            return .basic(credentials: secrets)
+        case "none":
+            return .none
+        default:
+            throw schemeNode.error("unknown scheme '\(scheme)'; expected one of \(AuthenticationSettings.schemes.joined(separator: ", ")) (fails closed)")
+        }
+    }
+
+    private static func ranges(_ node: ConfigNode) throws(ConfigurationError) -> [CIDRRange] {
+        var ranges: [CIDRRange] = []
+        for item in try node.sequence() {
+            let text = try item.nonEmptyString()
+            guard let range = CIDRRange(text) else { throw item.error("expected an IP address or CIDR range (10.0.0.0/8, 2001:db8::/32), found \(item.found)") }
+            ranges.append(range)
+        }
+        return ranges
+    }
+
+    static func resolve(_ path: String, _ baseDirectory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
+    }
+}

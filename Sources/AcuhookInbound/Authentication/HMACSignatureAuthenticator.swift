@@ -1,0 +1,91 @@
+import Crypto
+
+/// `X-Acumatica-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` — the seed format's scheme,
+/// and GitHub's (`X-Hub-Signature-256`) with another header name.
+public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
+    /// `hmac-sha256`.
+    public let scheme = "hmac-sha256"
+    /// The signature header (default `X-Acumatica-Signature`).
+    public let header: String
+    private let keys: [SymmetricKey]
+
+    /// - Parameters:
+    ///   - header: Where the signature is.
+    ///   - secrets: Every accepted secret (several during a rotation); must not be empty.
+    public init(header: String = "X-Acumatica-Signature", secrets: [String]) {
+        precondition(!secrets.isEmpty, "at least one secret is required")
+        self.header = header
+        self.keys = secrets.map { SymmetricKey(data: Array($0.utf8)) }
+    }
+
+    /// Accepts when any secret's HMAC of the exact body equals the header's.
+    public func authenticate(body: [UInt8], headers: DeliveryHeaders, nowUnixSeconds: Int64) throws(AuthenticationFailure) -> Int {
+        guard let value = headers[header] else {
+            throw AuthenticationFailure(.missingCredentials, "missing \(header) header")
+        }
+        let trimmed = value.trimmingSpaces
+        guard trimmed.lowercased().hasPrefix("sha256="), let signature = Hex.decode(trimmed.dropFirst(7)), signature.count == 32 else {
+            throw AuthenticationFailure(.malformedCredentials, "\(header) must be sha256=<64 hex digits>")
+        }
+        // Check every key (no early exit) so timing does not tell which one matched.
+        var matched: Int? = nil
+        for (index, key) in keys.enumerated() where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: body, using: key) {
+            matched = matched ?? index
+        }
+        guard let matched else { throw AuthenticationFailure(.invalidSignature, "signature does not match") }
+        return matched
+    }
+
+    /// `sha256=<hex>` for `body` with `secret` (used by `acuhook send` and tests).
+    public static func sign(_ body: [UInt8], secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        return "sha256=" + Hex.encode(Array(code))
+    }
+}
+
+/// Lower-case hex encoding and decoding.
+enum Hex {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: Substring) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count.isMultiple(of: 2) else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: Substring {
+        var text = self[...]
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
+        return text
+    }
+}

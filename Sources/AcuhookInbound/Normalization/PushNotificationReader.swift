@@ -1,0 +1,129 @@
+import Foundation
+import AcuhookCore
+
+/// Reads a real Acumatica push notification: one event per row, with an update (the old row in
+/// `Deleted`, the new one in `Inserted`) paired by the route's key columns, trimmed.
+struct PushNotificationReader {
+    let configuration: NormalizerConfiguration
+
+    private typealias Row = [String: JSONValue]
+
+    func read(_ object: [String: JSONValue]) throws(NormalizationError) -> NormalizedDelivery {
+        guard let query = object["Query"]?.string, !query.isEmpty else {
+            throw NormalizationError(.missingField, "Query is missing or not a string")
+        }
+        let inserted = try rows(object["Inserted"], "Inserted")
+        let deleted = try rows(object["Deleted"], "Deleted")
+        guard !inserted.isEmpty || !deleted.isEmpty else {
+            throw NormalizationError(.missingField, "push notification has no rows in Inserted or Deleted")
+        }
+        let tenant = object["CompanyId"]?.scalarText ?? ""
+        let transaction = object["Id"]?.scalarText ?? ""
+        let timeStamp: JSONValue
+        switch object["TimeStamp"] {
+        case .some(.integer(let ticks)): timeStamp = .integer(ticks)
+        case .some(.string(let text)) where !text.isEmpty && text.allSatisfy(\.isNumber): timeStamp = .string(text)
+        case .none, .some(.null): timeStamp = .null
+        default: throw NormalizationError(.missingField, "TimeStamp must be an integer")
+        }
+        let ordering = timeStamp.scalarText ?? ""
+        let columns = Set((inserted + deleted).flatMap(\.keys))
+        let route = configuration.pushRoutes[query] ?? PushRoute.fallback(query: query, columns: columns)
+
+        // Pair by key, first come first served among rows sharing a key.
+        var unpairedDeleted: [(key: String, row: Row)] = deleted.map { (key($0, route), $0) }
+        var events: [InboundEvent] = []
+        func event(_ action: String, key: String, row: Row, old: Row?) {
+            var changes: [JSONValue] = []
+            if let old {
+                for field in Set(row.keys).union(old.keys).sorted() {
+                    let before = old[field] ?? .null
+                    let after = row[field] ?? .null
+                    if !Self.same(before, after) {
+                        changes.append(.object(["field": .string(field), "oldValue": before, "newValue": after]))
+                    }
+                }
+            }
+            var metadata: [String: JSONValue] = [
+                "source": .string("push-notification"),
+                "query": .string(query),
+                "transactionId": .string(transaction),
+                "keyColumns": .array(route.keyColumns.map { .string($0) }),
+                "additionalInfo": object["AdditionalInfo"] ?? .object([:]),
+            ]
+            if let old {
+                metadata["previous"] = .object(old)
+                metadata["unchanged"] = .bool(changes.isEmpty)
+            }
+            let eventType = "\(route.entity).\(action)"
+            var document: [String: JSONValue] = [
+                "eventType": .string(eventType),
+                "entityType": .string(route.entity),
+                "entityId": .string(key),
+                "tenantId": .string(tenant),
+                "timestamp": timeStamp,
+                "data": .object(row),
+                "metadata": .object(metadata),
+            ]
+            if old != nil { document["changes"] = .array(changes) }
+            events.append(
+                InboundEvent(
+                    eventType: eventType,
+                    entityType: route.entity,
+                    entityId: key,
+                    tenant: tenant,
+                    orderingKey: ordering,
+                    json: JSONValue.object(document).encoded()
+                )
+            )
+        }
+        for row in inserted {
+            let rowKey = key(row, route)
+            if !route.keyColumns.isEmpty, let match = unpairedDeleted.firstIndex(where: { $0.key == rowKey }) {
+                let old = unpairedDeleted.remove(at: match).row
+                event("Updated", key: rowKey, row: row, old: old)
+            } else {
+                event("Inserted", key: rowKey, row: row, old: nil)
+            }
+        }
+        for (rowKey, row) in unpairedDeleted { event("Deleted", key: rowKey, row: row, old: nil) }
+
+        let idempotency = transaction.isEmpty ? "" : "\(tenant)|\(query)|\(transaction)"
+        return NormalizedDelivery(
+            format: .pushNotification,
+            events: events,
+            idempotencyKey: idempotency,
+            idempotencyKeyOrigin: idempotency.isEmpty ? "" : "CompanyId+Query+Id"
+        )
+    }
+
+    private func rows(_ value: JSONValue?, _ name: String) throws(NormalizationError) -> [Row] {
+        switch value {
+        case .none, .some(.null): return []
+        case .some(.array(let items)):
+            var rows: [Row] = []
+            for item in items {
+                guard case .object(let row) = item else { throw NormalizationError(.missingField, "\(name) must be a list of objects") }
+                rows.append(row)
+            }
+            return rows
+        default:
+            throw NormalizationError(.missingField, "\(name) must be a list of rows")
+        }
+    }
+
+    /// The row's trimmed key values joined by `|`.
+    private func key(_ row: Row, _ route: PushRoute) -> String {
+        route.keyColumns.map { column in
+            (row[column]?.scalarText ?? "").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "|")
+    }
+
+    /// Equal, ignoring padding around strings (Acumatica pads some key and code columns).
+    private static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        if case .string(let x) = a, case .string(let y) = b {
+            return x.trimmingCharacters(in: .whitespaces) == y.trimmingCharacters(in: .whitespaces)
+        }
+        return a == b
+    }
+}

@@ -1,0 +1,41 @@
+/// A token bucket: `burst` tokens, refilled at `ratePerSecond`; each request takes one.
+/// Pure: the caller passes the time.
+public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration, Instant: Sendable {
+    /// Most tokens held (the largest burst allowed).
+    public let burst: Double
+    /// Tokens added per second.
+    public let ratePerSecond: Double
+    private var tokens: Double
+    private var updated: Instant
+
+    /// A full bucket at `now`.
+    public init(ratePerSecond: Double, burst: Int, now: Instant) {
+        self.burst = Double(max(1, burst))
+        self.ratePerSecond = ratePerSecond
+        self.tokens = self.burst
+        self.updated = now
+    }
+
+    /// Takes a token. Returns nil when allowed, or how long until a token is available.
+    public mutating func take(now: Instant) -> Duration? {
+        let elapsed = updated.duration(to: now)
+        if elapsed > .zero {
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            tokens = min(burst, tokens + seconds * ratePerSecond)
+            updated = now
+        }
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        let wait = (1 - tokens) / ratePerSecond
+        return .milliseconds(Int64((wait * 1000).rounded(.up)))
+    }
+
+    /// Whether the bucket is full at `now` (an idle client that can be forgotten).
+    public func isFull(now: Instant) -> Bool {
+        let elapsed = updated.duration(to: now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return tokens + seconds * ratePerSecond >= burst
+    }
+}

@@ -1,0 +1,192 @@
+import AcuhookCore
+import AcuhookInbound
+import AcuhookStore
+import Foundation
+import Logging
+
+/// The receive path of every source, independent of the HTTP library: limits, source checks,
+/// authentication, normalisation and the durable commit, in that order. Every refusal is one
+/// log line (source, client address, delivery id) and a JSON error; nothing is stored for it.
+public final class DeliveryPipeline: Sendable {
+    /// A request that passed the checks made before its body is read.
+    public struct Admitted: Sendable {
+        let source: SourceRuntime
+        /// The resolved client address (after trusted proxies).
+        public let client: String
+        /// Most bytes to read from the body.
+        public let maxBodySize: Int
+        /// Whether this is the test endpoint (`POST /webhooks/test`).
+        public let isTest: Bool
+    }
+
+    /// What ``preflight(source:contentType:contentLength:headers:peer:)`` decided.
+    public enum Preflight: Sendable {
+        /// Read the body (up to `maxBodySize`) and call ``deliver(_:body:headers:)``.
+        case proceed(Admitted)
+        /// Answer this now.
+        case reject(ReceiverOutcome)
+    }
+
+    /// Headers kept with each delivery. Credentials and signatures are never stored.
+    static let keptHeaders = ["content-type", "user-agent", "x-acumatica-event", "x-acumatica-delivery", "webhook-id", "webhook-timestamp"]
+
+    private let sources: [String: SourceRuntime]
+    private let resolver: ClientAddressResolver
+    private let store: any EventStore
+    private let retention: Duration
+    private let server: ServerSettings
+    private let logger: Logger
+
+    /// Builds every source's checks.
+    /// - Throws: When a source's authentication cannot be built (a bad secret).
+    public init(server: ServerSettings, sources: [SourceSettings], store: any EventStore, retention: Duration, logger: Logger) throws {
+        var runtimes: [String: SourceRuntime] = [:]
+        for source in sources {
+            runtimes[source.name] = try SourceRuntime(settings: source, defaultMaxBodySize: server.maxBodySize)
+            if case .none = source.authentication {
+                logger.warning("source accepts deliveries without authentication (scheme: none)", metadata: ["acuhook.source": "\(source.name)"])
+            }
+        }
+        self.sources = runtimes
+        self.resolver = ClientAddressResolver(trustedProxies: server.trustedProxies)
+        self.store = store
+        self.retention = retention
+        self.server = server
+        self.logger = logger
+    }
+
+    /// The configured source names.
+    public var sourceNames: [String] { sources.keys.sorted() }
+
+    /// Checks made before reading the body: source exists (404), declared size (413), content
+    /// type (415), client address allowed (403), rate limits (429). `source` is the path segment;
+    /// `test` selects the test endpoint when enabled.
+    public func preflight(source name: String, contentType: String?, contentLength: Int?, headers: DeliveryHeaders, peer: String?) -> Preflight {
+        let isTest = name == "test" && server.testEndpointEnabled
+        let sourceName = isTest ? server.testEndpointSource : name
+        let deliveryID = Self.deliveryID(headers)
+        guard name != "test" || isTest, let source = sources[sourceName] else {
+            return .reject(refuse(.error(404, code: "unknown_source", "no webhook source named '\(name)'"), source: name, client: peer ?? "-", deliveryID: deliveryID))
+        }
+        let client = resolver.resolve(peer: peer, headers: headers)
+        let clientText = client?.description ?? peer ?? "-"
+        if let contentLength, contentLength > source.maxBodySize {
+            return .reject(refuse(Self.tooLarge(source.maxBodySize), source: name, client: clientText, deliveryID: deliveryID))
+        }
+        guard Self.isJSON(contentType) else {
+            let outcome = ReceiverOutcome.error(415, code: "unsupported_media_type", "Content-Type must be application/json, got '\(contentType ?? "none")'")
+            return .reject(refuse(outcome, source: name, client: clientText, deliveryID: deliveryID))
+        }
+        guard source.allowList.allows(client) else {
+            return .reject(refuse(.error(403, code: "address_not_allowed", "address \(clientText) may not deliver to this source"), source: name, client: clientText, deliveryID: deliveryID))
+        }
+        if let limiter = source.rateLimiter, case .limited(let seconds, let scope) = limiter.check(client: clientText) {
+            let outcome = ReceiverOutcome.error(429, code: "rate_limited", "too many deliveries (\(scope) limit); retry in \(seconds) s", headers: ["Retry-After": "\(seconds)"])
+            return .reject(refuse(outcome, source: name, client: clientText, deliveryID: deliveryID))
+        }
+        return .proceed(Admitted(source: source, client: clientText, maxBodySize: source.maxBodySize, isTest: isTest))
+    }
+
+    /// The answer for a body over the limit (the HTTP layer found it while reading).
+    public func bodyTooLarge(_ admitted: Admitted, headers: DeliveryHeaders) -> ReceiverOutcome {
+        refuse(Self.tooLarge(admitted.maxBodySize), source: admitted.source.settings.name, client: admitted.client, deliveryID: Self.deliveryID(headers))
+    }
+
+    /// Authenticates, normalises and commits one delivery; answers only after the commit.
+    public func deliver(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders) async -> ReceiverOutcome {
+        let isTest = admitted.isTest
+        let source = admitted.source
+        let name = source.settings.name
+        let deliveryID = Self.deliveryID(headers)
+        let now = Date()
+        do {
+            _ = try source.authenticator.authenticate(body: body, headers: headers, nowUnixSeconds: Int64(now.timeIntervalSince1970))
+        } catch {
+            return refuse(.error(401, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: deliveryID)
+        }
+        let normalized: NormalizedDelivery
+        do {
+            normalized = isTest ? try Self.testDelivery(body: body, headers: headers, now: now) : try source.normalizer.normalize(body: body, headers: headers)
+        } catch {
+            return refuse(.error(error.httpStatus, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: deliveryID)
+        }
+        let delivery = Delivery(
+            source: name,
+            idempotencyKey: normalized.idempotencyKey,
+            idempotencyKeyOrigin: normalized.idempotencyKeyOrigin,
+            format: isTest ? "test" : normalized.format.rawValue,
+            receivedAtUnixMilliseconds: Int64(now.timeIntervalSince1970 * 1000),
+            body: body,
+            headers: Self.keptHeaders.compactMap { name in headers[name].map { Delivery.HeaderField(name: name, value: $0) } },
+            clientAddress: admitted.client,
+            events: normalized.events
+        )
+        do {
+            switch try await store.accept(delivery, keepKeyFor: retention) {
+            case .accepted(let id, let events):
+                logger.debug(
+                    "delivery accepted",
+                    metadata: [
+                        "acuhook.source": "\(name)", "acuhook.delivery.id": "\(normalized.idempotencyKey)",
+                        "acuhook.delivery.row": "\(id)", "acuhook.events": "\(events.count)",
+                    ]
+                )
+                return .accepted(events: events.count)
+            case .duplicate(let id):
+                logger.info(
+                    "duplicate delivery acknowledged; nothing stored",
+                    metadata: ["acuhook.source": "\(name)", "acuhook.delivery.id": "\(normalized.idempotencyKey)", "acuhook.delivery.row": "\(id)"]
+                )
+                return .duplicate
+            }
+        } catch {
+            let outcome = ReceiverOutcome.error(503, code: "store_unavailable", "the delivery could not be stored; retry later", headers: ["Retry-After": "5"])
+            return refuse(outcome, source: name, client: admitted.client, deliveryID: normalized.idempotencyKey, reason: "\(error)")
+        }
+    }
+
+    private func refuse(_ outcome: ReceiverOutcome, source: String, client: String, deliveryID: String?, reason: String? = nil) -> ReceiverOutcome {
+        var metadata: Logger.Metadata = [
+            "acuhook.source": "\(source)",
+            "acuhook.client": "\(client)",
+            "acuhook.delivery.id": "\(deliveryID ?? "-")",
+            "acuhook.http.status": "\(outcome.status)",
+            "acuhook.error.code": "\(outcome.code ?? "-")",
+        ]
+        if let reason { metadata["acuhook.error"] = "\(reason)" }
+        logger.log(level: outcome.status >= 500 ? .error : .warning, "delivery refused", metadata: metadata)
+        return outcome
+    }
+
+    private static func deliveryID(_ headers: DeliveryHeaders) -> String? {
+        headers["X-Acumatica-Delivery"] ?? headers["webhook-id"]
+    }
+
+    private static func tooLarge(_ limit: Int) -> ReceiverOutcome {
+        .error(413, code: "body_too_large", "body is larger than the limit of \(limit) bytes")
+    }
+
+    /// `application/json`, with or without parameters (`; charset=utf-8`), any case.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return media == "application/json"
+    }
+
+    /// The test endpoint's synthetic event.
+    private static func testDelivery(body: [UInt8], headers: DeliveryHeaders, now: Date) throws(NormalizationError) -> NormalizedDelivery {
+        var data = JSONValue.object([:])
+        if !body.isEmpty {
+            guard let parsed = JSONValue.parse(body) else { throw NormalizationError(.malformedJSON, "body is not valid JSON") }
+            if case .object = parsed { data = parsed }
+        }
+        let id = headers["X-Acumatica-Delivery"] ?? "test-\(UUID().uuidString.lowercased())"
+        let timestamp = ISO8601DateFormatter().string(from: now)
+        let document = JSONValue.object([
+            "eventType": .string("Test.Event"), "entityType": .string("Test"), "entityId": .string(id),
+            "timestamp": .string(timestamp), "data": data, "metadata": .object(["source": .string("test-endpoint"), "correlationId": .string(id)]),
+        ])
+        let event = InboundEvent(eventType: "Test.Event", entityType: "Test", entityId: id, tenant: "", orderingKey: timestamp, json: document.encoded())
+        return NormalizedDelivery(format: .seed, events: [event], idempotencyKey: id, idempotencyKeyOrigin: "test endpoint")
+    }
+}

@@ -1,0 +1,115 @@
+import AcuhookInbound
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The HTTP front: routes, error bodies and (optionally) TLS, on Hummingbird 2.
+public enum Receiver {
+    /// The routes:
+    /// - `POST /webhooks/{source}` — a delivery (other methods: 405);
+    /// - `POST /webhooks/test` — the test endpoint, when enabled;
+    /// - `GET /health` — the process is alive;
+    /// - `GET /ready` — the store is writable and plugins are loaded.
+    public static func makeRouter(
+        pipeline: DeliveryPipeline,
+        readiness: @escaping @Sendable () async -> Readiness
+    ) -> Router<AcuhookRequestContext> {
+        let router = Router(context: AcuhookRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.post("/webhooks/{source}") { request, context -> Response in
+            let name = try context.parameters.require("source")
+            let headers = DeliveryHeaders(request.headers.map { ($0.name.canonicalName, $0.value) })
+            let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+            let preflight = pipeline.preflight(
+                source: name,
+                contentType: request.headers[.contentType],
+                contentLength: contentLength,
+                headers: headers,
+                peer: context.remoteAddress?.ipAddress
+            )
+            switch preflight {
+            case .reject(let outcome):
+                return response(outcome)
+            case .proceed(let admitted):
+                let body: ByteBuffer
+                do {
+                    body = try await request.body.collect(upTo: admitted.maxBodySize)
+                } catch is NIOTooManyBytesError {
+                    return response(pipeline.bodyTooLarge(admitted, headers: headers))
+                }
+                return response(await pipeline.deliver(admitted, body: Array(body.readableBytesView), headers: headers))
+            }
+        }
+        for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+            router.on("/webhooks/{source}", method: method) { _, _ -> Response in
+                response(.error(405, code: "method_not_allowed", "use POST to deliver a webhook", headers: ["Allow": "POST"]))
+            }
+        }
+        router.get("/health") { _, _ -> Response in
+            response(ReceiverOutcome(status: 200, body: #"{"status":"ok"}"#))
+        }
+        router.get("/ready") { _, _ -> Response in
+            let report = await readiness()
+            let checks = (try? JSONSerialization.data(withJSONObject: report.checks, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return response(ReceiverOutcome(status: report.ready ? 200 : 503, body: #"{"ready":\#(report.ready),"checks":\#(checks)}"#))
+        }
+        return router
+    }
+
+    /// The application: the router on HTTP/1.1, with TLS when the settings name a certificate.
+    public static func makeApplication(
+        pipeline: DeliveryPipeline,
+        server: ServerSettings,
+        readiness: @escaping @Sendable () async -> Readiness,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let router = makeRouter(pipeline: pipeline, readiness: readiness)
+        let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil)
+        if let certificate = server.tlsCertificate, let key = server.tlsKey {
+            let tls = try tlsConfiguration(certificate: certificate, key: key)
+            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+        }
+        return Application(router: router, server: .http1(), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// A server TLS configuration from PEM files.
+    public static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+    }
+
+    static func response(_ outcome: ReceiverOutcome) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        for (name, value) in outcome.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: outcome.status),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: outcome.body))
+        )
+    }
+}
+
+/// Turns Hummingbird's own errors (unknown path, bad request line…) into the same JSON body as
+/// every other error.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = AcuhookRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            let status = error.status
+            let code = status.code == 404 ? "not_found" : "http_\(status.code)"
+            return Receiver.response(.error(status.code, code: code, status.reasonPhrase.isEmpty ? "request failed" : status.reasonPhrase))
+        }
+    }
+}

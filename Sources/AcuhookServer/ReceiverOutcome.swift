@@ -1,0 +1,28 @@
+import Foundation
+
+/// What the receiver answers for one delivery: a status and a stable JSON body.
+public struct ReceiverOutcome: Sendable, Equatable {
+    /// The HTTP status code.
+    public var status: Int
+    /// The JSON body.
+    public var body: String
+    /// Extra headers (`Retry-After`, `Allow`).
+    public var headers: [String: String] = [:]
+    /// The error code for logs, or nil on success.
+    public var code: String?
+
+    /// `200 {"received":true,"duplicate":false,"events":N}`.
+    public static func accepted(events: Int) -> ReceiverOutcome {
+        ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":false,"events":\#(events)}"#)
+    }
+
+    /// `200 {"received":true,"duplicate":true}`.
+    public static let duplicate = ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":true}"#)
+
+    /// An error: `{"error": message, "code": code}`.
+    public static func error(_ status: Int, code: String, _ message: String, headers: [String: String] = [:]) -> ReceiverOutcome {
+        let object = ["error": message, "code": code]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return ReceiverOutcome(status: status, body: String(decoding: data, as: UTF8.self), headers: headers, code: code)
+    }
+}

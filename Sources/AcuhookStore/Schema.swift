@@ -1,0 +1,98 @@
+import AcuhookCore
+import Foundation
+import GRDB
+
+/// The SQLite schema and the one write every accepted delivery makes.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-inbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    INSERT INTO store_meta (key, value) VALUES ('schema', '1');
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL,
+                        idempotency_key_origin TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        client_address TEXT NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        event_count INTEGER NOT NULL
+                    );
+                    CREATE TABLE idempotency_keys (
+                        source TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        delivery_id INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (source, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY,
+                        delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+                        position INTEGER NOT NULL,
+                        event_type TEXT NOT NULL,
+                        entity_type TEXT NOT NULL,
+                        entity_id TEXT NOT NULL,
+                        tenant TEXT NOT NULL,
+                        ordering_key TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        derivation_depth INTEGER NOT NULL DEFAULT 0,
+                        json BLOB NOT NULL
+                    );
+                    CREATE INDEX events_delivery ON events (delivery_id);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    private static let encoder = JSONEncoder()
+
+    /// Inserts one delivery unless its key is live; runs inside the batch's transaction.
+    static func insert(_ delivery: Delivery, retention: Duration, in db: Database) throws -> AcceptResult {
+        if let existing = try Int64.fetchOne(
+            db,
+            sql: "SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?",
+            arguments: [delivery.source, delivery.idempotencyKey, delivery.receivedAtUnixMilliseconds]
+        ) {
+            return .duplicate(deliveryID: existing)
+        }
+        let headers = String(decoding: try encoder.encode(delivery.headers), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, body, event_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                delivery.source, delivery.idempotencyKey, delivery.idempotencyKeyOrigin, delivery.format,
+                delivery.receivedAtUnixMilliseconds, delivery.clientAddress, headers, Data(delivery.body), delivery.events.count,
+            ]
+        )
+        let deliveryID = db.lastInsertedRowID
+        var eventIDs: [Int64] = []
+        for (position, event) in delivery.events.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
+                    delivery.receivedAtUnixMilliseconds, Data(event.json),
+                ]
+            )
+            eventIDs.append(db.lastInsertedRowID)
+        }
+        let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)",
+            arguments: [delivery.source, delivery.idempotencyKey, deliveryID, delivery.receivedAtUnixMilliseconds + retentionMs]
+        )
+        return .accepted(deliveryID: deliveryID, eventIDs: eventIDs)
+    }
+}

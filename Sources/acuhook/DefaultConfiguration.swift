@@ -1,0 +1,56 @@
+import ArgumentParser
+import AcuhookConfig
+import AcuhookCore
+import AcuhookInbound
+import Foundation
+
+/// What `acuhook serve` runs on when no configuration file is given: safe defaults.
+///
+/// Listens on 127.0.0.1:8080 only; stores in `./acuhook-data/acuhook.db`; loads the example
+/// plugins built next to the binary; one source `acumatica` (`hmac-sha256`) whose secret is
+/// generated on first start and kept in `./acuhook-data/secret` (mode 0600).
+enum DefaultConfiguration {
+    /// The data folder.
+    static let dataDirectory = "acuhook-data"
+
+    /// The defaults, and the secret if it was generated just now (to be printed once).
+    static func make() throws -> (AcuhookConfiguration, newSecret: String?) {
+        let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let (secret, created) = try loadOrCreateSecret(at: data.appendingPathComponent("secret"))
+        var configuration = AcuhookConfiguration()
+        configuration.store.path = data.appendingPathComponent("acuhook.db").path
+        configuration.sources = [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))]
+        let build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        var plugins: [PluginSettings] = []
+        for (product, config) in [
+            ("CustomerSync", #"{"output":"\#(data.appendingPathComponent("customers.jsonl").path)"}"#),
+            ("OrderThreshold", #"{"order_total":1000}"#),
+            ("StockLog", #"{"path":"\#(data.appendingPathComponent("stock.tsv").path)"}"#),
+        ] {
+            let path = build.appendingPathComponent("lib\(product).so").path
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            var plugin = PluginSettings(path: path)
+            plugin.configJSON = Array(config.utf8)
+            if product == "OrderThreshold" { plugin.disabledEvents = [.exact("SalesOrder.LargeOrder")] }
+            plugins.append(plugin)
+        }
+        configuration.pluginHost.plugins = plugins
+        return (configuration, created ? secret : nil)
+    }
+
+    /// The secret in `file`, or a new random one written there with mode 0600.
+    static func loadOrCreateSecret(at file: URL) throws -> (String, created: Bool) {
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            return (existing, false)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        guard FileManager.default.createFile(atPath: file.path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write the generated secret to \(file.path)")
+        }
+        return (secret, true)
+    }
+}
+
+

@@ -1,0 +1,118 @@
+import AcuhookConfig
+import AcuhookCore
+import AcuhookInbound
+import AcuhookPluginHost
+import AcuhookServer
+import AcuhookStore
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `acuhook serve [--config F]`: the receiver.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Receive webhooks: verify, normalise and durably store every delivery before answering.",
+        discussion: """
+            Without --config it runs on safe defaults: 127.0.0.1:8080, ./acuhook-data/acuhook.db, the \
+            example plugins built next to the binary, and one source 'acumatica' (hmac-sha256) with a \
+            secret generated on first start (./acuhook-data/secret). SIGTERM or SIGINT stops it \
+            gracefully: no new connections, in-flight requests finish, exit 0.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "The YAML configuration file (default: built-in safe defaults).")
+    var config: String?
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "acuhook")
+        let configuration: AcuhookConfiguration
+        var newSecret: String? = nil
+        if let config {
+            do {
+                configuration = try ConfigurationLoader.load(file: config)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        } else {
+            (configuration, newSecret) = try DefaultConfiguration.make()
+        }
+        guard !configuration.sources.isEmpty else {
+            throw ValidationError("the configuration defines no sources: nothing could be received")
+        }
+
+        let store: SQLiteEventStore
+        do {
+            var settings = SQLiteEventStore.Configuration(path: configuration.store.path)
+            settings.synchronous = configuration.store.synchronous == "normal" ? .normal : .full
+            store = try SQLiteEventStore(configuration: settings, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
+        let pipeline = try DeliveryPipeline(
+            server: configuration.server,
+            sources: configuration.sources,
+            store: store,
+            retention: configuration.store.idempotencyRetention,
+            logger: logger
+        )
+        let failures = plugins.failures.count
+        let readiness: @Sendable () async -> Readiness = {
+            var checks = ["store": "ok", "plugins": failures == 0 ? "ok" : "\(failures) plugin(s) failed to load"]
+            do {
+                try await store.checkWritable()
+            } catch {
+                checks["store"] = "\(error)"
+            }
+            return Readiness(ready: checks.values.allSatisfy { $0 == "ok" }, checks: checks)
+        }
+        let scheme = configuration.server.tlsCertificate == nil ? "http" : "https"
+        let sources = pipeline.sourceNames
+        let generatedSecret = newSecret
+        let app = try Receiver.makeApplication(
+            pipeline: pipeline,
+            server: configuration.server,
+            readiness: readiness,
+            logger: logger,
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.server.port
+                logger.notice(
+                    "acuhook is receiving",
+                    metadata: [
+                        "acuhook.url": "\(scheme)://\(configuration.server.host):\(port)/webhooks/{\(sources.joined(separator: ","))}",
+                        "acuhook.store": "\(configuration.store.path)",
+                        "acuhook.plugins": "\(plugins.order.joined(separator: ","))",
+                    ]
+                )
+                if let newSecret = generatedSecret {
+                    print(
+                        """
+                        Generated a signing secret for source 'acumatica' (kept in \(DefaultConfiguration.dataDirectory)/secret; shown once):
+                          \(newSecret)
+                        Send a signed sample event:
+                          acuhook send Customer.Updated --url \(scheme)://\(configuration.server.host):\(port)/webhooks/acumatica --secret \(newSecret)
+                        """
+                    )
+                }
+            }
+        )
+        let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+        try await plugins.shutdown()
+        logger.notice("acuhook stopped")
+    }
+}

@@ -1,0 +1,106 @@
+import AcuhookConfig
+import AcuhookInbound
+import Testing
+
+@Suite struct ReceiverConfigurationTests {
+    private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> AcuhookConfiguration {
+        try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/srv/acuhook", environment: environment)
+    }
+
+    private func failure(_ yaml: String, environment: [String: String] = [:]) -> ConfigurationError? {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/srv/acuhook", environment: environment)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func readsServerStoreAndSources() throws {
+        let configuration = try parse(
+            """
+            server:
+              host: 0.0.0.0
+              port: 9443
+              max_body_size: 2097152
+              trusted_proxies: [10.0.0.0/8, "::1"]
+              tls: {certificate: tls/cert.pem, key: /etc/acuhook/key.pem}
+              test_endpoint: {enabled: true, source: erp}
+            store:
+              path: data/inbox.db
+              synchronous: normal
+              idempotency_retention: 4d
+              sweep_interval: 5m
+            sources:
+              - name: erp
+                format: seed
+                auth:
+                  scheme: hmac-sha256
+                  secrets: ["${ERP_SECRET}", old-secret]
+                allow: [192.0.2.0/24]
+                rate_limit: {requests_per_second: 50, burst: 100, per_client: {requests_per_second: 5}}
+                max_body_size: 65536
+              - name: push
+                format: push-notification
+                auth: {scheme: header-secret, header: CustomAuthorization, secret: s3cret}
+                push_routes:
+                  "Stock Items": {entity: StockItem, keys: [InventoryID]}
+              - name: sw
+                auth: {scheme: standard-webhooks, secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw], tolerance: 2m}
+                event_type_field: event.type
+                entity_id_field: event.id
+              - name: open
+                auth: {scheme: none}
+            """,
+            environment: ["ERP_SECRET": "from-env"]
+        )
+        let server = configuration.server
+        #expect(server.host == "0.0.0.0" && server.port == 9443 && server.maxBodySize == 2_097_152)
+        #expect(server.trustedProxies.map(\.description) == ["10.0.0.0/8", "::1"])
+        #expect(server.tlsCertificate == "/srv/acuhook/tls/cert.pem" && server.tlsKey == "/etc/acuhook/key.pem")
+        #expect(server.testEndpointEnabled && server.testEndpointSource == "erp")
+        #expect(configuration.store.path == "/srv/acuhook/data/inbox.db" && configuration.store.synchronous == "normal")
+        #expect(configuration.store.idempotencyRetention == .seconds(4 * 86_400) && configuration.store.sweepInterval == .seconds(300))
+        let erp = configuration.sources[0]
+        #expect(erp.authentication == .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["from-env", "old-secret"]))
+        #expect(erp.normalizer.format == .seed && erp.allow.map(\.description) == ["192.0.2.0/24"] && erp.maxBodySize == 65_536)
+        #expect(erp.rateLimit == RateLimit(requestsPerSecond: 50, burst: 100))
+        #expect(erp.perClientRateLimit == RateLimit(requestsPerSecond: 5, burst: 5))
+        let push = configuration.sources[1]
+        #expect(push.authentication == .headerSecret(header: "CustomAuthorization", values: ["s3cret"]))
+        #expect(push.normalizer.pushRoutes["Stock Items"] == PushRoute(entity: "StockItem", keyColumns: ["InventoryID"]))
+        #expect(configuration.sources[2].authentication == .standardWebhooks(secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], tolerance: .seconds(120)))
+        #expect(configuration.sources[2].normalizer.eventTypeField == "event.type")
+        #expect(configuration.sources[3].authentication == .none)
+    }
+
+    @Test func defaultsForTheReceiver() throws {
+        let configuration = try parse("")
+        #expect(configuration.server == ServerSettings())
+        #expect(configuration.server.host == "127.0.0.1" && configuration.server.port == 8080 && configuration.server.maxBodySize == 1 << 20)
+        #expect(configuration.store.path == "/srv/acuhook/acuhook-data/acuhook.db")
+        #expect(configuration.store.idempotencyRetention == .seconds(3 * 86_400))
+    }
+
+    @Test func authenticationFailsClosed() throws {
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: hmac-sha512, secret: x}\n")?.message.contains("unknown scheme 'hmac-sha512'") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: hmac-sha256}\n")?.message.contains("needs at least one secret") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: hmac-sha256, secrets: ['']}\n")?.message.contains("secret 1 is empty") == true)
+        #expect(failure("sources:\n  - name: a\n")?.message.contains("missing key 'auth'") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: header-secret, secret: x}\n")?.message.contains("needs 'header'") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: standard-webhooks, secret: 'whsec_***'}\n")?.message.contains("whsec_") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: basic, secret: nocolon}\n")?.message.contains("user:password") == true)
+        let unset = failure("sources:\n  - name: a\n    auth: {scheme: bearer, secret: '${MISSING_TOKEN}'}\n")
+        #expect(unset?.message == "environment variable MISSING_TOKEN is not set")
+        #expect(unset?.key == "sources[0].auth.secret")
+    }
+
+    @Test func sourceNamesAndReferencesAreChecked() {
+        #expect(failure("sources:\n  - name: test\n    auth: {scheme: none}\n")?.message.contains("reserved") == true)
+        #expect(failure("sources:\n  - name: a/b\n    auth: {scheme: none}\n")?.message.contains("URL path segment") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n  - name: a\n    auth: {scheme: none}\n")?.message.contains("defined twice") == true)
+        #expect(failure("server:\n  test_endpoint: {enabled: true, source: ghost}\n")?.key == "server.test_endpoint.source")
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    allow: [not-an-ip]\n")?.message.contains("CIDR") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: xml\n")?.message.contains("expected one of auto, seed") == true)
+    }
+}

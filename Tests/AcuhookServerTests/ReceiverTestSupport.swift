@@ -1,0 +1,88 @@
+import AcuhookCore
+import AcuhookInbound
+import AcuhookServer
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+/// A receiver on a fresh SQLite file, for one test.
+struct TestReceiver {
+    let store: SQLiteEventStore
+    let storePath: String
+    let pipeline: DeliveryPipeline
+    let server: ServerSettings
+    let logs: RecordingLogHandler.Store
+
+    static let seedSecret = "seed-secret"
+
+    static func defaultSources() -> [SourceSettings] {
+        var push = SourceSettings(name: "push", authentication: .headerSecret(header: "CustomAuthorization", values: ["push-token"]))
+        push.normalizer.format = .pushNotification
+        push.normalizer.pushRoutes = ["Stock Items": PushRoute(entity: "StockItem", keyColumns: ["InventoryID"])]
+        return [
+            SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [seedSecret, "rotated-secret"])),
+            push,
+        ]
+    }
+
+    init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Double = 5) throws {
+        let logs = RecordingLogHandler.Store()
+        let logger = RecordingLogHandler.logger(logs)
+        storePath = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        var configuration = SQLiteEventStore.Configuration(path: storePath)
+        configuration.busyTimeout = busyTimeout
+        store = try SQLiteEventStore(configuration: configuration, logger: logger)
+        pipeline = try DeliveryPipeline(server: server, sources: sources, store: store, retention: .seconds(3 * 86_400), logger: logger)
+        self.server = server
+        self.logs = logs
+    }
+
+    func application(ready: Bool = true) throws -> some ApplicationProtocol {
+        let store = store
+        return try Receiver.makeApplication(
+            pipeline: pipeline,
+            server: server,
+            readiness: {
+                do {
+                    try await store.checkWritable()
+                    return Readiness(ready: ready, checks: ["store": "ok", "plugins": ready ? "ok" : "1 plugin(s) failed to load"])
+                } catch {
+                    return Readiness(ready: false, checks: ["store": "\(error)"])
+                }
+            },
+            logger: Logger(label: "test")
+        )
+    }
+}
+
+let seedBody = """
+    {"eventType":"Customer.Updated","timestamp":"2024-01-15T10:30:00Z","entityType":"Customer","entityId":"CUST001","tenantId":"MyCompany","userId":"admin",\
+    "data":{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Updated Customer Name"},"Status":{"value":"Active"}},\
+    "changes":[{"field":"CustomerName","oldValue":"Old Customer Name","newValue":"Updated Customer Name"}],\
+    "metadata":{"source":"WebUI","correlationId":"12345-67890-abcdef"}}
+    """
+
+/// Headers of a correctly signed seed delivery.
+func signedHeaders(_ body: String, secret: String = TestReceiver.seedSecret, delivery: String? = "dlv-\(UUID().uuidString)", contentType: String = "application/json") -> HTTPFields {
+    var headers = HTTPFields()
+    headers[.contentType] = contentType
+    headers[HTTPField.Name("X-Acumatica-Event")!] = "Customer.Updated"
+    headers[HTTPField.Name("X-Acumatica-Signature")!] = HMACSignatureAuthenticator.sign(Array(body.utf8), secret: secret)
+    if let delivery { headers[HTTPField.Name("X-Acumatica-Delivery")!] = delivery }
+    return headers
+}
+
+extension TestResponse {
+    /// The JSON body as a dictionary.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+    }
+    var code: String? { json["code"] as? String }
+}
+
+func header(_ name: String) -> HTTPField.Name { HTTPField.Name(name)! }

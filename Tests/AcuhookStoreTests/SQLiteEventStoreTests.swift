@@ -1,0 +1,101 @@
+import AcuhookCore
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import Logging
+import Testing
+
+@Suite struct SQLiteEventStoreTests {
+    private func store() throws -> (SQLiteEventStore, String) {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("data/acuhook.db").path
+        return (try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test")), path)
+    }
+
+    private func delivery(key: String, events: Int = 1, at time: Int64 = 1_700_000_000_000, source: String = "acumatica") -> Delivery {
+        Delivery(
+            source: source,
+            idempotencyKey: key,
+            idempotencyKeyOrigin: "X-Acumatica-Delivery",
+            format: "seed",
+            receivedAtUnixMilliseconds: time,
+            body: Array(#"{"eventType":"Customer.Updated"}"#.utf8),
+            headers: [Delivery.HeaderField(name: "x-acumatica-delivery", value: key)],
+            clientAddress: "127.0.0.1",
+            events: (0..<events).map { index in
+                InboundEvent(
+                    eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(index)", tenant: "T",
+                    orderingKey: "638465233453014192", json: Array(#"{"n":\#(index)}"#.utf8)
+                )
+            }
+        )
+    }
+
+    @Test func acceptsStoresEverythingAndDeduplicates() async throws {
+        let (store, _) = try store()
+        guard case .accepted(let id, let events) = try await store.accept(delivery(key: "k1", events: 2), keepKeyFor: .seconds(3 * 86400)) else {
+            Issue.record("first delivery was not accepted")
+            return
+        }
+        #expect(events.count == 2)
+        #expect(try await store.accept(delivery(key: "k1", events: 2), keepKeyFor: .seconds(3 * 86400)) == .duplicate(deliveryID: id))
+        #expect(try await store.count("deliveries") == 1)
+        #expect(try await store.count("events") == 2)
+        // The same key at another source is another delivery.
+        guard case .accepted = try await store.accept(delivery(key: "k1", source: "other"), keepKeyFor: .seconds(60)) else {
+            Issue.record("same key at another source was refused")
+            return
+        }
+        let stored = try await store.events(after: 0, limit: 10)
+        #expect(stored.map(\.event.entityId) == ["C0", "C1", "C0"])
+        #expect(stored.first?.event.orderingKey == "638465233453014192")
+        #expect(stored.first?.event.json == Array(#"{"n":0}"#.utf8))
+        #expect(stored.first?.idempotencyKey == "k1" && stored.last?.source == "other")
+    }
+
+    @Test func concurrentAcceptsShareCommitsAndStayExactlyOnce() async throws {
+        let (store, _) = try store()
+        let results = await withTaskGroup(of: AcceptResult?.self) { group in
+            for index in 0..<400 {
+                // Every key is sent twice at once: exactly one of each pair is accepted.
+                group.addTask { try? await store.accept(self.delivery(key: "k\(index % 200)"), keepKeyFor: .seconds(60)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0 != nil })
+        let accepted = results.filter { if case .accepted = $0 { true } else { false } }
+        #expect(accepted.count == 200)
+        #expect(try await store.count("deliveries") == 200)
+        #expect(try await store.count("events") == 200)
+    }
+
+    @Test func expiredKeysAreSweptAndNoLongerDeduplicate() async throws {
+        let (store, _) = try store()
+        _ = try await store.accept(delivery(key: "old", at: 1_000), keepKeyFor: .seconds(10))
+        _ = try await store.accept(delivery(key: "new", at: 50_000), keepKeyFor: .seconds(10))
+        // Past its expiry but not yet swept, the key no longer deduplicates.
+        guard case .accepted = try await store.accept(delivery(key: "old", at: 20_000), keepKeyFor: .seconds(10)) else {
+            Issue.record("expired key still deduplicated")
+            return
+        }
+        #expect(try await store.expireIdempotencyKeys(nowUnixMilliseconds: 40_000) == 1)
+        #expect(try await store.count("idempotency_keys") == 1)
+    }
+
+    @Test func survivesReopening() async throws {
+        let (store, path) = try store()
+        _ = try await store.accept(delivery(key: "persist", events: 3), keepKeyFor: .seconds(60))
+        let reopened = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        #expect(try await reopened.count("events") == 3)
+        guard case .duplicate = try await reopened.accept(delivery(key: "persist"), keepKeyFor: .seconds(60)) else {
+            Issue.record("key forgotten after reopening")
+            return
+        }
+        try await reopened.checkWritable()
+    }
+
+    @Test func unwritableLocationIsAClearError() {
+        #expect(throws: StoreError.self) {
+            try SQLiteEventStore(configuration: .init(path: "/proc/acuhook/cannot/acuhook.db"), logger: Logger(label: "test"))
+        }
+    }
+}
