@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookCLITests",
-            dependencies: ["AcuhookCore", "AcuhookPluginHost", "AcuhookTesting"],
+            dependencies: ["AcuhookCore", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
     ] + plugins.map(\.1)

@@ -84,9 +84,9 @@ extension ConfigurationLoader {
             }
             if let n = keys["push_routes"] {
                 guard case .mapping(let mapping) = n.node else { throw n.error("expected a mapping of Query name to {entity, keys}") }
-                for (queryNode, _) in mapping {
+                for (queryNode, value) in mapping {
                     let query = try ConfigNode(node: queryNode, file: n.file, key: n.key).string()
-                    let route = try n.mapping(allowed: [query])[query]!
+                    let route = ConfigNode(node: value, file: n.file, key: "\(n.key).\(query)")
                     let fields = try route.mapping(allowed: ["entity", "keys"])
                     guard let entity = fields["entity"], let keys = fields["keys"] else {
                         throw route.error("a push route needs 'entity' (e.g. StockItem) and 'keys' (e.g. [InventoryID])")

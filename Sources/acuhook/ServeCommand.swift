@@ -96,14 +96,15 @@ struct ServeCommand: AsyncParsableCommand {
                     ]
                 )
                 if let newSecret = generatedSecret {
-                    print(
+                    FileHandle.standardOutput.write(Data(
                         """
                         Generated a signing secret for source 'acumatica' (kept in \(DefaultConfiguration.dataDirectory)/secret; shown once):
                           \(newSecret)
                         Send a signed sample event:
                           acuhook send Customer.Updated --url \(scheme)://\(configuration.server.host):\(port)/webhooks/acumatica --secret \(newSecret)
-                        """
-                    )
+
+                        """.utf8
+                    ))
                 }
             }
         )

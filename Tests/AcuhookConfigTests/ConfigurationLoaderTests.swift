@@ -130,3 +130,14 @@ import Testing
         #expect(DurationText.parse("-1s") == nil && DurationText.parse("soon") == nil)
     }
 }
+
+@Suite struct ShippedConfigurationTests {
+    /// The example the README points at must stay valid.
+    @Test func theExampleConfigurationLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let configuration = try ConfigurationLoader.load(file: root.appendingPathComponent("examples/acuhook.yaml").path)
+        #expect(configuration.sources.map(\.name) == ["acumatica", "push"])
+        #expect(configuration.pluginHost.plugins.count == 3)
+        #expect(configuration.server.testEndpointEnabled)
+    }
+}

@@ -14,16 +14,17 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Decodes any JSON value; integers that fit 64 bits stay integers.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Cheapest and most common first: every failed attempt costs a thrown error.
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
         } else if let value = try? container.decode(Int64.self) {
             self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
         } else if let value = try? container.decode([String: JSONValue].self) {
             self = .object(value)
         } else {

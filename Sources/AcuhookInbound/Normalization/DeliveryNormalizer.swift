@@ -20,18 +20,13 @@ public struct DeliveryNormalizer: Sendable {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw NormalizationError(.invalidUTF8, "body is not valid UTF-8")
         }
-        guard let root = JSONValue.parse(body) else {
-            throw NormalizationError(.malformedJSON, "body is not valid JSON")
-        }
-        guard case .object(let object) = root else {
-            throw NormalizationError(.unknownFormat, "body must be a JSON object")
-        }
-        let format = configuration.format == .auto ? detect(object, headers: headers) : configuration.format
+        let probe = try DeliveryProbe.decode(body)
+        let format = configuration.format == .auto ? detect(probe, headers: headers) : configuration.format
         var normalized: NormalizedDelivery
         switch format {
-        case .seed: normalized = try seed(object, body: body, headers: headers)
-        case .pushNotification: normalized = try PushNotificationReader(configuration: configuration).read(object)
-        case .standardWebhooks: normalized = try standardWebhooks(root, headers: headers)
+        case .seed: normalized = try seed(probe, body: body, headers: headers)
+        case .pushNotification: normalized = try PushNotificationReader(configuration: configuration).read(try tree(body))
+        case .standardWebhooks: normalized = try standardWebhooks(.object(try tree(body)), headers: headers)
         case .auto:
             throw NormalizationError(
                 .unknownFormat,
@@ -51,16 +46,24 @@ public struct DeliveryNormalizer: Sendable {
         return normalized
     }
 
-    private func detect(_ object: [String: JSONValue], headers: DeliveryHeaders) -> DeliveryFormat {
-        if object["Query"] != nil, object["Inserted"] != nil || object["Deleted"] != nil { return .pushNotification }
-        if object["eventType"] != nil || headers["X-Acumatica-Event"] != nil { return .seed }
+    /// The whole body as a tree (push notifications and Standard Webhooks need arbitrary fields).
+    private func tree(_ body: [UInt8]) throws(NormalizationError) -> [String: JSONValue] {
+        guard case .object(let object) = JSONValue.parse(body) else {
+            throw NormalizationError(.unknownFormat, "body must be a JSON object")
+        }
+        return object
+    }
+
+    private func detect(_ probe: DeliveryProbe, headers: DeliveryHeaders) -> DeliveryFormat {
+        if probe.Query != nil, probe.Inserted != nil || probe.Deleted != nil { return .pushNotification }
+        if probe.eventType != nil || headers["X-Acumatica-Event"] != nil { return .seed }
         if headers["webhook-id"] != nil { return .standardWebhooks }
         return .auto
     }
 
-    private func seed(_ object: [String: JSONValue], body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
+    private func seed(_ probe: DeliveryProbe, body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
         let header = headers["X-Acumatica-Event"]
-        let field = object["eventType"]
+        let field = probe.eventType
         if let field, field.string == nil { throw NormalizationError(.missingField, "eventType must be a string") }
         if let header, let field = field?.string, header != field {
             throw NormalizationError(.eventTypeMismatch, "X-Acumatica-Event '\(header)' and eventType '\(field)' disagree")
@@ -71,19 +74,19 @@ public struct DeliveryNormalizer: Sendable {
         guard EventTypeName.isValid(eventType) else {
             throw NormalizationError(.invalidEventType, "eventType '\(eventType)' is not of the form Entity.Action")
         }
-        guard let entityId = object["entityId"]?.scalarText, !entityId.isEmpty else {
+        guard let entityId = probe.entityId?.text, !entityId.isEmpty else {
             throw NormalizationError(.missingField, "entityId is missing or not a string")
         }
-        let entityType = object["entityType"]?.string ?? String(EventTypeName.entity(of: eventType))
+        let entityType = probe.entityType?.string ?? String(EventTypeName.entity(of: eventType))
         let event = InboundEvent(
             eventType: eventType,
             entityType: entityType,
             entityId: entityId,
-            tenant: object["tenantId"]?.scalarText ?? "",
-            orderingKey: object["timestamp"]?.scalarText ?? "",
+            tenant: probe.tenantId?.text ?? "",
+            orderingKey: probe.timestamp?.text ?? "",
             json: body
         )
-        let correlation = object["metadata"]?["correlationId"]?.scalarText ?? ""
+        let correlation = probe.metadata?.correlationId?.text ?? ""
         return NormalizedDelivery(
             format: .seed,
             events: [event],

@@ -1,0 +1,115 @@
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import Logging
+import Testing
+
+/// `acuhook serve` and `acuhook send` as a user runs them: real processes, real loopback HTTP.
+@Suite(.serialized) struct ServeCommandTests {
+    /// A running `acuhook serve`, its log file and the port it bound.
+    struct Server {
+        let process: Process
+        let log: URL
+        let port: Int
+
+        static func start(arguments: [String], in directory: URL, timeout: Duration = .seconds(60)) throws -> Server {
+            let log = directory.appendingPathComponent("serve.log")
+            let out = directory.appendingPathComponent("serve.out")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: FixturePlugins.acuhookExecutable)
+            process.arguments = ["serve"] + arguments
+            process.currentDirectoryURL = directory
+            process.standardError = try FileHandle(forWritingTo: log)
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            try process.run()
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: #"acuhook\.url=https?://[0-9.]+:([0-9]+)/"#, options: .regularExpression) {
+                    let match = String(text[range])
+                    let port = Int(match.split(separator: ":").last!.dropLast()) ?? 0
+                    return Server(process: process, log: log, port: port)
+                }
+                if !process.isRunning { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            process.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
+        }
+
+        /// Sends SIGTERM and waits; returns the exit status.
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    @Test func serveWithAConfigReceivesWhatSendSendsAndStopsGracefully() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let config = dir.appendingPathComponent("acuhook.yaml")
+        try """
+            server: {host: 127.0.0.1, port: 0}
+            store: {path: data/inbox.db}
+            sources:
+              - name: erp
+                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+              - name: push
+                format: push-notification
+                auth: {scheme: header-secret, header: CustomAuthorization, secret: push-token}
+                push_routes:
+                  "Stock Items": {entity: StockItem, keys: [InventoryID]}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try Server.start(arguments: ["--config", config.path], in: dir)
+        let seed = try runCommand(
+            FixturePlugins.acuhookExecutable,
+            ["send", "SalesOrder.Inserted", "--config", config.path, "--source", "erp", "--url", "http://127.0.0.1:\(server.port)/webhooks/erp", "--delivery-id", "cli-1"]
+        )
+        #expect(seed.status == 0, "\(seed.stderr)")
+        #expect(seed.stdout.contains(#"→ 200 {"received":true,"duplicate":false,"events":1}"#))
+        let again = try runCommand(
+            FixturePlugins.acuhookExecutable,
+            ["send", "SalesOrder.Inserted", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp", "--delivery-id", "cli-1"]
+        )
+        #expect(again.stdout.contains(#""duplicate":true"#))
+        let push = try runCommand(
+            FixturePlugins.acuhookExecutable,
+            ["send", "--push-notification", "--config", config.path, "--source", "push", "--url", "http://127.0.0.1:\(server.port)/webhooks/push"]
+        )
+        #expect(push.status == 0, "\(push.stdout)\(push.stderr)")
+        let wrong = try runCommand(
+            FixturePlugins.acuhookExecutable,
+            ["send", "--secret", "not-it", "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
+        )
+        #expect(wrong.status != 0 && wrong.stdout.contains("401"))
+
+        #expect(server.stop() == 0)
+        let log = try String(contentsOf: server.log, encoding: .utf8)
+        #expect(log.contains("acuhook stopped"))
+        #expect(log.contains("delivery refused") && log.contains("acuhook.error.code=invalid_signature"))
+
+        let store = try SQLiteEventStore(configuration: .init(path: dir.appendingPathComponent("data/inbox.db").path), logger: Logger(label: "test"))
+        let events = try await store.events(after: 0, limit: 10)
+        #expect(events.map(\.event.eventType) == ["SalesOrder.Inserted", "StockItem.Updated"])
+    }
+
+    @Test func serveWithoutAConfigGeneratesASecretOnceAndSendUsesIt() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let server = try Server.start(arguments: [], in: dir)
+        defer { _ = server.stop() }
+        let secretFile = dir.appendingPathComponent("acuhook-data/secret")
+        let attributes = try FileManager.default.attributesOfItem(atPath: secretFile.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let secret = try String(contentsOf: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.count == 64)
+        // Run from the same folder, send finds the generated secret by itself.
+        let sent = try runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--url", "http://127.0.0.1:\(server.port)/webhooks/acumatica"], in: dir)
+        #expect(sent.status == 0, "\(sent.stdout)\(sent.stderr)")
+        #expect(server.stop() == 0)
+        let printed = try String(contentsOf: dir.appendingPathComponent("serve.out"), encoding: .utf8)
+        #expect(printed.contains(secret) && printed.contains("acuhook send Customer.Updated"))
+        #expect(server.port == 8080)
+    }
+}
