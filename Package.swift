@@ -149,7 +149,7 @@ let package = Package(
         // Test kit: a manual clock, an in-memory log handler and the fixture plugin locator.
         .target(
             name: "AcuhookTesting",
-            dependencies: ["AcuhookCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AcuhookCore", "AcuhookStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -159,6 +159,10 @@ let package = Package(
             dependencies: [
                 "AcuhookCore",
                 "AcuhookPluginHost",
+                "AcuhookInbound",
+                "AcuhookServer",
+                "AcuhookStore",
+                "AcuhookTesting",
                 "CAcuhookPlugin",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

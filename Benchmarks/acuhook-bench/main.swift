@@ -1,8 +1,11 @@
 // acuhook-bench: measurements run by hand (see Benchmarks/README.md). Not a test.
 //   acuhook-bench [iterations]           ABI cost per event (default 2,000,000 calls per round)
 //   acuhook-bench bare-server PORT       a bare Hummingbird POST route, the receive benchmark's reference
+//   acuhook-bench receive-path [N]       CPU cost of each receive step, without HTTP
 let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "bare-server" {
+if arguments.first == "receive-path" {
+    try await runReceivePathBenchmark(iterations: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
+} else if arguments.first == "bare-server" {
     try await runBareServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18080 : 18080)
 } else {
     runABIBenchmark(iterations: arguments.first.flatMap(Int.init) ?? 2_000_000)

@@ -169,8 +169,13 @@ public final class DeliveryPipeline: Sendable {
     /// `application/json`, with or without parameters (`; charset=utf-8`), any case.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        return media == "application/json"
+        var media = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
+        while media.first == UInt8(ascii: " ") || media.first == UInt8(ascii: "\t") { media = media.dropFirst() }
+        while media.last == UInt8(ascii: " ") || media.last == UInt8(ascii: "\t") { media = media.dropLast() }
+        let expected = "application/json".utf8
+        guard media.count == expected.count else { return false }
+        // ASCII case-insensitive comparison.
+        return zip(media, expected).allSatisfy { $0 | 0x20 == $1 | 0x20 }
     }
 
     /// The test endpoint's synthetic event.

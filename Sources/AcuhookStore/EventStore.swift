@@ -43,6 +43,16 @@ public struct StoredEvent: Sendable, Equatable {
     public var receivedAtUnixMilliseconds: Int64
     /// The delivery's idempotency key.
     public var idempotencyKey: String
+
+    /// Creates a stored event.
+    public init(id: Int64, deliveryID: Int64, source: String, event: InboundEvent, receivedAtUnixMilliseconds: Int64, idempotencyKey: String) {
+        self.id = id
+        self.deliveryID = deliveryID
+        self.source = source
+        self.event = event
+        self.receivedAtUnixMilliseconds = receivedAtUnixMilliseconds
+        self.idempotencyKey = idempotencyKey
+    }
 }
 
 /// The store could not do what was asked. Nothing was half-written.

@@ -51,23 +51,20 @@ enum Schema {
         return migrator
     }
 
-    private static let encoder = JSONEncoder()
-
     /// Inserts one delivery unless its key is live; runs inside the batch's transaction.
     static func insert(_ delivery: Delivery, retention: Duration, in db: Database) throws -> AcceptResult {
-        if let existing = try Int64.fetchOne(
-            db,
-            sql: "SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?",
-            arguments: [delivery.source, delivery.idempotencyKey, delivery.receivedAtUnixMilliseconds]
-        ) {
+        // Cached statements: parsed once per connection, not once per delivery.
+        let lookup = try db.cachedStatement(sql: "SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?")
+        if let existing = try Int64.fetchOne(lookup, arguments: [delivery.source, delivery.idempotencyKey, delivery.receivedAtUnixMilliseconds]) {
             return .duplicate(deliveryID: existing)
         }
-        let headers = String(decoding: try encoder.encode(delivery.headers), as: UTF8.self)
-        try db.execute(
+        let headers = headersText(delivery.headers)
+        try db.cachedStatement(
             sql: """
                 INSERT INTO deliveries (source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, body, event_count)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 delivery.source, delivery.idempotencyKey, delivery.idempotencyKeyOrigin, delivery.format,
                 delivery.receivedAtUnixMilliseconds, delivery.clientAddress, headers, Data(delivery.body), delivery.events.count,
@@ -75,12 +72,14 @@ enum Schema {
         )
         let deliveryID = db.lastInsertedRowID
         var eventIDs: [Int64] = []
+        let insertEvent = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
         for (position, event) in delivery.events.enumerated() {
-            try db.execute(
-                sql: """
-                    INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try insertEvent.execute(
                 arguments: [
                     deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
                     delivery.receivedAtUnixMilliseconds, Data(event.json),
@@ -89,10 +88,21 @@ enum Schema {
             eventIDs.append(db.lastInsertedRowID)
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)",
-            arguments: [delivery.source, delivery.idempotencyKey, deliveryID, delivery.receivedAtUnixMilliseconds + retentionMs]
-        )
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [delivery.source, delivery.idempotencyKey, deliveryID, delivery.receivedAtUnixMilliseconds + retentionMs])
         return .accepted(deliveryID: deliveryID, eventIDs: eventIDs)
+    }
+
+    /// The kept headers as HTTP-style lines (`name: value`, CRLF-separated; HTTP field values
+    /// cannot contain line breaks).
+    static func headersText(_ headers: [Delivery.HeaderField]) -> String {
+        var text = ""
+        for header in headers {
+            text += header.name
+            text += ": "
+            text += header.value
+            text += "\r\n"
+        }
+        return text
     }
 }

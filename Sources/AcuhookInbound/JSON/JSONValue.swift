@@ -69,9 +69,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// Parses `bytes`, or returns nil when they are not JSON.
+    /// Parses `bytes` (see ``JSONParser``), or returns nil when they are not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try? JSONParser.parse(bytes)
     }
 
     /// Compact JSON with sorted keys (stable output for tests and hashing).

@@ -20,13 +20,40 @@ public struct DeliveryNormalizer: Sendable {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw NormalizationError(.invalidUTF8, "body is not valid UTF-8")
         }
-        let probe = try DeliveryProbe.decode(body)
-        let format = configuration.format == .auto ? detect(probe, headers: headers) : configuration.format
+        // The seed format (the common case) needs only a few top-level fields: validate the whole
+        // body, build just those. Other formats need the whole tree.
+        let wantsTree = configuration.format == .pushNotification || configuration.format == .standardWebhooks
+        var object: [String: JSONValue]
+        do {
+            if wantsTree {
+                guard case .object(let whole) = try JSONParser.parse(body) else {
+                    throw NormalizationError(.unknownFormat, "body must be a JSON object")
+                }
+                object = whole
+            } else {
+                guard let parsed = try JSONParser.parseObject(body, keeping: Self.seedFields) else {
+                    throw NormalizationError(.unknownFormat, "body must be a JSON object")
+                }
+                object = parsed
+            }
+        } catch let failure as JSONParser.Failure {
+            throw NormalizationError(.malformedJSON, "body is not valid JSON (\(failure.reason) at byte \(failure.offset))")
+        } catch let error as NormalizationError {
+            throw error
+        } catch {
+            throw NormalizationError(.malformedJSON, "body is not valid JSON")
+        }
+        let format = configuration.format == .auto ? detect(object, headers: headers) : configuration.format
+        if format == .pushNotification || format == .standardWebhooks, !wantsTree {
+            // Detected from the few fields read so far; these formats need the whole tree.
+            guard case .object(let whole) = JSONValue.parse(body) else { throw NormalizationError(.malformedJSON, "body is not valid JSON") }
+            object = whole
+        }
         var normalized: NormalizedDelivery
         switch format {
-        case .seed: normalized = try seed(probe, body: body, headers: headers)
-        case .pushNotification: normalized = try PushNotificationReader(configuration: configuration).read(try tree(body))
-        case .standardWebhooks: normalized = try standardWebhooks(.object(try tree(body)), headers: headers)
+        case .seed: normalized = try seed(object, body: body, headers: headers)
+        case .pushNotification: normalized = try PushNotificationReader(configuration: configuration).read(object)
+        case .standardWebhooks: normalized = try standardWebhooks(.object(object), headers: headers)
         case .auto:
             throw NormalizationError(
                 .unknownFormat,
@@ -46,24 +73,19 @@ public struct DeliveryNormalizer: Sendable {
         return normalized
     }
 
-    /// The whole body as a tree (push notifications and Standard Webhooks need arbitrary fields).
-    private func tree(_ body: [UInt8]) throws(NormalizationError) -> [String: JSONValue] {
-        guard case .object(let object) = JSONValue.parse(body) else {
-            throw NormalizationError(.unknownFormat, "body must be a JSON object")
-        }
-        return object
-    }
+    /// Top-level fields the seed format and format detection read.
+    static let seedFields: Set<String> = ["eventType", "entityType", "entityId", "tenantId", "timestamp", "metadata", "Query", "Inserted", "Deleted"]
 
-    private func detect(_ probe: DeliveryProbe, headers: DeliveryHeaders) -> DeliveryFormat {
-        if probe.Query != nil, probe.Inserted != nil || probe.Deleted != nil { return .pushNotification }
-        if probe.eventType != nil || headers["X-Acumatica-Event"] != nil { return .seed }
+    private func detect(_ object: [String: JSONValue], headers: DeliveryHeaders) -> DeliveryFormat {
+        if object["Query"] != nil, object["Inserted"] != nil || object["Deleted"] != nil { return .pushNotification }
+        if object["eventType"] != nil || headers["X-Acumatica-Event"] != nil { return .seed }
         if headers["webhook-id"] != nil { return .standardWebhooks }
         return .auto
     }
 
-    private func seed(_ probe: DeliveryProbe, body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
+    private func seed(_ object: [String: JSONValue], body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
         let header = headers["X-Acumatica-Event"]
-        let field = probe.eventType
+        let field = object["eventType"]
         if let field, field.string == nil { throw NormalizationError(.missingField, "eventType must be a string") }
         if let header, let field = field?.string, header != field {
             throw NormalizationError(.eventTypeMismatch, "X-Acumatica-Event '\(header)' and eventType '\(field)' disagree")
@@ -74,19 +96,19 @@ public struct DeliveryNormalizer: Sendable {
         guard EventTypeName.isValid(eventType) else {
             throw NormalizationError(.invalidEventType, "eventType '\(eventType)' is not of the form Entity.Action")
         }
-        guard let entityId = probe.entityId?.text, !entityId.isEmpty else {
+        guard let entityId = object["entityId"]?.scalarText, !entityId.isEmpty else {
             throw NormalizationError(.missingField, "entityId is missing or not a string")
         }
-        let entityType = probe.entityType?.string ?? String(EventTypeName.entity(of: eventType))
+        let entityType = object["entityType"]?.string ?? String(EventTypeName.entity(of: eventType))
         let event = InboundEvent(
             eventType: eventType,
             entityType: entityType,
             entityId: entityId,
-            tenant: probe.tenantId?.text ?? "",
-            orderingKey: probe.timestamp?.text ?? "",
+            tenant: object["tenantId"]?.scalarText ?? "",
+            orderingKey: object["timestamp"]?.scalarText ?? "",
             json: body
         )
-        let correlation = probe.metadata?.correlationId?.text ?? ""
+        let correlation = object["metadata"]?["correlationId"]?.scalarText ?? ""
         return NormalizedDelivery(
             format: .seed,
             events: [event],

@@ -1,0 +1,61 @@
+import AcuhookCore
+import AcuhookStore
+import Synchronization
+
+/// An `EventStore` in memory: same deduplication rules as the SQLite store, no durability. For
+/// tests and benchmarks of the layers above the store.
+public final class InMemoryEventStore: EventStore {
+    private struct State {
+        var keys: [String: (deliveryID: Int64, expiresAt: Int64)] = [:]
+        var events: [StoredEvent] = []
+        var nextDelivery: Int64 = 1
+    }
+
+    private let state = Mutex(State())
+
+    /// An empty store.
+    public init() {}
+
+    /// Accepts unless the (source, key) pair is live.
+    public func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
+        state.withLock { state in
+            let key = delivery.source + "\u{0}" + delivery.idempotencyKey
+            if let live = state.keys[key], live.expiresAt >= delivery.receivedAtUnixMilliseconds {
+                return .duplicate(deliveryID: live.deliveryID)
+            }
+            let id = state.nextDelivery
+            state.nextDelivery += 1
+            var ids: [Int64] = []
+            for event in delivery.events {
+                let eventID = Int64(state.events.count + 1)
+                ids.append(eventID)
+                state.events.append(
+                    StoredEvent(
+                        id: eventID, deliveryID: id, source: delivery.source, event: event,
+                        receivedAtUnixMilliseconds: delivery.receivedAtUnixMilliseconds, idempotencyKey: delivery.idempotencyKey
+                    )
+                )
+            }
+            let retentionMs = retention.components.seconds * 1000
+            state.keys[key] = (id, delivery.receivedAtUnixMilliseconds + retentionMs)
+            return .accepted(deliveryID: id, eventIDs: ids)
+        }
+    }
+
+    /// Always writable.
+    public func checkWritable() async throws(StoreError) {}
+
+    /// Drops expired keys.
+    public func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int {
+        state.withLock { state in
+            let before = state.keys.count
+            state.keys = state.keys.filter { $0.value.expiresAt >= nowUnixMilliseconds }
+            return before - state.keys.count
+        }
+    }
+
+    /// Events after `afterID`.
+    public func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] {
+        state.withLock { state in Array(state.events.filter { $0.id > afterID }.prefix(limit)) }
+    }
+}
