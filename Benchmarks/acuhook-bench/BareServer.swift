@@ -1,3 +1,6 @@
+import AcuhookInbound
+import AcuhookServer
+import AcuhookTesting
 import Hummingbird
 import Logging
 
@@ -14,5 +17,22 @@ func runBareServer(port: Int) async throws {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
     }
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+    try await app.runService()
+}
+
+/// Acuhook's receiver with the in-memory store: separates the store's cost from the rest.
+func runMemoryServer(port: Int) async throws {
+    var logger = Logger(label: "memory")
+    logger.logLevel = .warning
+    var server = ServerSettings()
+    server.port = port
+    let pipeline = try DeliveryPipeline(
+        server: server,
+        sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["bench-secret"]))],
+        store: InMemoryEventStore(),
+        retention: .seconds(60),
+        logger: logger
+    )
+    let app = try Receiver.makeApplication(pipeline: pipeline, server: server, readiness: { Readiness(ready: true, checks: [:]) }, logger: logger)
     try await app.runService()
 }

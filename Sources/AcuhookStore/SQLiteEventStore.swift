@@ -7,8 +7,12 @@ import Synchronization
 /// The inbox in one SQLite file (WAL mode, via GRDB).
 ///
 /// Concurrent ``accept(_:keepKeyFor:)`` calls share commits: the first caller to find the writer
-/// idle drains everything queued so far into one transaction, so throughput does not collapse to
-/// one fsync per request. Every caller returns after the transaction holding its delivery commits.
+/// idle starts a drain on the store's own serial queue, which writes everything queued so far in
+/// one transaction, so throughput does not collapse to one fsync per request. Every caller
+/// returns after the transaction holding its delivery commits.
+///
+/// WAL checkpoints run on a second connection in the background (`PASSIVE`, at most once a
+/// second), so a commit never waits for one.
 public final class SQLiteEventStore: EventStore {
     /// Settings.
     public struct Configuration: Sendable {
@@ -41,9 +45,13 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private let pool: DatabasePool
+    private let checkpointer: DatabaseQueue
     private let configuration: Configuration
     private let logger: Logger
     private let queue = Mutex(Queue())
+    private let writer = DispatchQueue(label: "acuhook.store.writer")
+    private let checkpointQueue = DispatchQueue(label: "acuhook.store.checkpoint", qos: .utility)
+    private let checkpointState = Mutex((running: false, last: ContinuousClock.now))
 
     /// Opens (creating if needed) and migrates the database.
     public init(configuration: Configuration, logger: Logger) throws(StoreError) {
@@ -55,9 +63,14 @@ public final class SQLiteEventStore: EventStore {
             var grdb = GRDB.Configuration()
             grdb.busyMode = .timeout(configuration.busyTimeout)
             let synchronous = configuration.synchronous.rawValue
-            grdb.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            grdb.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                // Checkpoints are run by `checkpointer`, never by a committing writer.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try Schema.migrator.migrate(pool)
+            checkpointer = try DatabaseQueue(path: configuration.path, configuration: grdb)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path)", underlying: error)
         }
@@ -73,7 +86,7 @@ public final class SQLiteEventStore: EventStore {
                     queue.draining = true
                     return true
                 }
-                if lead { Task { await self.drain() } }
+                if lead { writer.async { self.drain() } }
             }
         } catch let error as StoreError {
             throw error
@@ -82,8 +95,9 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Writes batches until the queue is empty.
-    private func drain() async {
+    /// Writes batches until the queue is empty. Runs on `writer`, a serial queue of the store's
+    /// own (never the cooperative pool), so the blocking SQLite calls are fine here.
+    private func drain() {
         while true {
             let batch = queue.withLock { queue -> [Pending] in
                 let count = min(queue.pending.count, configuration.maxBatch)
@@ -94,7 +108,7 @@ public final class SQLiteEventStore: EventStore {
             }
             if batch.isEmpty { return }
             do {
-                let results = try await pool.write { db in
+                let results = try pool.write { db in
                     try batch.map { try Schema.insert($0.delivery, retention: $0.retention, in: db) }
                 }
                 for (item, result) in zip(batch, results) { item.continuation.resume(returning: result) }
@@ -106,6 +120,25 @@ public final class SQLiteEventStore: EventStore {
                 let failure = StoreError(.unavailable, "the store could not commit", underlying: error)
                 for item in batch { item.continuation.resume(throwing: failure) }
             }
+            scheduleCheckpoint()
+        }
+    }
+
+    /// Starts a passive WAL checkpoint on the second connection, at most once a second.
+    private func scheduleCheckpoint() {
+        let start = checkpointState.withLock { state -> Bool in
+            guard !state.running, state.last.duration(to: .now) > .seconds(1) else { return false }
+            state.running = true
+            return true
+        }
+        guard start else { return }
+        checkpointQueue.async { [self] in
+            do {
+                try checkpointer.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            } catch {
+                logger.warning("WAL checkpoint failed; will retry", metadata: ["acuhook.error": "\(error)"])
+            }
+            checkpointState.withLock { $0 = (false, .now) }
         }
     }
 
@@ -138,7 +171,7 @@ public final class SQLiteEventStore: EventStore {
                     db,
                     sql: """
                         SELECT e.id, e.delivery_id, d.source, e.event_type, e.entity_type, e.entity_id, e.tenant,
-                               e.ordering_key, e.json, e.received_at, d.idempotency_key
+                               e.ordering_key, COALESCE(e.json, d.body), e.received_at, d.idempotency_key
                         FROM events e JOIN deliveries d ON d.id = e.delivery_id
                         WHERE e.id > ? ORDER BY e.id LIMIT ?
                         """,

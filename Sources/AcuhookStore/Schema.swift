@@ -42,7 +42,7 @@ enum Schema {
                         ordering_key TEXT NOT NULL,
                         received_at INTEGER NOT NULL,
                         derivation_depth INTEGER NOT NULL DEFAULT 0,
-                        json BLOB NOT NULL
+                        json BLOB
                     );
                     CREATE INDEX events_delivery ON events (delivery_id);
                     """
@@ -82,7 +82,8 @@ enum Schema {
             try insertEvent.execute(
                 arguments: [
                     deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
-                    delivery.receivedAtUnixMilliseconds, Data(event.json),
+                    // NULL: the event's JSON is the delivery body itself (seed format); not stored twice.
+                    delivery.receivedAtUnixMilliseconds, event.json == delivery.body ? nil : Data(event.json),
                 ]
             )
             eventIDs.append(db.lastInsertedRowID)

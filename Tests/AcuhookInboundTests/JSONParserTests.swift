@@ -81,7 +81,10 @@ import Testing
             }
             let ours = (try? JSONParser.parse(bytes)) != nil
             let theirs = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
-            if ours != theirs { disagreements.append(String(decoding: bytes, as: UTF8.self)) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            // Foundation tolerates trailing commas; RFC 8259 (and this parser) does not.
+            let trailingComma = text.contains(",]") || text.contains(",}")
+            if ours != theirs, !(trailingComma && theirs && !ours) { disagreements.append(text) }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
     }
