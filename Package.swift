@@ -103,6 +103,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Dispatch: stored jobs → plugin runners, retries, dead-letter queue.
+        .target(
+            name: "AcuhookDispatch",
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookStore",
+                "AcuhookPluginHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The HTTP receiver on Hummingbird 2.
         .target(
             name: "AcuhookServer",
@@ -136,6 +149,7 @@ let package = Package(
                 "AcuhookInbound",
                 "AcuhookStore",
                 "AcuhookServer",
+                "AcuhookDispatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -207,6 +221,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookDispatchTests",
+            dependencies: ["AcuhookDispatch", "AcuhookStore", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

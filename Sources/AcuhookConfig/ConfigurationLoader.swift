@@ -4,9 +4,9 @@ import Yams
 
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
-    static let topLevelKeys = ["server", "store", "sources", "plugin_host", "plugins"]
+    static let topLevelKeys = ["server", "store", "sources", "dispatch", "plugin_host", "plugins"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -48,6 +48,12 @@ public enum ConfigurationLoader {
         if let n = top["server"] { configuration.server = try server(n, baseDirectory: baseDirectory) }
         if let n = top["store"] { configuration.store = try store(n, baseDirectory: baseDirectory) }
         if let n = top["sources"], !n.isNull { configuration.sources = try sources(n, environment: environment) }
+        if let n = top["dispatch"] {
+            let keys = try n.mapping(allowed: ["retry", "lease", "idle_poll"])
+            if let r = keys["retry"] { configuration.dispatch.retry = try retry(r) }
+            if let l = keys["lease"] { configuration.dispatch.lease = try l.duration() }
+            if let p = keys["idle_poll"] { configuration.dispatch.idlePoll = try p.duration() }
+        }
         if configuration.server.testEndpointEnabled, !configuration.sources.contains(where: { $0.name == configuration.server.testEndpointSource }) {
             throw ConfigurationError(
                 file: file,
@@ -81,6 +87,7 @@ public enum ConfigurationLoader {
         if let n = keys["timeout"] { settings.timeout = try n.duration() }
         if let n = keys["max_concurrency"] { settings.maxConcurrency = try n.int(in: 1...1024) }
         if let n = keys["breaker"] { settings.breaker = try breaker(n) }
+        if let n = keys["retry"] { settings.retry = try retry(n) }
         return settings
     }
 
@@ -94,6 +101,21 @@ public enum ConfigurationLoader {
             }
         }
         return parsed
+    }
+
+    static func retry(_ node: ConfigNode) throws(ConfigurationError) -> RetryPolicy {
+        let keys = try node.mapping(allowed: ["base_delay", "factor", "max_delay", "max_attempts", "jitter"])
+        var policy = RetryPolicy()
+        if let n = keys["base_delay"] { policy.baseDelay = try n.duration() }
+        if let n = keys["factor"] { policy.factor = try n.double(in: 1...100) }
+        if let n = keys["max_delay"] { policy.maxDelay = try n.duration() }
+        if let n = keys["max_attempts"] { policy.maxAttempts = try n.int(in: 1...1000) }
+        if let n = keys["jitter"] {
+            guard let jitter = RetryPolicy.Jitter(rawValue: try n.string()) else { throw n.error("expected full, decorrelated or none, found \(n.found)") }
+            policy.jitter = jitter
+        }
+        if policy.maxDelay < policy.baseDelay { throw (keys["max_delay"] ?? node).error("expected a duration ≥ base_delay") }
+        return policy
     }
 
     private static func breaker(_ node: ConfigNode) throws(ConfigurationError) -> CircuitBreakerConfiguration {

@@ -36,10 +36,23 @@ public final class DeliveryPipeline: Sendable {
     private let retention: Duration
     private let server: ServerSettings
     private let logger: Logger
+    private let route: @Sendable (String) -> [String]
+    private let onStored: @Sendable () -> Void
 
     /// Builds every source's checks.
     /// - Throws: When a source's authentication cannot be built (a bad secret).
-    public init(server: ServerSettings, sources: [SourceSettings], store: any EventStore, retention: Duration, logger: Logger) throws {
+    /// - Parameters:
+    ///   - route: The plugins that receive an event type (one job each is stored with the event).
+    ///   - onStored: Called after a new delivery is committed (wakes the dispatcher).
+    public init(
+        server: ServerSettings,
+        sources: [SourceSettings],
+        store: any EventStore,
+        retention: Duration,
+        logger: Logger,
+        route: @escaping @Sendable (String) -> [String] = { _ in [] },
+        onStored: @escaping @Sendable () -> Void = {}
+    ) throws {
         var runtimes: [String: SourceRuntime] = [:]
         for source in sources {
             runtimes[source.name] = try SourceRuntime(settings: source, defaultMaxBodySize: server.maxBodySize)
@@ -53,6 +66,8 @@ public final class DeliveryPipeline: Sendable {
         self.retention = retention
         self.server = server
         self.logger = logger
+        self.route = route
+        self.onStored = onStored
     }
 
     /// The configured source names.
@@ -119,11 +134,16 @@ public final class DeliveryPipeline: Sendable {
             body: body,
             headers: Self.keptHeaders.compactMap { name in headers[name].map { Delivery.HeaderField(name: name, value: $0) } },
             clientAddress: admitted.client,
-            events: normalized.events
+            events: normalized.events.map { event in
+                var routed = event
+                routed.plugins = route(event.eventType)
+                return routed
+            }
         )
         do {
             switch try await store.accept(delivery, keepKeyFor: retention) {
             case .accepted(let id, let events):
+                onStored()
                 logger.debug(
                     "delivery accepted",
                     metadata: [

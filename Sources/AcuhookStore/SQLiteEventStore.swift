@@ -33,10 +33,17 @@ public final class SQLiteEventStore: EventStore {
         public init(path: String) { self.path = path }
     }
 
-    private struct Pending {
-        let delivery: Delivery
-        let retention: Duration
-        let continuation: CheckedContinuation<AcceptResult, any Error>
+    /// One write waiting for the next shared commit.
+    private enum Pending {
+        case accept(Delivery, Duration, CheckedContinuation<AcceptResult, any Error>)
+        case complete([JobCompletion], CheckedContinuation<Void, any Error>)
+
+        func fail(_ error: StoreError) {
+            switch self {
+            case .accept(_, _, let continuation): continuation.resume(throwing: error)
+            case .complete(_, let continuation): continuation.resume(throwing: error)
+            }
+        }
     }
 
     private struct Queue {
@@ -80,19 +87,38 @@ public final class SQLiteEventStore: EventStore {
     public func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                let lead = queue.withLock { queue -> Bool in
-                    queue.pending.append(Pending(delivery: delivery, retention: retention, continuation: continuation))
-                    if queue.draining { return false }
-                    queue.draining = true
-                    return true
-                }
-                if lead { writer.async { self.drain() } }
+                enqueue(.accept(delivery, retention, continuation))
             }
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(.unavailable, "commit failed", underlying: error)
         }
+    }
+
+    /// Commits how claimed jobs ended (with their attempts and derived events), sharing the
+    /// transaction with whatever else is waiting to be written.
+    public func complete(_ completions: [JobCompletion]) async throws(StoreError) {
+        guard !completions.isEmpty else { return }
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enqueue(.complete(completions, continuation))
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "commit failed", underlying: error)
+        }
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let lead = queue.withLock { queue -> Bool in
+            queue.pending.append(pending)
+            if queue.draining { return false }
+            queue.draining = true
+            return true
+        }
+        if lead { writer.async { self.drain() } }
     }
 
     /// Writes batches until the queue is empty. Runs on `writer`, a serial queue of the store's
@@ -108,17 +134,31 @@ public final class SQLiteEventStore: EventStore {
             }
             if batch.isEmpty { return }
             do {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let results = try pool.write { db in
-                    try batch.map { try Schema.insert($0.delivery, retention: $0.retention, in: db) }
+                    try batch.map { item -> AcceptResult? in
+                        switch item {
+                        case .accept(let delivery, let retention, _):
+                            return try Schema.insert(delivery, retention: retention, in: db)
+                        case .complete(let completions, _):
+                            for completion in completions { try Schema.complete(completion, now: now, in: db) }
+                            return nil
+                        }
+                    }
                 }
-                for (item, result) in zip(batch, results) { item.continuation.resume(returning: result) }
+                for (item, result) in zip(batch, results) {
+                    switch item {
+                    case .accept(_, _, let continuation): continuation.resume(returning: result!)
+                    case .complete(_, let continuation): continuation.resume()
+                    }
+                }
             } catch {
                 logger.error(
                     "store commit failed; deliveries in this batch are refused with 503",
                     metadata: ["acuhook.store.batch": "\(batch.count)", "acuhook.error": "\(error)"]
                 )
                 let failure = StoreError(.unavailable, "the store could not commit", underlying: error)
-                for item in batch { item.continuation.resume(throwing: failure) }
+                for item in batch { item.fail(failure) }
             }
             scheduleCheckpoint()
         }
@@ -170,34 +210,91 @@ public final class SQLiteEventStore: EventStore {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT e.id, e.delivery_id, d.source, e.event_type, e.entity_type, e.entity_id, e.tenant,
-                               e.ordering_key, COALESCE(e.json, d.body), e.received_at, d.idempotency_key
+                        SELECT \(Schema.eventColumns)
                         FROM events e JOIN deliveries d ON d.id = e.delivery_id
                         WHERE e.id > ? ORDER BY e.id LIMIT ?
                         """,
                     arguments: [afterID, limit]
-                ).map { row in
-                    StoredEvent(
-                        id: row[0],
-                        deliveryID: row[1],
-                        source: row[2],
-                        event: InboundEvent(
-                            eventType: row[3], entityType: row[4], entityId: row[5], tenant: row[6], orderingKey: row[7],
-                            json: Array((row[8] as Data?) ?? Data())
-                        ),
-                        receivedAtUnixMilliseconds: row[9],
-                        idempotencyKey: row[10]
-                    )
-                }
+                ).map { Schema.storedEvent($0) }
             }
         } catch {
             throw StoreError(.unavailable, "cannot read events", underlying: error)
         }
     }
 
+    /// Leases up to `limit` due jobs for `lease` (a dead dispatcher's jobs return after it).
+    public func claimJobs(limit: Int, lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob] {
+        let leaseMs = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                writer.async { [pool] in
+                    continuation.resume(with: Result { try pool.write { db in try Schema.claim(now: nowUnixMilliseconds, limit: limit, leaseMilliseconds: leaseMs, in: db) } })
+                }
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot claim jobs", underlying: error)
+        }
+    }
+
+    /// Dead-lettered jobs matching `filter`, oldest first, with every attempt.
+    public func deadLetters(_ filter: DeadLetterFilter = DeadLetterFilter(), limit: Int = 1000) async throws(StoreError) -> [DeadLetter] {
+        do {
+            return try await pool.read { db in try Schema.deadLetters(filter, limit: limit, in: db) }
+        } catch {
+            throw StoreError(.unavailable, "cannot read the dead-letter queue", underlying: error)
+        }
+    }
+
+    /// Puts matching dead letters back in the queue with a fresh attempt budget (their history is
+    /// kept). Returns how many.
+    public func replay(_ filter: DeadLetterFilter, nowUnixMilliseconds: Int64) async throws(StoreError) -> Int {
+        try await changeDeadLetters(
+            filter,
+            sql: "UPDATE jobs SET state = 'pending', attempts = 0, due_at = ?, dead_reason = NULL, last_delay_ms = NULL, updated_at = ?",
+            arguments: [nowUnixMilliseconds, nowUnixMilliseconds]
+        )
+    }
+
+    /// Deletes matching dead letters and their attempts. Returns how many.
+    public func purge(_ filter: DeadLetterFilter) async throws(StoreError) -> Int {
+        let (condition, arguments) = Schema.deadLetterWhere(filter)
+        do {
+            return try await pool.write { db in
+                let selection = "SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id WHERE \(condition)"
+                try db.execute(sql: "DELETE FROM job_attempts WHERE job_id IN (\(selection))", arguments: arguments)
+                try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(selection))", arguments: arguments)
+                return db.changesCount
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot purge the dead-letter queue", underlying: error)
+        }
+    }
+
+    private func changeDeadLetters(_ filter: DeadLetterFilter, sql: String, arguments: StatementArguments) async throws(StoreError) -> Int {
+        let (condition, filterArguments) = Schema.deadLetterWhere(filter)
+        do {
+            return try await pool.write { db in
+                try db.execute(
+                    sql: "\(sql) WHERE id IN (SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id WHERE \(condition))",
+                    arguments: arguments + filterArguments
+                )
+                return db.changesCount
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot change the dead-letter queue", underlying: error)
+        }
+    }
+
+    /// Jobs per state (`pending`, `running`, `done`, `skipped`, `dead`), for operators and tests.
+    public func jobCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM jobs GROUP BY state").map { ($0[0], $0[1]) })
+        }
+    }
+
     /// Counts rows in a table (for tests and operators).
     public func count(_ table: String) async throws -> Int {
-        precondition(["deliveries", "events", "idempotency_keys"].contains(table))
+        precondition(["deliveries", "events", "idempotency_keys", "jobs", "job_attempts"].contains(table))
         return try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 }

@@ -48,6 +48,35 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("2-jobs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        id INTEGER PRIMARY KEY,
+                        event_id INTEGER NOT NULL REFERENCES events (id),
+                        plugin TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        due_at INTEGER NOT NULL,
+                        lease_until INTEGER,
+                        last_delay_ms INTEGER,
+                        dead_reason TEXT,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX jobs_due ON jobs (state, due_at);
+                    CREATE INDEX jobs_event ON jobs (event_id);
+                    CREATE TABLE job_attempts (
+                        job_id INTEGER NOT NULL REFERENCES jobs (id),
+                        attempt INTEGER NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        duration_ms INTEGER NOT NULL,
+                        outcome TEXT NOT NULL,
+                        message TEXT
+                    );
+                    CREATE INDEX job_attempts_job ON job_attempts (job_id);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -74,9 +103,12 @@ enum Schema {
         var eventIDs: [Int64] = []
         let insertEvent = try db.cachedStatement(
             sql: """
-                INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json, derivation_depth)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
+        )
+        let insertJob = try db.cachedStatement(
+            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at) VALUES (?, ?, 'pending', ?, ?)"
         )
         for (position, event) in delivery.events.enumerated() {
             try insertEvent.execute(
@@ -84,9 +116,15 @@ enum Schema {
                     deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
                     // NULL: the event's JSON is the delivery body itself (seed format); not stored twice.
                     delivery.receivedAtUnixMilliseconds, event.json == delivery.body ? nil : Data(event.json),
+                    event.derivationDepth,
                 ]
             )
-            eventIDs.append(db.lastInsertedRowID)
+            let eventID = db.lastInsertedRowID
+            eventIDs.append(eventID)
+            // One job per routed plugin, in the same transaction: no event is stored without its jobs.
+            for plugin in event.plugins {
+                try insertJob.execute(arguments: [eventID, plugin, delivery.receivedAtUnixMilliseconds, delivery.receivedAtUnixMilliseconds])
+            }
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)")

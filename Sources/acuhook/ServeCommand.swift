@@ -1,5 +1,6 @@
 import AcuhookConfig
 import AcuhookCore
+import AcuhookDispatch
 import AcuhookInbound
 import AcuhookPluginHost
 import AcuhookServer
@@ -60,12 +61,25 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
+        var dispatch = DispatcherConfiguration()
+        dispatch.retry = configuration.dispatch.retry
+        dispatch.lease = configuration.dispatch.lease
+        dispatch.idlePoll = configuration.dispatch.idlePoll
+        for (name, runner) in plugins.runners {
+            if let retry = configuration.pluginHost.plugins.first(where: { $0.path == runner.image.path })?.retry {
+                dispatch.retryByPlugin[name] = retry
+            }
+        }
+        let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
+        let router = plugins.router
         let pipeline = try DeliveryPipeline(
             server: configuration.server,
             sources: configuration.sources,
             store: store,
             retention: configuration.store.idempotencyRetention,
-            logger: logger
+            logger: logger,
+            route: { router.plugins(for: $0) },
+            onStored: { dispatcher.wakeup.signal() }
         )
         let failures = plugins.failures.count
         let readiness: @Sendable () async -> Readiness = {
@@ -110,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [app, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [app, dispatcher, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
         try await plugins.shutdown()

@@ -13,15 +13,30 @@ public struct InboundEvent: Sendable, Equatable {
     public var orderingKey: String
     /// The normalised event as a JSON object (what plugins receive).
     public var json: [UInt8]
+    /// The plugins that receive it (from the router when it is stored); one job each.
+    public var plugins: [String]
+    /// How many derivations led to it (0 for a received event).
+    public var derivationDepth: Int
 
     /// Creates an event.
-    public init(eventType: String, entityType: String, entityId: String, tenant: String, orderingKey: String, json: [UInt8]) {
+    public init(
+        eventType: String,
+        entityType: String,
+        entityId: String,
+        tenant: String,
+        orderingKey: String,
+        json: [UInt8],
+        plugins: [String] = [],
+        derivationDepth: Int = 0
+    ) {
         self.eventType = eventType
         self.entityType = entityType
         self.entityId = entityId
         self.tenant = tenant
         self.orderingKey = orderingKey
         self.json = json
+        self.plugins = plugins
+        self.derivationDepth = derivationDepth
     }
 }
 

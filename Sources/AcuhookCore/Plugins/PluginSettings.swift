@@ -16,6 +16,8 @@ public struct PluginSettings: Sendable, Equatable {
     public var enabled: Bool = true
     /// The plugin's circuit breaker.
     public var breaker = CircuitBreakerConfiguration()
+    /// The plugin's retry policy; nil (default) uses the dispatcher's.
+    public var retry: RetryPolicy? = nil
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {

@@ -1,0 +1,204 @@
+import AcuhookCore
+import AcuhookPluginHost
+import AcuhookStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Moves stored jobs to the plugins: claims due jobs under a lease, runs each through its
+/// plugin's runner (breaker → concurrency limit → timeout → call), and commits the outcome —
+/// done, retry later with backoff, held while the breaker is open (no attempt counted), or the
+/// dead-letter queue. A swift-service-lifecycle `Service`: on graceful shutdown it stops claiming,
+/// lets calls in flight finish and commits their outcomes; anything still leased returns to the
+/// queue when its lease expires.
+public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
+    private let store: SQLiteEventStore
+    private let host: PluginHost<C>
+    private let configuration: DispatcherConfiguration
+    private let logger: Logger
+    /// Signal it to look for work now (the receiver does after each stored delivery).
+    public let wakeup = Wakeup()
+    private let inFlight = Mutex<[String: Int]>([:])
+
+    /// Creates a dispatcher over `store` and the plugins of `host`.
+    public init(store: SQLiteEventStore, host: PluginHost<C>, configuration: DispatcherConfiguration = DispatcherConfiguration(), logger: Logger) {
+        self.store = store
+        self.host = host
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown or cancellation.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            var backlog: [ClaimedJob] = []
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                // Start every waiting job whose plugin has a free slot.
+                var blocked: [ClaimedJob] = []
+                for job in backlog {
+                    if take(slotOf: job.plugin) {
+                        group.addTask {
+                            await self.process(job)
+                            self.release(slotOf: job.plugin)
+                            self.wakeup.signal()
+                        }
+                    } else {
+                        blocked.append(job)
+                    }
+                }
+                backlog = blocked
+                // Claim more while the backlog is short.
+                var claimed = 0
+                if backlog.count < configuration.claimBatch {
+                    do {
+                        let jobs = try await store.claimJobs(
+                            limit: configuration.claimBatch - backlog.count,
+                            lease: configuration.lease,
+                            nowUnixMilliseconds: Self.now()
+                        )
+                        claimed = jobs.count
+                        backlog += jobs
+                    } catch {
+                        logger.error("cannot claim jobs; will retry", metadata: ["acuhook.error": "\(error)"])
+                    }
+                }
+                if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
+            }
+            if !backlog.isEmpty {
+                logger.info("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(backlog.count)"])
+            }
+        }
+    }
+
+    private func take(slotOf plugin: String) -> Bool {
+        let limit = host.runners[plugin]?.concurrency ?? 1
+        return inFlight.withLock { counts in
+            let current = counts[plugin, default: 0]
+            guard current < limit else { return false }
+            counts[plugin] = current + 1
+            return true
+        }
+    }
+
+    private func release(slotOf plugin: String) {
+        inFlight.withLock { $0[plugin, default: 1] -= 1 }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Runs one job and commits how it ended.
+    func process(_ job: ClaimedJob) async {
+        var jobLogger = logger
+        jobLogger[metadataKey: "acuhook.plugin"] = "\(job.plugin)"
+        jobLogger[metadataKey: "acuhook.job"] = "\(job.id)"
+        jobLogger[metadataKey: "acuhook.attempt"] = "\(job.attempt)"
+        jobLogger[metadataKey: "acuhook.delivery.id"] = "\(job.event.idempotencyKey)"
+        let completion: JobCompletion
+        if let runner = host.runners[job.plugin] {
+            completion = await run(job, on: runner, logger: jobLogger)
+        } else {
+            jobLogger.warning("job's plugin is not loaded; holding the job")
+            completion = JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.missingPluginHold)), attempt: nil)
+        }
+        do {
+            try await store.complete([completion])
+        } catch {
+            jobLogger.error("cannot commit the job's outcome; it runs again when its lease expires", metadata: ["acuhook.error": "\(error)"])
+        }
+    }
+
+    private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>, logger: Logger) async -> JobCompletion {
+        let stored = job.event
+        let event = PluginEvent(
+            eventType: stored.event.eventType,
+            entityType: stored.event.entityType,
+            entityId: stored.event.entityId,
+            deliveryId: stored.idempotencyKey,
+            tenant: stored.event.tenant,
+            receivedAtUnixMilliseconds: stored.receivedAtUnixMilliseconds,
+            json: stored.event.json,
+            derivationDepth: stored.event.derivationDepth
+        )
+        let started = Self.now()
+        let result = await runner.run(event, attempt: job.attempt)
+        let record = AttemptRecord(
+            number: job.attempt,
+            startedAtUnixMilliseconds: started,
+            durationMilliseconds: Self.milliseconds(result.duration),
+            outcome: Self.name(result.outcome),
+            message: result.message
+        )
+        switch result.outcome {
+        case .ok:
+            let derived = result.derived.map { derived in
+                InboundEvent(
+                    eventType: derived.eventType,
+                    entityType: derived.entityType,
+                    entityId: derived.entityId,
+                    tenant: stored.event.tenant,
+                    orderingKey: stored.event.orderingKey,
+                    json: Self.derivedDocument(derived, parent: stored),
+                    plugins: host.router.plugins(for: derived.eventType),
+                    derivationDepth: derived.derivationDepth
+                )
+            }
+            return JobCompletion(jobID: job.id, disposition: .done(skipped: false), attempt: record, derived: derived)
+        case .skipped:
+            return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
+        case .rejected:
+            logger.warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
+            return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
+        case .retry, .failed:
+            let policy = configuration.retryPolicy(for: job.plugin)
+            switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {
+            case .retry(let delay):
+                let ms = Self.milliseconds(delay)
+                logger.info("plugin call failed; will retry", metadata: ["acuhook.outcome": "\(record.outcome)", "acuhook.retry_in_ms": "\(ms)"])
+                return JobCompletion(jobID: job.id, disposition: .retry(atUnixMilliseconds: Self.now() + ms, delayMilliseconds: ms), attempt: record)
+            case .giveUp:
+                logger.error("plugin call failed on its last attempt; dead-lettered", metadata: ["acuhook.outcome": "\(record.outcome)"])
+                return JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: record)
+            }
+        case .notAttempted:
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.breakerHold)), attempt: nil)
+        }
+    }
+
+    /// A derived event in the event model: its own type and id, the plugin's data, and where it came from.
+    static func derivedDocument(_ derived: DerivedEvent, parent: StoredEvent) -> [UInt8] {
+        let data = String(decoding: derived.dataJSON, as: UTF8.self)
+        func quoted(_ text: String) -> String {
+            let encoded = try? JSONSerialization.data(withJSONObject: [text], options: [])
+            return encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
+        }
+        let document = """
+            {"eventType":\(quoted(derived.eventType)),"entityType":\(quoted(derived.entityType)),"entityId":\(quoted(derived.entityId)),\
+            "tenantId":\(quoted(parent.event.tenant)),"data":\(data),"metadata":{"source":"derived","parentEventId":\(parent.id),\
+            "parentEventType":\(quoted(parent.event.eventType)),"derivationDepth":\(derived.derivationDepth)}}
+            """
+        return Array(document.utf8)
+    }
+
+    static func name(_ outcome: PluginCallResult.Outcome) -> String {
+        switch outcome {
+        case .ok: "ok"
+        case .skipped: "skipped"
+        case .retry: "retry"
+        case .rejected: "rejected"
+        case .notAttempted: "not_attempted"
+        case .failed(let failure):
+            switch failure {
+            case .timeout: "timeout"
+            case .invalidStatus(let status): "invalid_status_\(status)"
+            case .invalidResult: "invalid_result"
+            case .unavailable: "unavailable"
+            case .crashed: "crashed"
+            }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

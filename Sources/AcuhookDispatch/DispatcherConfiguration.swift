@@ -1,0 +1,27 @@
+import AcuhookCore
+
+/// Settings of the dispatcher. Every field has the documented default.
+public struct DispatcherConfiguration: Sendable, Equatable {
+    /// Retry policy for every plugin without its own. Defaults: base 1 s, factor 2, cap 10 min, 8 attempts, full jitter.
+    public var retry = RetryPolicy()
+    /// Retry policies by plugin name.
+    public var retryByPlugin: [String: RetryPolicy] = [:]
+    /// Most jobs claimed at once. Default 256.
+    public var claimBatch = 256
+    /// How long a claimed job is leased; a dead process's jobs are claimed again after it.
+    /// Must exceed the longest plugin timeout. Default 5 min.
+    public var lease: Duration = .seconds(300)
+    /// How long the dispatcher sleeps when there is nothing to do (new deliveries wake it
+    /// sooner). Default 250 ms.
+    public var idlePoll: Duration = .milliseconds(250)
+    /// How long jobs of a plugin that is not loaded wait before being looked at again. Default 30 s.
+    public var missingPluginHold: Duration = .seconds(30)
+    /// How long jobs wait when the plugin's breaker is open. Default 1 s.
+    public var breakerHold: Duration = .seconds(1)
+
+    /// The defaults.
+    public init() {}
+
+    /// The retry policy of `plugin`.
+    public func retryPolicy(for plugin: String) -> RetryPolicy { retryByPlugin[plugin] ?? retry }
+}

@@ -1,0 +1,151 @@
+import AcuhookCore
+import Foundation
+import GRDB
+
+/// The dispatcher's reads and writes.
+extension Schema {
+    static let eventColumns = """
+        e.id, e.delivery_id, d.source, e.event_type, e.entity_type, e.entity_id, e.tenant,
+        e.ordering_key, COALESCE(e.json, d.body), e.received_at, d.idempotency_key, e.derivation_depth
+        """
+
+    /// A stored event from the 12 columns of ``eventColumns`` starting at `offset`.
+    static func storedEvent(_ row: Row, offset: Int = 0) -> StoredEvent {
+        StoredEvent(
+            id: row[offset],
+            deliveryID: row[offset + 1],
+            source: row[offset + 2],
+            event: InboundEvent(
+                eventType: row[offset + 3], entityType: row[offset + 4], entityId: row[offset + 5], tenant: row[offset + 6],
+                orderingKey: row[offset + 7], json: Array((row[offset + 8] as Data?) ?? Data()),
+                derivationDepth: row[offset + 11]
+            ),
+            receivedAtUnixMilliseconds: row[offset + 9],
+            idempotencyKey: row[offset + 10]
+        )
+    }
+
+    /// Leases up to `limit` due jobs (pending and due, or running with an expired lease).
+    static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
+        let ids = try Int64.fetchAll(
+            db,
+            sql: """
+                UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?
+                WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE (state = 'pending' AND due_at <= ?) OR (state = 'running' AND lease_until < ?)
+                    ORDER BY due_at, id LIMIT ?
+                )
+                RETURNING id
+                """,
+            arguments: [now + leaseMilliseconds, now, now, now, limit]
+        )
+        guard !ids.isEmpty else { return [] }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT j.id, j.plugin, j.attempts, j.last_delay_ms, \(eventColumns)
+                FROM jobs j JOIN events e ON e.id = j.event_id JOIN deliveries d ON d.id = e.delivery_id
+                WHERE j.id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY j.due_at, j.id
+                """,
+            arguments: StatementArguments(ids)
+        )
+        return rows.map { row in
+            ClaimedJob(id: row[0], plugin: row[1], attempt: (row[2] as Int) + 1, previousDelayMilliseconds: row[3], event: storedEvent(row, offset: 4))
+        }
+    }
+
+    /// Applies one completion (and stores its derived events with their jobs).
+    static func complete(_ completion: JobCompletion, now: Int64, in db: Database) throws {
+        if let attempt = completion.attempt {
+            try db.cachedStatement(sql: "INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, message) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [completion.jobID, attempt.number, attempt.startedAtUnixMilliseconds, attempt.durationMilliseconds, attempt.outcome, attempt.message])
+        }
+        let counted = completion.attempt == nil ? 0 : 1
+        switch completion.disposition {
+        case .done(let skipped):
+            try db.cachedStatement(sql: "UPDATE jobs SET state = ?, attempts = attempts + ?, lease_until = NULL, updated_at = ? WHERE id = ?")
+                .execute(arguments: [skipped ? "skipped" : "done", counted, now, completion.jobID])
+        case .retry(let at, let delay):
+            try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'pending', attempts = attempts + ?, due_at = ?, last_delay_ms = ?, lease_until = NULL, updated_at = ? WHERE id = ?"
+            ).execute(arguments: [counted, at, delay, now, completion.jobID])
+        case .held(let until):
+            try db.cachedStatement(sql: "UPDATE jobs SET state = 'pending', due_at = ?, lease_until = NULL, updated_at = ? WHERE id = ?")
+                .execute(arguments: [until, now, completion.jobID])
+        case .dead(let reason):
+            try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'dead', attempts = attempts + ?, dead_reason = ?, lease_until = NULL, updated_at = ? WHERE id = ?"
+            ).execute(arguments: [counted, reason.rawValue, now, completion.jobID])
+        }
+        if !completion.derived.isEmpty {
+            let delivery = Delivery(
+                source: "derived",
+                idempotencyKey: "job:\(completion.jobID):attempt:\(completion.attempt?.number ?? 0)",
+                idempotencyKeyOrigin: "derived event",
+                format: "derived",
+                receivedAtUnixMilliseconds: now,
+                body: [],
+                headers: [],
+                clientAddress: "-",
+                events: completion.derived
+            )
+            _ = try insert(delivery, retention: .seconds(3 * 86_400), in: db)
+        }
+    }
+
+    static func deadLetterWhere(_ filter: DeadLetterFilter) -> (String, StatementArguments) {
+        var clauses = ["j.state = 'dead'"]
+        var arguments = StatementArguments()
+        if let plugin = filter.plugin {
+            clauses.append("j.plugin = ?")
+            arguments += [plugin]
+        }
+        if let type = filter.eventType {
+            clauses.append("e.event_type = ?")
+            arguments += [type]
+        }
+        if let since = filter.sinceUnixMilliseconds {
+            clauses.append("j.updated_at >= ?")
+            arguments += [since]
+        }
+        if let reason = filter.reason {
+            clauses.append("j.dead_reason = ?")
+            arguments += [reason.rawValue]
+        }
+        if let ids = filter.jobIDs {
+            clauses.append("j.id IN (\(ids.isEmpty ? "NULL" : ids.map { _ in "?" }.joined(separator: ",")))")
+            arguments += StatementArguments(ids)
+        }
+        return (clauses.joined(separator: " AND "), arguments)
+    }
+
+    static func deadLetters(_ filter: DeadLetterFilter, limit: Int, in db: Database) throws -> [DeadLetter] {
+        let (condition, arguments) = deadLetterWhere(filter)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT j.id, j.plugin, j.dead_reason, j.updated_at, \(eventColumns)
+                FROM jobs j JOIN events e ON e.id = j.event_id JOIN deliveries d ON d.id = e.delivery_id
+                WHERE \(condition) ORDER BY j.updated_at, j.id LIMIT \(limit)
+                """,
+            arguments: arguments
+        )
+        return try rows.map { row in
+            let jobID: Int64 = row[0]
+            let attempts = try Row.fetchAll(
+                db,
+                sql: "SELECT attempt, started_at, duration_ms, outcome, message FROM job_attempts WHERE job_id = ? ORDER BY rowid",
+                arguments: [jobID]
+            ).map { AttemptRecord(number: $0[0], startedAtUnixMilliseconds: $0[1], durationMilliseconds: $0[2], outcome: $0[3], message: $0[4]) }
+            return DeadLetter(
+                jobID: jobID,
+                plugin: row[1],
+                reason: DeadLetterReason(rawValue: row[2]) ?? .exhausted,
+                deadAtUnixMilliseconds: row[3],
+                event: storedEvent(row, offset: 4),
+                attempts: attempts
+            )
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import AcuhookCore
+import AcuhookDispatch
+import AcuhookPluginHost
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The dispatcher with the real SQLite store and real plugins built from `Plugins/`.
+@Suite struct DispatcherTests {
+    struct World {
+        let store: SQLiteEventStore
+        let host: PluginHost<ContinuousClock>
+        let dispatcher: Dispatcher<ContinuousClock>
+        let dir: URL
+    }
+
+    static func fastRetry(attempts: Int) -> RetryPolicy {
+        var retry = RetryPolicy()
+        retry.baseDelay = .milliseconds(20)
+        retry.maxDelay = .milliseconds(50)
+        retry.maxAttempts = attempts
+        retry.jitter = .none
+        return retry
+    }
+
+    static func makeWorld(extraPlugins: [PluginSettings] = [], retryAttempts: Int = 3) throws -> World {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let logger = Logger(label: "test")
+        let store = try SQLiteEventStore(configuration: .init(path: dir.appendingPathComponent("acuhook.db").path), logger: logger)
+        var settings = PluginHostSettings()
+        var customer = PluginSettings(path: FixturePlugins.path("CustomerSync"))
+        customer.configJSON = Array(#"{"output":"\#(dir.path)/customers.jsonl"}"#.utf8)
+        var orders = PluginSettings(path: FixturePlugins.path("OrderThreshold"))
+        orders.configJSON = Array(#"{"order_total":1000}"#.utf8)
+        var stock = PluginSettings(path: FixturePlugins.path("StockLog"))
+        stock.configJSON = Array(#"{"path":"\#(dir.path)/stock.tsv"}"#.utf8)
+        settings.plugins = [customer, orders, stock] + extraPlugins
+        let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: logger)
+        var configuration = DispatcherConfiguration()
+        configuration.retry = fastRetry(attempts: retryAttempts)
+        configuration.idlePoll = .milliseconds(20)
+        configuration.breakerHold = .milliseconds(50)
+        let dispatcher = Dispatcher(store: store, host: host, configuration: configuration, logger: logger)
+        return World(store: store, host: host, dispatcher: dispatcher, dir: dir)
+    }
+
+    /// Stores a delivery the way the receiver does (routed, one job per plugin).
+    static func deliver(_ world: World, _ events: [InboundEvent], key: String = UUID().uuidString) async throws {
+        let routed = events.map { event in
+            var event = event
+            event.plugins = world.host.router.plugins(for: event.eventType)
+            return event
+        }
+        let delivery = Delivery(
+            source: "acumatica", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "seed",
+            receivedAtUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), body: Array("{}".utf8), headers: [],
+            clientAddress: "127.0.0.1", events: routed
+        )
+        _ = try await world.store.accept(delivery, keepKeyFor: .seconds(60))
+        world.dispatcher.wakeup.signal()
+    }
+
+    static func seed(_ type: String, id: String, data: String) -> InboundEvent {
+        let entity = String(EventTypeName.entity(of: type))
+        let json = #"{"eventType":"\#(type)","entityType":"\#(entity)","entityId":"\#(id)","tenantId":"T","timestamp":"2024-01-15T10:30:00Z","data":\#(data)}"#
+        return InboundEvent(eventType: type, entityType: entity, entityId: id, tenant: "T", orderingKey: "", json: Array(json.utf8))
+    }
+
+    /// Runs the dispatcher until `done` holds (or 20 s pass), then shuts it down gracefully.
+    static func dispatch(_ world: World, until done: @escaping @Sendable () async throws -> Bool) async throws {
+        let group = ServiceGroup(configuration: .init(services: [world.dispatcher], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                if try await done() { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func receivedEventsReachEveryRoutedPluginAndDerivedEventsAreRouted() async throws {
+        var large = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        large.events = [.exact("SalesOrder.LargeOrder")]
+        let world = try Self.makeWorld(extraPlugins: [large])
+        try await Self.deliver(world, [
+            Self.seed("Customer.Updated", id: "CUST001", data: #"{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Acme"},"Status":{"value":"Active"}}"#),
+            Self.seed("SalesOrder.Inserted", id: "SO-SMALL", data: #"{"OrderTotal":{"value":10}}"#),
+            Self.seed("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
+            Self.seed("StockItem.Updated", id: "WIDGET01", data: #"{"InventoryID":"WIDGET01"}"#),
+        ])
+        let store = world.store
+        try await Self.dispatch(world) {
+            let counts = try await store.jobCounts()
+            return counts["pending", default: 0] == 0 && counts["running", default: 0] == 0 && counts["done", default: 0] + counts["skipped", default: 0] >= 6
+        }
+        let counts = try await store.jobCounts()
+        // Done: customer-sync, order-threshold (large order), stock-log, and the fixture for the derived
+        // LargeOrder. Skipped: order-threshold for the small order and for its own derived event.
+        #expect(counts["done"] == 4, "\(counts)")
+        #expect(counts["skipped"] == 2, "\(counts)")
+        #expect(counts["dead"] == nil, "\(counts)")
+        let customers = try String(contentsOf: world.dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)
+        #expect(customers.contains(#""id":"CUST001""#) && customers.contains(#""name":"Acme""#))
+        let stock = try String(contentsOf: world.dir.appendingPathComponent("stock.tsv"), encoding: .utf8)
+        #expect(stock.contains("StockItem.Updated\tT\tWIDGET01\t1"))
+        let events = try await store.events(after: 0, limit: 100)
+        let derived = try #require(events.first { $0.event.eventType == "SalesOrder.LargeOrder" })
+        #expect(derived.event.entityId == "SO-LARGE" && derived.event.derivationDepth == 1 && derived.source == "derived")
+        #expect(String(decoding: derived.event.json, as: UTF8.self).contains(#""parentEventType":"SalesOrder.Inserted""#))
+    }
+
+    @Test func transientFailuresAreRetriedThenDeadLetteredWithEveryAttempt() async throws {
+        var scripted = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        scripted.events = [.prefix("Fixture.")]
+        scripted.breaker.disabled = true
+        let world = try Self.makeWorld(extraPlugins: [scripted], retryAttempts: 3)
+        try await Self.deliver(world, [
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "retry", tenant: "", orderingKey: "", json: Array("{}".utf8)),
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "reject", tenant: "", orderingKey: "", json: Array("{}".utf8)),
+        ])
+        let store = world.store
+        try await Self.dispatch(world) { try await store.jobCounts()["dead", default: 0] == 2 }
+        let dead = try await store.deadLetters()
+        let exhausted = try #require(dead.first { $0.reason == .exhausted })
+        #expect(exhausted.attempts.map(\.number) == [1, 2, 3])
+        #expect(exhausted.attempts.allSatisfy { $0.outcome == "retry" && $0.message == "downstream unavailable (fixture)" })
+        let rejected = try #require(dead.first { $0.reason == .rejected })
+        #expect(rejected.attempts.count == 1 && rejected.attempts.first?.message == "bad data (fixture)")
+        #expect(try await store.deadLetters(DeadLetterFilter(reason: .rejected)).count == 1)
+
+        // Replay one: a fresh attempt budget, history kept.
+        #expect(try await store.replay(DeadLetterFilter(jobIDs: [rejected.jobID]), nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)) == 1)
+        try await Self.dispatch(world) {
+            let counts = try await store.jobCounts()
+            return counts["dead", default: 0] == 2 && counts["pending", default: 0] == 0 && counts["running", default: 0] == 0
+        }
+        let again = try #require(try await store.deadLetters(DeadLetterFilter(jobIDs: [rejected.jobID])).first)
+        #expect(again.attempts.map(\.number) == [1, 1])
+        #expect(try await store.purge(DeadLetterFilter(reason: .exhausted)) == 1)
+        #expect(try await store.deadLetters().count == 1)
+    }
+
+    @Test func anOpenBreakerHoldsJobsWithoutSpendingAttempts() async throws {
+        var scripted = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        scripted.events = [.prefix("Fixture.")]
+        let world = try Self.makeWorld(extraPlugins: [scripted], retryAttempts: 5)
+        world.host.runners["fixture-scripted"]?.breaker.forceOpen(reason: "test")
+        try await Self.deliver(world, [InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "ok", tenant: "", orderingKey: "", json: Array("{}".utf8))])
+        let store = world.store
+        try await Self.dispatch(world) { world.host.runners["fixture-scripted"]!.statistics.notAttempted >= 3 }
+        #expect(try await store.jobCounts()["pending"] == 1)
+        #expect(try await store.count("job_attempts") == 0)
+        world.host.runners["fixture-scripted"]?.breaker.reset(reason: "test")
+        try await Self.dispatch(world) { try await store.jobCounts()["done", default: 0] == 1 }
+        #expect(try await store.count("job_attempts") == 1)
+    }
+
+    @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
+        let world = try Self.makeWorld()
+        try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let first = try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now)
+        #expect(first.count == 1)
+        // The claimant "dies": nothing completes the job. Within the lease nobody else gets it…
+        #expect(try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 29_000).isEmpty)
+        // …after it, the job is claimed again, with the same attempt number (none was recorded).
+        let second = try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 31_000)
+        #expect(second.map(\.id) == first.map(\.id) && second.first?.attempt == 1)
+    }
+}
