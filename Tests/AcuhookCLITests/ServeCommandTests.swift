@@ -61,6 +61,16 @@ import Testing
                 auth: {scheme: header-secret, header: CustomAuthorization, secret: push-token}
                 push_routes:
                   "Stock Items": {entity: StockItem, keys: [InventoryID]}
+            dispatch:
+              retry: {base_delay: 50ms, max_delay: 100ms, max_attempts: 2, jitter: none}
+              idle_poll: 50ms
+            plugins:
+              - path: \(FixturePlugins.path("CustomerSync"))
+                config: {output: \(dir.path)/customers.jsonl}
+              - path: \(FixturePlugins.path("StockLog"))
+                config: {path: \(dir.path)/stock.tsv}
+              - path: \(FixturePlugins.path("FixtureScripted"))
+                events: ["Fixture.*"]
             """.write(to: config, atomically: true, encoding: .utf8)
         let server = try Server.start(arguments: ["--config", config.path], in: dir)
         let seed = try runCommand(
@@ -85,6 +95,37 @@ import Testing
         )
         #expect(wrong.status != 0 && wrong.stdout.contains("401"))
 
+        // Dispatch: the customer reaches customer-sync, the push notification reaches stock-log,
+        // and a rejected event lands in the dead-letter queue, where the CLI finds and replays it.
+        let customer = try runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"])
+        #expect(customer.status == 0)
+        let rejected = try runCommand(
+            FixturePlugins.acuhookExecutable,
+            ["send", "Fixture.Test", "--entity-id", "reject", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
+        )
+        #expect(rejected.status == 0)
+        func waitFor(_ condition: () throws -> Bool) throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                if try condition() { return true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+        #expect(try waitFor { ((try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "").contains(#""id":"CUST001""#) })
+        #expect(try waitFor { ((try? String(contentsOf: dir.appendingPathComponent("stock.tsv"), encoding: .utf8)) ?? "").contains("StockItem.Updated") })
+        #expect(try waitFor { try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path]).stdout.contains("1 dead-lettered job(s)") })
+        let list = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path, "--reason", "rejected"])
+        let row = try #require(list.stdout.split(separator: "\n").first { $0.contains("fixture-scripted") })
+        let jobID = String(row.split(separator: " ").first ?? "")
+        let show = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path])
+        #expect(show.stdout.contains("reason:       rejected") && show.stdout.contains("bad data (fixture)"))
+        let replay = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "replay", jobID, "--config", config.path])
+        #expect(replay.stdout.contains("replayed 1 job(s)"))
+        #expect(try waitFor {
+            try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path]).stdout.components(separatedBy: "bad data (fixture)").count == 3
+        })
+
         #expect(server.stop() == 0)
         let log = try String(contentsOf: server.log, encoding: .utf8)
         #expect(log.contains("acuhook stopped"))
@@ -92,7 +133,7 @@ import Testing
 
         let store = try SQLiteEventStore(configuration: .init(path: dir.appendingPathComponent("data/inbox.db").path), logger: Logger(label: "test"))
         let events = try await store.events(after: 0, limit: 10)
-        #expect(events.map(\.event.eventType) == ["SalesOrder.Inserted", "StockItem.Updated"])
+        #expect(events.map(\.event.eventType) == ["SalesOrder.Inserted", "StockItem.Updated", "Customer.Updated", "Fixture.Test"])
     }
 
     @Test func serveWithoutAConfigGeneratesASecretOnceAndSendUsesIt() async throws {
