@@ -177,8 +177,10 @@ let package = Package(
                 "AcuhookServer",
                 "AcuhookStore",
                 "AcuhookTesting",
+                "AcuhookDispatch",
                 "CAcuhookPlugin",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/acuhook-bench",
             swiftSettings: swiftSettings

@@ -2,9 +2,12 @@
 //   acuhook-bench [iterations]           ABI cost per event (default 2,000,000 calls per round)
 //   acuhook-bench bare-server PORT       a bare Hummingbird POST route, the receive benchmark's reference
 //   acuhook-bench receive-path [N]       CPU cost of each receive step, without HTTP
+//   acuhook-bench dispatch [N]           plugin calls per second through the dispatcher into a no-op plugin
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
 let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "receive-path" {
+if arguments.first == "dispatch" {
+    try await runDispatchBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
+} else if arguments.first == "receive-path" {
     try await runReceivePathBenchmark(iterations: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "memory-server" {
     try await runMemoryServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18083 : 18083)

@@ -39,18 +39,21 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                 for job in backlog {
                     if take(slotOf: job.plugin) {
                         group.addTask {
-                            await self.process(job)
+                            // The slot is freed when the call returns, before the outcome is
+                            // committed: commits are shared, so they must not gate the calls.
+                            let completion = await self.call(job)
                             self.release(slotOf: job.plugin)
                             self.wakeup.signal()
+                            await self.commit(completion, of: job)
                         }
                     } else {
                         blocked.append(job)
                     }
                 }
                 backlog = blocked
-                // Claim more while the backlog is short.
+                // Claim more only when the backlog runs low: a claim is a write transaction.
                 var claimed = 0
-                if backlog.count < configuration.claimBatch {
+                if backlog.count <= configuration.claimBatch / 4 {
                     do {
                         let jobs = try await store.claimJobs(
                             limit: configuration.claimBatch - backlog.count,
@@ -87,28 +90,34 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// Runs one job and commits how it ended.
-    func process(_ job: ClaimedJob) async {
+    private func jobLogger(_ job: ClaimedJob) -> Logger {
         var jobLogger = logger
         jobLogger[metadataKey: "acuhook.plugin"] = "\(job.plugin)"
         jobLogger[metadataKey: "acuhook.job"] = "\(job.id)"
         jobLogger[metadataKey: "acuhook.attempt"] = "\(job.attempt)"
         jobLogger[metadataKey: "acuhook.delivery.id"] = "\(job.event.idempotencyKey)"
-        let completion: JobCompletion
-        if let runner = host.runners[job.plugin] {
-            completion = await run(job, on: runner, logger: jobLogger)
-        } else {
-            jobLogger.warning("job's plugin is not loaded; holding the job")
-            completion = JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.missingPluginHold)), attempt: nil)
+        return jobLogger
+    }
+
+    /// Runs one job and decides how it ended.
+    func call(_ job: ClaimedJob) async -> JobCompletion {
+        guard let runner = host.runners[job.plugin] else {
+            jobLogger(job).warning("job's plugin is not loaded; holding the job")
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.missingPluginHold)), attempt: nil)
         }
+        return await run(job, on: runner)
+    }
+
+    /// Commits a job's outcome (shared with other commits waiting at the same time).
+    func commit(_ completion: JobCompletion, of job: ClaimedJob) async {
         do {
             try await store.complete([completion])
         } catch {
-            jobLogger.error("cannot commit the job's outcome; it runs again when its lease expires", metadata: ["acuhook.error": "\(error)"])
+            jobLogger(job).error("cannot commit the job's outcome; it runs again when its lease expires", metadata: ["acuhook.error": "\(error)"])
         }
     }
 
-    private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>, logger: Logger) async -> JobCompletion {
+    private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>) async -> JobCompletion {
         let stored = job.event
         let event = PluginEvent(
             eventType: stored.event.eventType,
@@ -147,17 +156,17 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         case .skipped:
             return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
         case .rejected:
-            logger.warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
+            jobLogger(job).warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
             return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
         case .retry, .failed:
             let policy = configuration.retryPolicy(for: job.plugin)
             switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {
             case .retry(let delay):
                 let ms = Self.milliseconds(delay)
-                logger.info("plugin call failed; will retry", metadata: ["acuhook.outcome": "\(record.outcome)", "acuhook.retry_in_ms": "\(ms)"])
+                jobLogger(job).info("plugin call failed; will retry", metadata: ["acuhook.outcome": "\(record.outcome)", "acuhook.retry_in_ms": "\(ms)"])
                 return JobCompletion(jobID: job.id, disposition: .retry(atUnixMilliseconds: Self.now() + ms, delayMilliseconds: ms), attempt: record)
             case .giveUp:
-                logger.error("plugin call failed on its last attempt; dead-lettered", metadata: ["acuhook.outcome": "\(record.outcome)"])
+                jobLogger(job).error("plugin call failed on its last attempt; dead-lettered", metadata: ["acuhook.outcome": "\(record.outcome)"])
                 return JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: record)
             }
         case .notAttempted:
