@@ -133,17 +133,16 @@ public final class InProcessPluginRunner<C: Clock>: PluginRunner where C.Duratio
                 counters.withLock { $0.inFlight -= 1 }
                 limiter.release()
                 guard !race.settle(.finished(invocation)) else { return }
-                let lost = counters.withLock { stats in
+                counters.withLock { stats in
                     stats.lost -= 1
-                    return stats.lost
+                    logger.notice(
+                        "plugin call returned after its timeout; its thread is free again",
+                        metadata: [
+                            "acuhook.call.duration": "\(callStarted.duration(to: .now))",
+                            "acuhook.plugin.lost_threads": "\(stats.lost)",
+                        ]
+                    )
                 }
-                logger.notice(
-                    "plugin call returned after its timeout; its thread is free again",
-                    metadata: [
-                        "acuhook.call.duration": "\(callStarted.duration(to: .now))",
-                        "acuhook.plugin.lost_threads": "\(lost)",
-                    ]
-                )
             }
             let timer = Task { [self] in
                 do {
@@ -151,19 +150,20 @@ public final class InProcessPluginRunner<C: Clock>: PluginRunner where C.Duratio
                 } catch {
                     return
                 }
-                guard race.settle(.timedOut) else { return }
-                let stats = counters.withLock { stats in
+                // Settle, count and log under the counters' lock, so the caller, once resumed,
+                // already sees the lost call in the statistics and the log. (Rare path.)
+                counters.withLock { stats in
+                    guard race.settle(.timedOut) else { return }
                     stats.lost += 1
-                    return stats
+                    logger.warning(
+                        "plugin call exceeded its timeout; its thread is lost until the call returns",
+                        metadata: [
+                            "acuhook.timeout": "\(timeout)",
+                            "acuhook.plugin.lost_threads": "\(stats.lost)",
+                            "acuhook.pool.threads": "\(pool.numberOfThreads)",
+                        ]
+                    )
                 }
-                logger.warning(
-                    "plugin call exceeded its timeout; its thread is lost until the call returns",
-                    metadata: [
-                        "acuhook.timeout": "\(timeout)",
-                        "acuhook.plugin.lost_threads": "\(stats.lost)",
-                        "acuhook.pool.threads": "\(pool.numberOfThreads)",
-                    ]
-                )
             }
             race.attach(timer: timer)
         }
