@@ -1,4 +1,5 @@
 import AcuhookTesting
+import Dispatch
 import Foundation
 
 /// What a finished command printed.
@@ -8,8 +9,17 @@ struct CommandOutput {
     var stderr: String
 }
 
-/// Runs `executable` with `arguments` to completion.
-func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandOutput {
+/// Runs `executable` with `arguments` to completion. The blocking wait happens on a Dispatch
+/// thread, never on Swift's cooperative pool (which other tests' timers need).
+func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> CommandOutput {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runCommandBlocking(executable, arguments, in: directory, environment: environment) })
+        }
+    }
+}
+
+private func runCommandBlocking(_ executable: String, _ arguments: [String], in directory: URL?, environment: [String: String]) throws -> CommandOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -32,8 +42,8 @@ func runCommand(_ executable: String, _ arguments: [String], in directory: URL? 
 }
 
 /// Runs the `acuhook` binary built next to the tests.
-func acuhook(_ arguments: String..., in directory: URL? = nil) throws -> CommandOutput {
-    try runCommand(FixturePlugins.acuhookExecutable, arguments, in: directory)
+func acuhook(_ arguments: String..., in directory: URL? = nil) async throws -> CommandOutput {
+    try await runCommand(FixturePlugins.acuhookExecutable, arguments, in: directory)
 }
 
 /// The package's root folder (this file is Tests/AcuhookCLITests/CommandRunner.swift).

@@ -3,19 +3,19 @@ import Foundation
 import Testing
 
 @Suite struct PluginCommandsTests {
-    @Test func checkPrintsTheDescriptor() throws {
-        let result = try acuhook("plugins", "check", FixturePlugins.path("OrderThreshold"))
+    @Test func checkPrintsTheDescriptor() async throws {
+        let result = try await acuhook("plugins", "check", FixturePlugins.path("OrderThreshold"))
         #expect(result.status == 0)
         #expect(result.stdout.contains("name:          order-threshold"))
         #expect(result.stdout.contains("abi:           1.0 (host 1.0)"))
         #expect(result.stdout.contains("subscriptions: SalesOrder.*"))
         #expect(result.stdout.contains("flags:         thread_safe"))
-        let serial = try acuhook("plugins", "check", FixturePlugins.path("FixtureSerial"))
+        let serial = try await acuhook("plugins", "check", FixturePlugins.path("FixtureSerial"))
         #expect(serial.stdout.contains("flags:         (none: calls are serialised)"))
     }
 
-    @Test func checkFailsWithTheLoadersError() throws {
-        let result = try acuhook("plugins", "check", FixturePlugins.path("FixtureNoEntry"))
+    @Test func checkFailsWithTheLoadersError() async throws {
+        let result = try await acuhook("plugins", "check", FixturePlugins.path("FixtureNoEntry"))
         #expect(result.status == 1)
         #expect(result.stderr.contains("does not export `acuhook_plugin_entry`"))
         #expect(result.stderr.contains("[entry_symbol_missing]"))
@@ -28,7 +28,7 @@ import Testing
         return file
     }
 
-    @Test func listShowsEveryPluginAndFailsIfOneDoesNotLoad() throws {
+    @Test func listShowsEveryPluginAndFailsIfOneDoesNotLoad() async throws {
         let config = try writeConfig(
             """
             plugins:
@@ -41,7 +41,7 @@ import Testing
                 enabled: false
             """
         )
-        let result = try acuhook("plugins", "list", "--config", config)
+        let result = try await acuhook("plugins", "list", "--config", config)
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("NAME") == true)
@@ -51,7 +51,7 @@ import Testing
         #expect(lines.contains { $0.contains("disabled:") && $0.contains("libFixtureNoop.so") })
     }
 
-    @Test func routesPrintsTheTableForKnownAndGivenTypes() throws {
+    @Test func routesPrintsTheTableForKnownAndGivenTypes() async throws {
         let config = try writeConfig(
             """
             plugins:
@@ -62,7 +62,7 @@ import Testing
                 events: ["*.Deleted", "*.Cancelled"]
             """
         )
-        let known = try acuhook("routes", "--config", config)
+        let known = try await acuhook("routes", "--config", config)
         #expect(known.status == 0)
         let rows = known.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(rows.contains("SalesOrder.Cancelled order-threshold [plugin default], fixture-scripted [config file]"))
@@ -70,18 +70,18 @@ import Testing
         #expect(rows.contains("StockItem.Deleted stock-log [plugin default], fixture-scripted [config file]"))
         #expect(rows.contains("Customer.Updated (none)"))
 
-        let given = try acuhook("routes", "--config", config, "--event", "Vendor.Deleted")
+        let given = try await acuhook("routes", "--config", config, "--event", "Vendor.Deleted")
         #expect(given.stdout.contains("Vendor.Deleted"))
         #expect(given.stdout.contains("fixture-scripted [config file]"))
         #expect(!given.stdout.contains("Customer.Updated"))
 
-        let bad = try acuhook("routes", "--config", config, "--event", "nonsense")
+        let bad = try await acuhook("routes", "--config", config, "--event", "nonsense")
         #expect(bad.status != 0 && bad.stderr.contains("not an event type"))
     }
 
-    @Test func configurationErrorsAreReportedWithTheirPlace() throws {
+    @Test func configurationErrorsAreReportedWithTheirPlace() async throws {
         let config = try writeConfig("plugins:\n  - path: /x/libX.so\n    timeout: never\n")
-        let result = try acuhook("plugins", "list", "--config", config)
+        let result = try await acuhook("plugins", "list", "--config", config)
         #expect(result.status != 0)
         #expect(result.stderr.contains("acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration"))
     }

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct PluginTemplateTests {
     /// The template's copies of the ABI header and the plugin kit must equal the host's.
-    @Test func templateCopiesOfTheHeaderAndKitAreIdenticalToTheHosts() throws {
+    @Test func templateCopiesOfTheHeaderAndKitAreIdenticalToTheHosts() async throws {
         let pairs = [("Sources/CAcuhookPlugin/include", "PluginTemplate/Sources/CAcuhookPlugin/include"), ("Sources/AcuhookPluginKit", "PluginTemplate/Sources/AcuhookPluginKit")]
         for (host, template) in pairs {
             let hostFiles = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent(host).path).sorted()
@@ -21,28 +21,28 @@ import Testing
         }
     }
 
-    @Test func newPluginRefusesBadNamesAndNonEmptyFolders() throws {
+    @Test func newPluginRefusesBadNamesAndNonEmptyFolders() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let bad = try acuhook("new-plugin", "9lives", "--output", dir.appendingPathComponent("x").path)
+        let bad = try await acuhook("new-plugin", "9lives", "--output", dir.appendingPathComponent("x").path)
         #expect(bad.status != 0 && bad.stderr.contains("not a usable plugin name"))
         try "x".write(to: dir.appendingPathComponent("file"), atomically: true, encoding: .utf8)
-        let busy = try acuhook("new-plugin", "ok-name", "--output", dir.path, "--template", packageRoot.appendingPathComponent("PluginTemplate").path)
+        let busy = try await acuhook("new-plugin", "ok-name", "--output", dir.path, "--template", packageRoot.appendingPathComponent("PluginTemplate").path)
         #expect(busy.status != 0 && busy.stderr.contains("is not empty"))
     }
 
     /// `acuhook new-plugin`, then `swift build -c release` in the copy alone, then a real load
     /// and call in the host.
     @Test(.timeLimit(.minutes(10)))
-    func aPluginBuiltFromTheTemplateLoadsAndHandlesEvents() throws {
+    func aPluginBuiltFromTheTemplateLoadsAndHandlesEvents() async throws {
         let output = try FixturePlugins.temporaryDirectory().appendingPathComponent("inventory-sync")
-        let created = try acuhook("new-plugin", "inventory-sync", "--output", output.path, "--template", packageRoot.appendingPathComponent("PluginTemplate").path)
+        let created = try await acuhook("new-plugin", "inventory-sync", "--output", output.path, "--template", packageRoot.appendingPathComponent("PluginTemplate").path)
         #expect(created.status == 0, "\(created.stderr)")
         let source = try String(contentsOf: output.appendingPathComponent("Sources/InventorySync/InventorySync.swift"), encoding: .utf8)
         #expect(source.contains("final class InventorySync") && source.contains(#"name: "inventory-sync""#))
 
         let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_FOR_TESTS"] ?? "/usr/bin/env"
         let arguments = swift == "/usr/bin/env" ? ["swift", "build", "-c", "release"] : ["build", "-c", "release"]
-        let build = try runCommand(swift, arguments, in: output)
+        let build = try await runCommand(swift, arguments, in: output)
         try #require(build.status == 0, "template build failed:\n\(build.stdout)\n\(build.stderr)")
 
         let library = output.appendingPathComponent(".build/release/libInventorySync.so").path

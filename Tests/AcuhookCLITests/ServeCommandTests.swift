@@ -1,5 +1,6 @@
 import AcuhookStore
 import AcuhookTesting
+import Dispatch
 import Foundation
 import Logging
 import Testing
@@ -12,7 +13,7 @@ import Testing
         let log: URL
         let port: Int
 
-        static func start(arguments: [String], in directory: URL, timeout: Duration = .seconds(60)) throws -> Server {
+        static func start(arguments: [String], in directory: URL, timeout: Duration = .seconds(60)) async throws -> Server {
             let log = directory.appendingPathComponent("serve.log")
             let out = directory.appendingPathComponent("serve.out")
             FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -33,17 +34,22 @@ import Testing
                     return Server(process: process, log: log, port: port)
                 }
                 if !process.isRunning { break }
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
             }
             process.terminate()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
         }
 
-        /// Sends SIGTERM and waits; returns the exit status.
-        func stop() -> Int32 {
+        /// Sends SIGTERM and waits (off the cooperative pool); returns the exit status.
+        func stop() async -> Int32 {
             process.terminate()
-            process.waitUntilExit()
-            return process.terminationStatus
+            let process = process
+            return await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    process.waitUntilExit()
+                    continuation.resume(returning: process.terminationStatus)
+                }
+            }
         }
     }
 
@@ -72,24 +78,24 @@ import Testing
               - path: \(FixturePlugins.path("FixtureScripted"))
                 events: ["Fixture.*"]
             """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try Server.start(arguments: ["--config", config.path], in: dir)
-        let seed = try runCommand(
+        let server = try await Server.start(arguments: ["--config", config.path], in: dir)
+        let seed = try await runCommand(
             FixturePlugins.acuhookExecutable,
             ["send", "SalesOrder.Inserted", "--config", config.path, "--source", "erp", "--url", "http://127.0.0.1:\(server.port)/webhooks/erp", "--delivery-id", "cli-1"]
         )
         #expect(seed.status == 0, "\(seed.stderr)")
         #expect(seed.stdout.contains(#"→ 200 {"received":true,"duplicate":false,"events":1}"#))
-        let again = try runCommand(
+        let again = try await runCommand(
             FixturePlugins.acuhookExecutable,
             ["send", "SalesOrder.Inserted", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp", "--delivery-id", "cli-1"]
         )
         #expect(again.stdout.contains(#""duplicate":true"#))
-        let push = try runCommand(
+        let push = try await runCommand(
             FixturePlugins.acuhookExecutable,
             ["send", "--push-notification", "--config", config.path, "--source", "push", "--url", "http://127.0.0.1:\(server.port)/webhooks/push"]
         )
         #expect(push.status == 0, "\(push.stdout)\(push.stderr)")
-        let wrong = try runCommand(
+        let wrong = try await runCommand(
             FixturePlugins.acuhookExecutable,
             ["send", "--secret", "not-it", "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
         )
@@ -97,36 +103,36 @@ import Testing
 
         // Dispatch: the customer reaches customer-sync, the push notification reaches stock-log,
         // and a rejected event lands in the dead-letter queue, where the CLI finds and replays it.
-        let customer = try runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"])
+        let customer = try await runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"])
         #expect(customer.status == 0)
-        let rejected = try runCommand(
+        let rejected = try await runCommand(
             FixturePlugins.acuhookExecutable,
             ["send", "Fixture.Test", "--entity-id", "reject", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
         )
         #expect(rejected.status == 0)
-        func waitFor(_ condition: () throws -> Bool) throws -> Bool {
+        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
-                if try condition() { return true }
-                Thread.sleep(forTimeInterval: 0.05)
+                if try await condition() { return true }
+                try await Task.sleep(for: .milliseconds(50))
             }
             return false
         }
-        #expect(try waitFor { ((try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "").contains(#""id":"CUST001""#) })
-        #expect(try waitFor { ((try? String(contentsOf: dir.appendingPathComponent("stock.tsv"), encoding: .utf8)) ?? "").contains("StockItem.Updated") })
-        #expect(try waitFor { try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path]).stdout.contains("1 dead-lettered job(s)") })
-        let list = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path, "--reason", "rejected"])
+        #expect(try await waitFor { ((try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "").contains(#""id":"CUST001""#) })
+        #expect(try await waitFor { ((try? String(contentsOf: dir.appendingPathComponent("stock.tsv"), encoding: .utf8)) ?? "").contains("StockItem.Updated") })
+        #expect(try await waitFor { try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path]).stdout.contains("1 dead-lettered job(s)") })
+        let list = try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path, "--reason", "rejected"])
         let row = try #require(list.stdout.split(separator: "\n").first { $0.contains("fixture-scripted") })
         let jobID = String(row.split(separator: " ").first ?? "")
-        let show = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path])
+        let show = try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path])
         #expect(show.stdout.contains("reason:       rejected") && show.stdout.contains("bad data (fixture)"))
-        let replay = try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "replay", jobID, "--config", config.path])
+        let replay = try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "replay", jobID, "--config", config.path])
         #expect(replay.stdout.contains("replayed 1 job(s)"))
-        #expect(try waitFor {
-            try runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path]).stdout.components(separatedBy: "bad data (fixture)").count == 3
+        #expect(try await waitFor {
+            try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path]).stdout.components(separatedBy: "bad data (fixture)").count == 3
         })
 
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
         let log = try String(contentsOf: server.log, encoding: .utf8)
         #expect(log.contains("acuhook stopped"))
         #expect(log.contains("delivery refused") && log.contains("acuhook.error.code=invalid_signature"))
@@ -138,17 +144,17 @@ import Testing
 
     @Test func serveWithoutAConfigGeneratesASecretOnceAndSendUsesIt() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let server = try Server.start(arguments: [], in: dir)
-        defer { _ = server.stop() }
+        let server = try await Server.start(arguments: [], in: dir)
+        
         let secretFile = dir.appendingPathComponent("acuhook-data/secret")
         let attributes = try FileManager.default.attributesOfItem(atPath: secretFile.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let secret = try String(contentsOf: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(secret.count == 64)
         // Run from the same folder, send finds the generated secret by itself.
-        let sent = try runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--url", "http://127.0.0.1:\(server.port)/webhooks/acumatica"], in: dir)
+        let sent = try await runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--url", "http://127.0.0.1:\(server.port)/webhooks/acumatica"], in: dir)
         #expect(sent.status == 0, "\(sent.stdout)\(sent.stderr)")
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
         let printed = try String(contentsOf: dir.appendingPathComponent("serve.out"), encoding: .utf8)
         #expect(printed.contains(secret) && printed.contains("acuhook send Customer.Updated"))
         #expect(server.port == 8080)
