@@ -232,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookCLITests",
-            dependencies: ["AcuhookCore", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
+            dependencies: ["AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
     ] + plugins.map(\.1)
