@@ -1,3 +1,4 @@
+import AcuhookCore
 import AcuhookInbound
 import AcuhookServer
 import AcuhookStore

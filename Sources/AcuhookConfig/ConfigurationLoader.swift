@@ -6,7 +6,7 @@ import Yams
 public enum ConfigurationLoader {
     static let topLevelKeys = ["server", "store", "sources", "dispatch", "plugin_host", "plugins"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -88,6 +88,7 @@ public enum ConfigurationLoader {
         if let n = keys["max_concurrency"] { settings.maxConcurrency = try n.int(in: 1...1024) }
         if let n = keys["breaker"] { settings.breaker = try breaker(n) }
         if let n = keys["retry"] { settings.retry = try retry(n) }
+        if let n = keys["filter"] { settings.filter = try filter(n) }
         return settings
     }
 
@@ -101,6 +102,33 @@ public enum ConfigurationLoader {
             }
         }
         return parsed
+    }
+
+    /// `"data.OrderTotal >= 1000"`, a list (all must hold), or `{all: […]}`, `{any: […]}`, `{not: …}`.
+    static func filter(_ node: ConfigNode) throws(ConfigurationError) -> EventFilter {
+        switch node.node {
+        case .scalar:
+            let text = try node.string()
+            do {
+                return try EventFilter(parsing: text)
+            } catch {
+                throw node.error("\(error.reason); e.g. data.OrderTotal >= 1000, data.Status == \"Active\", exists data.Email")
+            }
+        case .sequence:
+            var filters: [EventFilter] = []
+            for item in try node.sequence() { filters.append(try filter(item)) }
+            return .all(filters)
+        default:
+            let keys = try node.mapping(allowed: ["all", "any", "not"])
+            guard keys.count == 1, let (name, inner) = keys.first else { throw node.error("expected exactly one of all, any, not") }
+            switch name {
+            case "not": return .not(try filter(inner))
+            default:
+                var filters: [EventFilter] = []
+                for item in try inner.sequence() { filters.append(try filter(item)) }
+                return name == "all" ? .all(filters) : .any(filters)
+            }
+        }
     }
 
     static func retry(_ node: ConfigNode) throws(ConfigurationError) -> RetryPolicy {

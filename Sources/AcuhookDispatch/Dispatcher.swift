@@ -119,6 +119,13 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
 
     private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>) async -> JobCompletion {
         let stored = job.event
+        if let filter = configuration.filterByPlugin[job.plugin] {
+            let document = JSONValue.parse(stored.event.json) ?? .null
+            if !filter.matches(document) {
+                let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: Self.now(), durationMilliseconds: 0, outcome: "filtered", message: "filter: \(filter)")
+                return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
+            }
+        }
         let event = PluginEvent(
             eventType: stored.event.eventType,
             entityType: stored.event.entityType,

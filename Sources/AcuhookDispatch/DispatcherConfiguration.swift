@@ -6,6 +6,8 @@ public struct DispatcherConfiguration: Sendable, Equatable {
     public var retry = RetryPolicy()
     /// Retry policies by plugin name.
     public var retryByPlugin: [String: RetryPolicy] = [:]
+    /// Route filters by plugin name: events that do not match are skipped (`filtered`).
+    public var filterByPlugin: [String: EventFilter] = [:]
     /// Most jobs claimed at once. Default 256.
     public var claimBatch = 256
     /// How long a claimed job is leased; a dead process's jobs are claimed again after it.

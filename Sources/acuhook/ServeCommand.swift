@@ -66,9 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
         dispatch.lease = configuration.dispatch.lease
         dispatch.idlePoll = configuration.dispatch.idlePoll
         for (name, runner) in plugins.runners {
-            if let retry = configuration.pluginHost.plugins.first(where: { $0.path == runner.image.path })?.retry {
-                dispatch.retryByPlugin[name] = retry
-            }
+            let settings = configuration.pluginHost.plugins.first { $0.path == runner.image.path }
+            if let retry = settings?.retry { dispatch.retryByPlugin[name] = retry }
+            if let filter = settings?.filter { dispatch.filterByPlugin[name] = filter }
         }
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
         let router = plugins.router

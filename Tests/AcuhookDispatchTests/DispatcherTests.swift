@@ -146,6 +146,26 @@ import Testing
         #expect(try await store.deadLetters().count == 1)
     }
 
+    @Test func filteredEventsAreMarkedSkippedNotDropped() async throws {
+        var world = try Self.makeWorld()
+        var configuration = DispatcherConfiguration()
+        configuration.idlePoll = .milliseconds(20)
+        configuration.filterByPlugin["customer-sync"] = try EventFilter(parsing: #"data.Status == "Active""#)
+        world = World(store: world.store, host: world.host, dispatcher: Dispatcher(store: world.store, host: world.host, configuration: configuration, logger: Logger(label: "test")), dir: world.dir)
+        try await Self.deliver(world, [
+            Self.seed("Customer.Updated", id: "ACTIVE", data: #"{"CustomerID":{"value":"ACTIVE"},"Status":{"value":"Active"}}"#),
+            Self.seed("Customer.Updated", id: "GONE", data: #"{"CustomerID":{"value":"GONE"},"Status":{"value":"Inactive"}}"#),
+        ])
+        let store = world.store
+        try await Self.dispatch(world) {
+            let counts = try await store.jobCounts()
+            return counts["done", default: 0] + counts["skipped", default: 0] == 2
+        }
+        #expect(try await store.jobCounts() == ["done": 1, "skipped": 1])
+        let customers = try String(contentsOf: world.dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)
+        #expect(customers.contains("ACTIVE") && !customers.contains("GONE"))
+    }
+
     @Test func anOpenBreakerHoldsJobsWithoutSpendingAttempts() async throws {
         var scripted = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
         scripted.events = [.prefix("Fixture.")]

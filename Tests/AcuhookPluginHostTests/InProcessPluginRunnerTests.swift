@@ -28,15 +28,22 @@ import Testing
         #expect(results.allSatisfy { $0.outcome == .ok && $0.outputText == "peak=1" })
     }
 
+    /// Advances `clock` in small steps until `done` holds (the runner's timers sleep on it).
+    private func advance(_ clock: ManualClock, until done: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !done(), ContinuousClock.now < deadline {
+            clock.advance(by: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     @Test func timedOutCallIsAFailureAndItsThreadIsAccountedAsLostUntilItReturns() async throws {
         let store = RecordingLogHandler.Store()
-        let runner = try makeRunner(
-            "FixtureScripted",
-            clock: ContinuousClock(),
-            timeout: .milliseconds(100),
-            logger: RecordingLogHandler.logger(store)
-        )
-        let result = await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:1500"), attempt: 1)
+        let clock = ManualClock()
+        let runner = try makeRunner("FixtureScripted", clock: clock, timeout: .milliseconds(100), logger: RecordingLogHandler.logger(store))
+        let call = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:3000"), attempt: 1) }
+        try await advance(clock) { runner.statistics.timeouts == 1 }
+        let result = await call.value
         #expect(result.outcome == .failed(.timeout))
         #expect(result.isBreakerFailure)
         #expect(runner.statistics.lost == 1 && runner.statistics.inFlight == 1 && runner.statistics.timeouts == 1)
@@ -51,13 +58,17 @@ import Testing
     }
 
     @Test func callsWaitingForAHungPluginsSlotFailInsteadOfHangingForever() async throws {
-        let runner = try makeRunner("FixtureSerial", clock: ContinuousClock(), timeout: .milliseconds(100))
-        async let hung = runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:1000"), attempt: 1)
-        try await Task.sleep(for: .milliseconds(20))
-        let waiting = await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1)
-        #expect(waiting.outcome == .failed(.timeout))
-        #expect(waiting.message?.contains("no free call slot") == true)
-        #expect(await hung.outcome == .failed(.timeout))
+        let clock = ManualClock()
+        let runner = try makeRunner("FixtureSerial", clock: clock, timeout: .milliseconds(100))
+        let hung = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:2000"), attempt: 1) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while runner.statistics.inFlight == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let waiting = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1) }
+        try await advance(clock) { runner.statistics.timeouts == 2 }
+        let waited = await waiting.value
+        #expect(waited.outcome == .failed(.timeout))
+        #expect(waited.message?.contains("no free call slot") == true)
+        #expect(await hung.value.outcome == .failed(.timeout))
     }
 
     @Test func breakerOpensOnRetriesAndHoldsCallsWithoutAttemptingThem() async throws {
