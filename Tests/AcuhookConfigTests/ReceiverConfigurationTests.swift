@@ -104,3 +104,43 @@ import Testing
         #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: xml\n")?.message.contains("expected one of auto, seed") == true)
     }
 }
+
+@Suite struct DispatchConfigurationTests {
+    @Test func readsDispatchRetryAndFilters() throws {
+        let configuration = try ConfigurationLoader.parse(
+            yaml: """
+                dispatch:
+                  retry: {base_delay: 2s, factor: 3, max_delay: 1m, max_attempts: 4, jitter: decorrelated}
+                  lease: 2m
+                  idle_poll: 100ms
+                plugins:
+                  - path: /p/libA.so
+                    retry: {max_attempts: 2}
+                    filter: 'data.Status == "Active"'
+                  - path: /p/libB.so
+                    filter: {any: ["data.OrderTotal >= 1000", {not: "exists data.Hold"}]}
+                  - path: /p/libC.so
+                    filter: ["exists data.A", "data.B < 3"]
+                """,
+            file: "acuhook.yaml",
+            baseDirectory: "/"
+        )
+        let retry = configuration.dispatch.retry
+        #expect(retry.baseDelay == .seconds(2) && retry.factor == 3 && retry.maxDelay == .seconds(60) && retry.maxAttempts == 4 && retry.jitter == .decorrelated)
+        #expect(configuration.dispatch.lease == .seconds(120) && configuration.dispatch.idlePoll == .milliseconds(100))
+        let plugins = configuration.pluginHost.plugins
+        #expect(plugins[0].retry?.maxAttempts == 2 && plugins[0].filter?.description == #"data.Status == "Active""#)
+        #expect(plugins[1].filter?.description == "any(data.OrderTotal >= 1000, not(exists data.Hold))")
+        #expect(plugins[2].filter?.description == "all(exists data.A, data.B < 3)")
+    }
+
+    @Test func badFiltersNameTheKey() {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: "plugins:\n  - path: /p/libA.so\n    filter: data.Total => 5\n", file: "acuhook.yaml", baseDirectory: "/")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.key == "plugins[0].filter")
+            #expect(error.message.contains("expected an operator"))
+        }
+    }
+}
