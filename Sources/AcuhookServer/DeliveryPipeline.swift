@@ -36,13 +36,14 @@ public final class DeliveryPipeline: Sendable {
     private let retention: Duration
     private let server: ServerSettings
     private let logger: Logger
-    private let route: @Sendable (String) -> [String]
+    private let route: @Sendable (InboundEvent, DeliveryFormat) -> (plugins: [String], ordered: Set<String>)
     private let onStored: @Sendable () -> Void
 
     /// Builds every source's checks.
     /// - Throws: When a source's authentication cannot be built (a bad secret).
     /// - Parameters:
-    ///   - route: The plugins that receive an event type (one job each is stored with the event).
+    ///   - route: The plugins that receive an event (one job each is stored with the event), and
+    ///     those of them whose jobs run in order per entity.
     ///   - onStored: Called after a new delivery is committed (wakes the dispatcher).
     public init(
         server: ServerSettings,
@@ -50,7 +51,7 @@ public final class DeliveryPipeline: Sendable {
         store: any EventStore,
         retention: Duration,
         logger: Logger,
-        route: @escaping @Sendable (String) -> [String] = { _ in [] },
+        route: @escaping @Sendable (InboundEvent, DeliveryFormat) -> (plugins: [String], ordered: Set<String>) = { _, _ in ([], []) },
         onStored: @escaping @Sendable () -> Void = {}
     ) throws {
         var runtimes: [String: SourceRuntime] = [:]
@@ -136,7 +137,7 @@ public final class DeliveryPipeline: Sendable {
             clientAddress: admitted.client,
             events: normalized.events.map { event in
                 var routed = event
-                routed.plugins = route(event.eventType)
+                (routed.plugins, routed.orderedPlugins) = route(event, normalized.format)
                 return routed
             }
         )

@@ -32,9 +32,13 @@ extension Schema {
             sql: """
                 UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?
                 WHERE id IN (
-                    SELECT id FROM jobs
-                    WHERE (state = 'pending' AND due_at <= ?) OR (state = 'running' AND lease_until < ?)
-                    ORDER BY due_at, id LIMIT ?
+                    SELECT id FROM jobs AS j
+                    WHERE ((j.state = 'pending' AND j.due_at <= ?) OR (j.state = 'running' AND j.lease_until < ?))
+                      AND (j.lane IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM jobs AS earlier
+                          WHERE earlier.lane = j.lane AND earlier.id < j.id AND earlier.state IN ('pending', 'running')
+                      ))
+                    ORDER BY j.due_at, j.id LIMIT ?
                 )
                 RETURNING id
                 """,

@@ -77,6 +77,14 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("3-lanes") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN lane TEXT;
+                    CREATE INDEX jobs_lane ON jobs (lane, id) WHERE lane IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -108,7 +116,7 @@ enum Schema {
                 """
         )
         let insertJob = try db.cachedStatement(
-            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at) VALUES (?, ?, 'pending', ?, ?)"
+            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane) VALUES (?, ?, 'pending', ?, ?, ?)"
         )
         for (position, event) in delivery.events.enumerated() {
             try insertEvent.execute(
@@ -123,7 +131,9 @@ enum Schema {
             eventIDs.append(eventID)
             // One job per routed plugin, in the same transaction: no event is stored without its jobs.
             for plugin in event.plugins {
-                try insertJob.execute(arguments: [eventID, plugin, delivery.receivedAtUnixMilliseconds, delivery.receivedAtUnixMilliseconds])
+                // An ordered job waits for earlier jobs of the same lane (plugin + entity).
+                let lane = event.orderedPlugins.contains(plugin) ? "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)" : nil
+                try insertJob.execute(arguments: [eventID, plugin, delivery.receivedAtUnixMilliseconds, delivery.receivedAtUnixMilliseconds, lane])
             }
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000

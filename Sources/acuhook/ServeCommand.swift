@@ -72,13 +72,23 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
         let router = plugins.router
+        var orderedSetting: [String: Bool?] = [:]
+        for (name, runner) in plugins.runners {
+            orderedSetting[name] = configuration.pluginHost.plugins.first { $0.path == runner.image.path }?.ordered
+        }
+        let ordering = orderedSetting
         let pipeline = try DeliveryPipeline(
             server: configuration.server,
             sources: configuration.sources,
             store: store,
             retention: configuration.store.idempotencyRetention,
             logger: logger,
-            route: { router.plugins(for: $0) },
+            route: { event, format in
+                let names = router.plugins(for: event.eventType)
+                // Ordered per entity: as configured, else for push notifications only.
+                let ordered = names.filter { (ordering[$0] ?? nil) ?? (format == .pushNotification) }
+                return (names, Set(ordered))
+            },
             onStored: { dispatcher.wakeup.signal() }
         )
         let failures = plugins.failures.count

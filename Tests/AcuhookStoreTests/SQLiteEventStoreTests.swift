@@ -99,3 +99,36 @@ import Testing
         }
     }
 }
+
+@Suite struct JobOrderingTests {
+    private func event(_ id: String, plugins: [String], ordered: Set<String>) -> InboundEvent {
+        var event = InboundEvent(eventType: "StockItem.Updated", entityType: "StockItem", entityId: id, tenant: "T", orderingKey: "", json: Array("{}".utf8), plugins: plugins)
+        event.orderedPlugins = ordered
+        return event
+    }
+
+    @Test func orderedJobsOfOneEntityRunOneAtATimeEvenAcrossRetries() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        let events = [
+            event("A", plugins: ["p", "q"], ordered: ["p"]),  // job 1 (p, lane A), job 2 (q, no lane)
+            event("A", plugins: ["p", "q"], ordered: ["p"]),  // job 3 (p, lane A: waits for 1), job 4 (q)
+            event("B", plugins: ["p"], ordered: ["p"]),  // job 5 (p, lane B)
+        ]
+        let delivery = Delivery(
+            source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: "push-notification", receivedAtUnixMilliseconds: 1_000,
+            body: [], headers: [], clientAddress: "-", events: events
+        )
+        _ = try await store.accept(delivery, keepKeyFor: .seconds(60))
+        let first = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
+        #expect(first.map(\.id) == [1, 2, 4, 5])
+        // Job 1 fails and is rescheduled: job 3 (same lane) must still wait.
+        try await store.complete([JobCompletion(jobID: 1, disposition: .retry(atUnixMilliseconds: 5_000, delayMilliseconds: 3_000), attempt: nil)])
+        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000).isEmpty)
+        let retried = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
+        #expect(retried.map(\.id) == [1])
+        try await store.complete([JobCompletion(jobID: 1, disposition: .done(skipped: false), attempt: nil)])
+        let next = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_001)
+        #expect(next.map(\.id) == [3])
+    }
+}

@@ -15,6 +15,8 @@ public struct InboundEvent: Sendable, Equatable {
     public var json: [UInt8]
     /// The plugins that receive it (from the router when it is stored); one job each.
     public var plugins: [String]
+    /// Those of `plugins` whose jobs for this entity must run one at a time, in receipt order.
+    public var orderedPlugins: Set<String> = []
     /// How many derivations led to it (0 for a received event).
     public var derivationDepth: Int
 

@@ -18,6 +18,9 @@ public struct PluginSettings: Sendable, Equatable {
     public var breaker = CircuitBreakerConfiguration()
     /// The plugin's retry policy; nil (default) uses the dispatcher's.
     public var retry: RetryPolicy? = nil
+    /// Whether jobs of one entity (tenant + entity type + id) run one at a time in receipt order.
+    /// nil (default): ordered for push-notification events only.
+    public var ordered: Bool? = nil
     /// Only events matching this reach the plugin (the others are skipped as `filtered`); nil
     /// (default) lets every routed event through.
     public var filter: EventFilter? = nil
