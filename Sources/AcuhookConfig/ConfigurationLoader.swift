@@ -6,7 +6,7 @@ import Yams
 public enum ConfigurationLoader {
     static let topLevelKeys = ["server", "store", "sources", "dispatch", "plugin_host", "plugins"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -90,6 +90,7 @@ public enum ConfigurationLoader {
         if let n = keys["retry"] { settings.retry = try retry(n) }
         if let n = keys["filter"] { settings.filter = try filter(n) }
         if let n = keys["ordered"] { settings.ordered = try n.bool() }
+        if let n = keys["debounce"] { settings.debounce = try n.duration() }
         return settings
     }
 

@@ -36,7 +36,7 @@ public final class DeliveryPipeline: Sendable {
     private let retention: Duration
     private let server: ServerSettings
     private let logger: Logger
-    private let route: @Sendable (InboundEvent, DeliveryFormat) -> (plugins: [String], ordered: Set<String>)
+    private let route: @Sendable (InboundEvent, DeliveryFormat) -> RouteDecision
     private let onStored: @Sendable () -> Void
 
     /// Builds every source's checks.
@@ -51,7 +51,7 @@ public final class DeliveryPipeline: Sendable {
         store: any EventStore,
         retention: Duration,
         logger: Logger,
-        route: @escaping @Sendable (InboundEvent, DeliveryFormat) -> (plugins: [String], ordered: Set<String>) = { _, _ in ([], []) },
+        route: @escaping @Sendable (InboundEvent, DeliveryFormat) -> RouteDecision = { _, _ in RouteDecision() },
         onStored: @escaping @Sendable () -> Void = {}
     ) throws {
         var runtimes: [String: SourceRuntime] = [:]
@@ -137,7 +137,10 @@ public final class DeliveryPipeline: Sendable {
             clientAddress: admitted.client,
             events: normalized.events.map { event in
                 var routed = event
-                (routed.plugins, routed.orderedPlugins) = route(event, normalized.format)
+                let decision = route(event, normalized.format)
+                routed.plugins = decision.plugins
+                routed.orderedPlugins = decision.ordered
+                routed.debounceMilliseconds = decision.debounceMilliseconds
                 return routed
             }
         )

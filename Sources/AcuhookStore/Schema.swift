@@ -85,6 +85,14 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("4-debounce") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN debounce_key TEXT;
+                    CREATE INDEX jobs_debounce ON jobs (debounce_key, state) WHERE debounce_key IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -116,7 +124,7 @@ enum Schema {
                 """
         )
         let insertJob = try db.cachedStatement(
-            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane) VALUES (?, ?, 'pending', ?, ?, ?)"
+            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane, debounce_key) VALUES (?, ?, 'pending', ?, ?, ?, ?)"
         )
         for (position, event) in delivery.events.enumerated() {
             try insertEvent.execute(
@@ -132,8 +140,19 @@ enum Schema {
             // One job per routed plugin, in the same transaction: no event is stored without its jobs.
             for plugin in event.plugins {
                 // An ordered job waits for earlier jobs of the same lane (plugin + entity).
-                let lane = event.orderedPlugins.contains(plugin) ? "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)" : nil
-                try insertJob.execute(arguments: [eventID, plugin, delivery.receivedAtUnixMilliseconds, delivery.receivedAtUnixMilliseconds, lane])
+                let entity = "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)"
+                let lane = event.orderedPlugins.contains(plugin) ? entity : nil
+                var due = delivery.receivedAtUnixMilliseconds
+                var debounceKey: String? = nil
+                if let window = event.debounceMilliseconds[plugin] {
+                    // Debounce: the newest event of the entity wins; older pending ones are superseded.
+                    debounceKey = entity
+                    due += window
+                    try db.cachedStatement(
+                        sql: "UPDATE jobs SET state = 'superseded', updated_at = ? WHERE debounce_key = ? AND state = 'pending'"
+                    ).execute(arguments: [delivery.receivedAtUnixMilliseconds, entity])
+                }
+                try insertJob.execute(arguments: [eventID, plugin, due, delivery.receivedAtUnixMilliseconds, lane, debounceKey])
             }
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000

@@ -73,10 +73,16 @@ struct ServeCommand: AsyncParsableCommand {
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
         let router = plugins.router
         var orderedSetting: [String: Bool?] = [:]
+        var debounceSetting: [String: Int64] = [:]
         for (name, runner) in plugins.runners {
-            orderedSetting[name] = configuration.pluginHost.plugins.first { $0.path == runner.image.path }?.ordered
+            let settings = configuration.pluginHost.plugins.first { $0.path == runner.image.path }
+            orderedSetting[name] = settings?.ordered
+            if let window = settings?.debounce {
+                debounceSetting[name] = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
+            }
         }
         let ordering = orderedSetting
+        let debouncing = debounceSetting
         let pipeline = try DeliveryPipeline(
             server: configuration.server,
             sources: configuration.sources,
@@ -87,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let names = router.plugins(for: event.eventType)
                 // Ordered per entity: as configured, else for push notifications only.
                 let ordered = names.filter { (ordering[$0] ?? nil) ?? (format == .pushNotification) }
-                return (names, Set(ordered))
+                return RouteDecision(plugins: names, ordered: Set(ordered), debounceMilliseconds: debouncing.filter { names.contains($0.key) })
             },
             onStored: { dispatcher.wakeup.signal() }
         )

@@ -132,3 +132,28 @@ import Testing
         #expect(next.map(\.id) == [3])
     }
 }
+
+@Suite struct DebounceTests {
+    @Test func eventsOfOneEntityWithinTheWindowCoalesceIntoTheLatestDurably() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        func deliver(_ key: String, entity: String, at time: Int64) async throws {
+            var event = InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: entity, tenant: "T", orderingKey: "", json: Array(#"{"n":"\#(key)"}"#.utf8), plugins: ["p"])
+            event.debounceMilliseconds = ["p": 5_000]
+            let delivery = Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: time, body: [], headers: [], clientAddress: "-", events: [event])
+            _ = try await store.accept(delivery, keepKeyFor: .seconds(60))
+        }
+        try await deliver("a1", entity: "A", at: 1_000)
+        try await deliver("a2", entity: "A", at: 2_000)
+        try await deliver("b1", entity: "B", at: 2_500)
+        try await deliver("a3", entity: "A", at: 3_000)
+        // Nothing is due inside the window, and it is all on disk: reopening loses nothing.
+        let reopened = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        #expect(try await reopened.jobCounts() == ["pending": 2, "superseded": 2])
+        #expect(try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_000).isEmpty)
+        #expect(try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_600).map(\.event.event.entityId) == ["B"])
+        let latest = try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 8_000)
+        #expect(latest.count == 1)
+        #expect(latest.first.map { String(decoding: $0.event.event.json, as: UTF8.self) } == #"{"n":"a3"}"#)
+    }
+}

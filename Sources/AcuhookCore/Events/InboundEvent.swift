@@ -17,6 +17,9 @@ public struct InboundEvent: Sendable, Equatable {
     public var plugins: [String]
     /// Those of `plugins` whose jobs for this entity must run one at a time, in receipt order.
     public var orderedPlugins: Set<String> = []
+    /// Debounce windows (ms) by plugin: a newer event of the same entity within the window
+    /// supersedes this one's pending job for that plugin.
+    public var debounceMilliseconds: [String: Int64] = [:]
     /// How many derivations led to it (0 for a received event).
     public var derivationDepth: Int
 

@@ -21,6 +21,8 @@ public struct PluginSettings: Sendable, Equatable {
     /// Whether jobs of one entity (tenant + entity type + id) run one at a time in receipt order.
     /// nil (default): ordered for push-notification events only.
     public var ordered: Bool? = nil
+    /// Coalesce events of one entity arriving within this window into the latest; nil (default): off.
+    public var debounce: Duration? = nil
     /// Only events matching this reach the plugin (the others are skipped as `filtered`); nil
     /// (default) lets every routed event through.
     public var filter: EventFilter? = nil
