@@ -34,6 +34,7 @@ func runDispatchBenchmark(jobs: Int) async throws {
         _ = try await store.accept(delivery, keepKeyFor: .seconds(600))
     }
     let total = (jobs / 100) * 100
+    print("after storing: RSS \(memory("VmRSS")), peak \(memory("VmHWM"))")
     print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), SQLite synchronous=FULL")
     let dispatcher = Dispatcher(store: store, host: host, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [dispatcher], logger: logger))
@@ -51,5 +52,13 @@ func runDispatchBenchmark(jobs: Int) async throws {
     let elapsed = start.duration(to: .now)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     print(String(format: "  %d calls in %.2f s = %.0f calls/s (goal ≥ 20,000)", total, seconds, Double(total) / seconds))
+    print("after dispatching: RSS \(memory("VmRSS")), peak \(memory("VmHWM")) (the dispatcher holds at most claim_batch jobs)")
     try await host.shutdown()
+}
+
+/// A line of /proc/self/status (`VmRSS`, `VmHWM`), e.g. "31240 kB".
+func memory(_ key: String) -> String {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+    return line.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) } ?? "?"
 }
