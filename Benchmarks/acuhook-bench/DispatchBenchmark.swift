@@ -21,11 +21,11 @@ func runDispatchBenchmark(jobs: Int) async throws {
     let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: logger)
     guard host.failures.isEmpty else { fatalError("\(host.failures)") }
 
-    // Store the jobs: deliveries of 100 events each, every event routed to the no-op plugin.
+    // Store the jobs: deliveries of 1,000 events each, every event routed to the no-op plugin.
     let json = Array(#"{"eventType":"Customer.Updated","entityId":"C","data":{}}"#.utf8)
-    for batch in 0..<(jobs / 100) {
-        let events = (0..<100).map { index in
-            InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(batch * 100 + index)", tenant: "T", orderingKey: "", json: json, plugins: ["fixture-noop"])
+    for batch in 0..<(jobs / 1000) {
+        let events = (0..<1000).map { index in
+            InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(batch * 1000 + index)", tenant: "T", orderingKey: "", json: json, plugins: ["fixture-noop"])
         }
         let delivery = Delivery(
             source: "bench", idempotencyKey: "b\(batch)", idempotencyKeyOrigin: "bench", format: "seed",
@@ -33,7 +33,7 @@ func runDispatchBenchmark(jobs: Int) async throws {
         )
         _ = try await store.accept(delivery, keepKeyFor: .seconds(600))
     }
-    let total = (jobs / 100) * 100
+    let total = (jobs / 1000) * 1000
     print("after storing: RSS \(memory("VmRSS")), peak \(memory("VmHWM"))")
     print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), SQLite synchronous=FULL")
     let dispatcher = Dispatcher(store: store, host: host, logger: logger)

@@ -25,6 +25,9 @@ public final class SQLiteEventStore: EventStore {
         public var maxBatch: Int = 256
         /// How long a commit waits for a lock held by another connection before failing. Default 5 s.
         public var busyTimeout: Double = 5
+        /// WAL size above which the writer runs a RESTART checkpoint after its commit, so the WAL
+        /// cannot grow without bound under a steady write load. Default 64 MiB.
+        public var walLimitBytes: Int = 64 << 20
 
         /// SQLite's `synchronous` levels offered.
         public enum Synchronous: String, Sendable { case full = "FULL", normal = "NORMAL" }
@@ -161,6 +164,30 @@ public final class SQLiteEventStore: EventStore {
                 for item in batch { item.fail(failure) }
             }
             scheduleCheckpoint()
+            restartWALIfLarge()
+        }
+    }
+
+    /// Background PASSIVE checkpoints can lag a steady writer forever (the WAL is only reused once
+    /// fully copied back), so past `walLimitBytes` the writer itself checkpoints and restarts it.
+    private func restartWALIfLarge() {
+        let wal = configuration.path + "-wal"
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? Int, size > configuration.walLimitBytes else {
+            return
+        }
+        // Never at the same time as the background checkpoint (SQLite allows one checkpointer);
+        // if that one is running, the next batch tries again.
+        let mine = checkpointState.withLock { state -> Bool in
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        guard mine else { return }
+        defer { checkpointState.withLock { $0 = (false, .now) } }
+        do {
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            logger.warning("WAL restart checkpoint failed; will retry", metadata: ["acuhook.error": "\(error)", "acuhook.store.wal_bytes": "\(size)"])
         }
     }
 
