@@ -13,11 +13,7 @@ struct CommonOptions: ParsableArguments {
 
     /// Reads the configuration, turning its errors into a clean exit.
     func loadConfiguration() throws -> AcuhookConfiguration {
-        do {
-            return try ConfigurationLoader.load(file: config)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try loadConfigurationFile(config)
     }
 
     /// A logger writing to standard error at the chosen level.
@@ -25,6 +21,15 @@ struct CommonOptions: ParsableArguments {
         var logger = Logger(label: "acuhook") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
         return logger
+    }
+}
+
+/// Reads a configuration file; its errors (file:line:column: key: expected …) end the command.
+func loadConfigurationFile(_ path: String) throws -> AcuhookConfiguration {
+    do {
+        return try ConfigurationLoader.load(file: path)
+    } catch {
+        throw ValidationError(error.description)
     }
 }
 

@@ -25,13 +25,7 @@ struct DLQCommand: AsyncParsableCommand {
 
         func open() throws -> SQLiteEventStore {
             var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
-            if let config {
-                do {
-                    path = try ConfigurationLoader.load(file: config).store.path
-                } catch {
-                    throw ValidationError(error.description)
-                }
-            }
+            if let config { path = try loadConfigurationFile(config).store.path }
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path)") }
             do {
                 return try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "acuhook"))

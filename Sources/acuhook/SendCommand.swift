@@ -67,12 +67,7 @@ struct SendCommand: AsyncParsableCommand {
         var target = url
         var sourceName = source ?? "acumatica"
         if let config {
-            let configuration: AcuhookConfiguration
-            do {
-                configuration = try ConfigurationLoader.load(file: config)
-            } catch {
-                throw ValidationError(error.description)
-            }
+            let configuration = try loadConfigurationFile(config)
             guard let chosen = source.flatMap({ name in configuration.sources.first { $0.name == name } }) ?? configuration.sources.first else {
                 throw ValidationError("\(config) defines no source\(source.map { " named '\($0)'" } ?? "")")
             }

@@ -40,11 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration: AcuhookConfiguration
         var newSecret: String? = nil
         if let config {
-            do {
-                configuration = try ConfigurationLoader.load(file: config)
-            } catch {
-                throw ValidationError(error.description)
-            }
+            configuration = try loadConfigurationFile(config)
         } else {
             (configuration, newSecret) = try DefaultConfiguration.make()
         }
