@@ -132,6 +132,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The admin API: plugins, routes, jobs and the dead-letter queue over JSON, on its own listener.
+        .target(
+            name: "AcuhookAdmin",
+            dependencies: [
+                "AcuhookConfig",
+                "AcuhookCore",
+                "AcuhookInbound",
+                "AcuhookPluginHost",
+                "AcuhookServer",
+                "AcuhookStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Reading the YAML configuration file: the one place that reads files for settings.
         .target(
             name: "AcuhookConfig",
@@ -150,6 +166,7 @@ let package = Package(
                 "AcuhookStore",
                 "AcuhookServer",
                 "AcuhookDispatch",
+                "AcuhookAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -215,6 +232,7 @@ let package = Package(
             name: "AcuhookServerTests",
             dependencies: [
                 "AcuhookServer",
+                "AcuhookAdmin",
                 "AcuhookStore",
                 "AcuhookInbound",
                 "AcuhookConfig",

@@ -5,6 +5,8 @@ import AcuhookInbound
 public struct AcuhookConfiguration: Sendable, Equatable {
     /// The HTTP receiver.
     public var server = ServerSettings()
+    /// The admin API's listener.
+    public var admin = AdminSettings()
     /// The durable store.
     public var store = StoreSettings()
     /// Webhook sources, each at `POST /webhooks/<name>`.

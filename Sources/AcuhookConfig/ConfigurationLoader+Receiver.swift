@@ -34,6 +34,23 @@ extension ConfigurationLoader {
         return server
     }
 
+    static func admin(_ node: ConfigNode, environment: [String: String]) throws(ConfigurationError) -> AdminSettings {
+        let keys = try node.mapping(allowed: ["enabled", "host", "port", "token"])
+        var admin = AdminSettings()
+        if let n = keys["enabled"] { admin.enabled = try n.bool() }
+        if let n = keys["host"] { admin.host = try n.nonEmptyString() }
+        if let n = keys["port"] { admin.port = try n.int(in: 0...65_535) }
+        if let n = keys["token"] {
+            let token = try n.expandedString(environment: environment)
+            guard token.count >= 16 else { throw n.error("the admin token must be at least 16 characters") }
+            admin.token = token
+        }
+        if admin.enabled, admin.token == nil, !AdminSettings.isLoopback(admin.host) {
+            throw (keys["host"] ?? node).error("the admin API bound to \(admin.host) needs a 'token' (fails closed; only loopback may go without)")
+        }
+        return admin
+    }
+
     static func store(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> StoreSettings {
         let keys = try node.mapping(allowed: storeKeys)
         var store = StoreSettings()

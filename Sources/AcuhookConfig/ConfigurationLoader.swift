@@ -4,7 +4,7 @@ import Yams
 
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
-    static let topLevelKeys = ["server", "store", "sources", "dispatch", "plugin_host", "plugins"]
+    static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
     static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce"]
     static let breakerKeys = [
@@ -46,6 +46,7 @@ public enum ConfigurationLoader {
         guard let root else { return configuration }
         let top = try ConfigNode(node: root, file: file, key: "").mapping(allowed: topLevelKeys)
         if let n = top["server"] { configuration.server = try server(n, baseDirectory: baseDirectory) }
+        if let n = top["admin"] { configuration.admin = try admin(n, environment: environment) }
         if let n = top["store"] { configuration.store = try store(n, baseDirectory: baseDirectory) }
         if let n = top["sources"], !n.isNull { configuration.sources = try sources(n, environment: environment) }
         if let n = top["dispatch"] {

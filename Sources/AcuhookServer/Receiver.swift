@@ -84,7 +84,8 @@ public enum Receiver {
         return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
     }
 
-    static func response(_ outcome: ReceiverOutcome) -> Response {
+    /// The HTTP response for an outcome (JSON content type, its extra headers).
+    public static func response(_ outcome: ReceiverOutcome) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         for (name, value) in outcome.headers {
@@ -100,10 +101,15 @@ public enum Receiver {
 
 /// Turns Hummingbird's own errors (unknown path, bad request line…) into the same JSON body as
 /// every other error.
-struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = AcuhookRequestContext
+public struct JSONErrorMiddleware: RouterMiddleware {
+    /// The request context it runs in.
+    public typealias Context = AcuhookRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    /// Creates the middleware.
+    public init() {}
+
+    /// Passes the request on; turns a thrown HTTP error into a JSON error response.
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {

@@ -11,6 +11,14 @@ public struct ReceiverOutcome: Sendable, Equatable {
     /// The error code for logs, or nil on success.
     public var code: String?
 
+    /// An outcome with this status and body.
+    public init(status: Int, body: String, headers: [String: String] = [:], code: String? = nil) {
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.code = code
+    }
+
     /// `200 {"received":true,"duplicate":false,"events":N}`.
     public static func accepted(events: Int) -> ReceiverOutcome {
         ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":false,"events":\#(events)}"#)

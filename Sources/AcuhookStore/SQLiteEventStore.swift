@@ -274,12 +274,49 @@ public final class SQLiteEventStore: EventStore {
 
     /// Puts matching dead letters back in the queue with a fresh attempt budget (their history is
     /// kept). Returns how many.
-    public func replay(_ filter: DeadLetterFilter, nowUnixMilliseconds: Int64) async throws(StoreError) -> Int {
-        try await changeDeadLetters(
-            filter,
-            sql: "UPDATE jobs SET state = 'pending', attempts = 0, due_at = ?, dead_reason = NULL, last_delay_ms = NULL, updated_at = ?",
-            arguments: [nowUnixMilliseconds, nowUnixMilliseconds]
-        )
+    ///
+    /// The matching jobs are chosen once, up front, then replayed `batchSize` at a time, each batch
+    /// in its own short transaction so a large replay never holds the writer for long;
+    /// `progress(done, total)` is called after each batch. A job that left the queue meanwhile
+    /// (purged, or replayed by someone else) is not counted.
+    public func replay(
+        _ filter: DeadLetterFilter,
+        nowUnixMilliseconds: Int64,
+        batchSize: Int = 500,
+        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) async throws(StoreError) -> Int {
+        let (condition, arguments) = Schema.deadLetterWhere(filter)
+        let ids: [Int64]
+        do {
+            ids = try await pool.read { db in
+                try Int64.fetchAll(db, sql: "SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id WHERE \(condition) ORDER BY j.id", arguments: arguments)
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot read the dead-letter queue", underlying: error)
+        }
+        var replayed = 0
+        var start = 0
+        progress(0, ids.count)
+        while start < ids.count {
+            let batch = Array(ids[start..<min(ids.count, start + max(1, batchSize))])
+            do {
+                replayed += try await pool.write { db in
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET state = 'pending', attempts = 0, due_at = ?, dead_reason = NULL, last_delay_ms = NULL, updated_at = ?
+                            WHERE state = 'dead' AND id IN (\(batch.map { _ in "?" }.joined(separator: ",")))
+                            """,
+                        arguments: [nowUnixMilliseconds, nowUnixMilliseconds] + StatementArguments(batch)
+                    )
+                    return db.changesCount
+                }
+            } catch {
+                throw StoreError(.unavailable, "cannot replay dead letters (\(replayed) replayed before the failure)", underlying: error)
+            }
+            start += batch.count
+            progress(start, ids.count)
+        }
+        return replayed
     }
 
     /// Deletes matching dead letters and their attempts. Returns how many.
@@ -294,21 +331,6 @@ public final class SQLiteEventStore: EventStore {
             }
         } catch {
             throw StoreError(.unavailable, "cannot purge the dead-letter queue", underlying: error)
-        }
-    }
-
-    private func changeDeadLetters(_ filter: DeadLetterFilter, sql: String, arguments: StatementArguments) async throws(StoreError) -> Int {
-        let (condition, filterArguments) = Schema.deadLetterWhere(filter)
-        do {
-            return try await pool.write { db in
-                try db.execute(
-                    sql: "\(sql) WHERE id IN (SELECT j.id FROM jobs j JOIN events e ON e.id = j.event_id WHERE \(condition))",
-                    arguments: arguments + filterArguments
-                )
-                return db.changesCount
-            }
-        } catch {
-            throw StoreError(.unavailable, "cannot change the dead-letter queue", underlying: error)
         }
     }
 

@@ -1,3 +1,4 @@
+import AcuhookAdmin
 import AcuhookConfig
 import AcuhookStore
 import ArgumentParser
@@ -49,25 +50,17 @@ struct DLQCommand: AsyncParsableCommand {
         @Option(help: "Only this reason: rejected or exhausted.")
         var reason: String?
 
-        func filter(ids: [Int64]? = nil) throws -> DeadLetterFilter {
-            var filter = DeadLetterFilter(plugin: plugin, eventType: eventType, jobIDs: ids)
-            if let reason {
-                guard let parsed = DeadLetterReason(rawValue: reason) else { throw ValidationError("--reason must be rejected or exhausted") }
-                filter.reason = parsed
-            }
-            if let since {
-                if let age = DurationText.parse(since) {
-                    filter.sinceUnixMilliseconds = now() - age.components.seconds * 1000
-                } else if let date = ISO8601DateFormatter().date(from: since) {
-                    filter.sinceUnixMilliseconds = Int64(date.timeIntervalSince1970 * 1000)
-                } else {
-                    throw ValidationError("--since must be an ISO 8601 time or an age such as 2h")
-                }
-            }
-            return filter
+        func query(ids: [Int64] = [], all: Bool = false) -> DeadLetterQuery {
+            DeadLetterQuery(plugin: plugin, eventType: eventType, since: since, reason: reason, ids: ids, all: all)
         }
 
-        var isEmpty: Bool { plugin == nil && eventType == nil && since == nil && reason == nil }
+        func filter(ids: [Int64] = [], all: Bool = false) throws -> DeadLetterFilter {
+            do {
+                return try query(ids: ids, all: all).filter(nowUnixMilliseconds: now())
+            } catch {
+                throw ValidationError("--\(error.field == "event_type" ? "event-type" : error.field) \(error.message)")
+            }
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -127,8 +120,12 @@ struct DLQCommand: AsyncParsableCommand {
         @Flag(help: "Replay every dead-lettered job.") var all = false
 
         func run() async throws {
-            guard !ids.isEmpty || !filters.isEmpty || all else { throw ValidationError("name job ids, give a filter, or pass --all") }
-            let count = try await store.open().replay(try filters.filter(ids: ids.isEmpty ? nil : ids), nowUnixMilliseconds: now())
+            guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
+            let bar = ProgressBar(label: "replaying")
+            let count = try await store.open().replay(try filters.filter(ids: ids, all: all), nowUnixMilliseconds: now()) { done, total in
+                bar.update(done: done, total: total)
+            }
+            bar.finish()
             print("replayed \(count) job(s)")
         }
     }
@@ -144,8 +141,8 @@ struct DLQCommand: AsyncParsableCommand {
         @Flag(help: "Purge every dead-lettered job.") var all = false
 
         func run() async throws {
-            guard !ids.isEmpty || !filters.isEmpty || all else { throw ValidationError("name job ids, give a filter, or pass --all") }
-            let count = try await store.open().purge(try filters.filter(ids: ids.isEmpty ? nil : ids))
+            guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
+            let count = try await store.open().purge(try filters.filter(ids: ids, all: all))
             print("purged \(count) job(s)")
         }
     }

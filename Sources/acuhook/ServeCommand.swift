@@ -1,3 +1,4 @@
+import AcuhookAdmin
 import AcuhookConfig
 import AcuhookCore
 import AcuhookDispatch
@@ -135,8 +136,26 @@ struct ServeCommand: AsyncParsableCommand {
             }
         )
         let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
+        var services: [any Service] = [app, dispatcher, sweeper]
+        if configuration.admin.enabled {
+            let admin = configuration.admin
+            services.append(AdminAPI.makeApplication(
+                settings: admin,
+                serverPort: configuration.server.port,
+                store: store,
+                operations: PluginHostOperations(host: plugins),
+                logger: logger,
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)
+                    logger.notice(
+                        "admin API listening",
+                        metadata: ["acuhook.admin.url": "http://\(admin.host):\(port)/admin", "acuhook.admin.token": "\(admin.token == nil ? "none (loopback)" : "required")"]
+                    )
+                }
+            ))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [app, dispatcher, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
         try await plugins.shutdown()

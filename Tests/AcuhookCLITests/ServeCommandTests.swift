@@ -2,6 +2,9 @@ import AcuhookStore
 import AcuhookTesting
 import Dispatch
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import Testing
 
@@ -38,6 +41,13 @@ import Testing
             }
             process.terminate()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
+        }
+
+        /// The admin API's base URL from the log (`…/admin`).
+        func adminURL() -> String? {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: #"acuhook\.admin\.url=http://[0-9.]+:[0-9]+/admin"#, options: .regularExpression) else { return nil }
+            return String(text[range].dropFirst("acuhook.admin.url=".count))
         }
 
         /// Sends SIGTERM and waits (off the cooperative pool); returns the exit status.
@@ -132,6 +142,17 @@ import Testing
             try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "show", jobID, "--config", config.path]).stdout.components(separatedBy: "bad data (fixture)").count == 3
         })
 
+        // The admin API (its own loopback listener) reports the same plugins and dead letters.
+        let adminURL = try #require(server.adminURL())
+        let plugins = try await httpGet("\(adminURL)/plugins")
+        let names = ((plugins["plugins"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+        #expect(names == ["customer-sync", "stock-log", "fixture-scripted"])
+        let customerSync = ((plugins["plugins"] as? [[String: Any]]) ?? []).first { $0["name"] as? String == "customer-sync" }
+        #expect(((customerSync?["counters"] as? [String: Any])?["calls"] as? Int ?? 0) >= 1)
+        #expect(customerSync?["breaker"] as? String == "closed")
+        let jobs = try await httpGet("\(adminURL)/jobs")
+        #expect((jobs["jobs"] as? [String: Int])?["done"] ?? 0 >= 2)
+
         #expect(await server.stop() == 0)
         let log = try String(contentsOf: server.log, encoding: .utf8)
         #expect(log.contains("acuhook stopped"))
@@ -159,4 +180,12 @@ import Testing
         #expect(printed.contains(secret) && printed.contains("acuhook send Customer.Updated"))
         #expect(server.port == 8080)
     }
+}
+
+/// GETs `url` and returns its JSON object.
+func httpGet(_ url: String, token: String? = nil) async throws -> [String: Any] {
+    var request = URLRequest(url: URL(string: url)!)
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    let (data, _) = try await URLSession.shared.data(for: request)
+    return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
 }

@@ -144,3 +144,33 @@ import Testing
         }
     }
 }
+
+@Suite struct AdminConfigurationTests {
+    func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> AcuhookConfiguration {
+        try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: environment)
+    }
+
+    @Test func defaultsToLoopbackWithoutAToken() throws {
+        let configuration = try parse("sources: []")
+        #expect(configuration.admin.enabled)
+        #expect(configuration.admin.host == "127.0.0.1")
+        #expect(configuration.admin.resolvedPort(serverPort: 8080) == 8081)
+        #expect(configuration.admin.resolvedPort(serverPort: 0) == 0)
+        #expect(configuration.admin.token == nil)
+    }
+
+    @Test func failsClosedWhenBoundElsewhereWithoutAToken() throws {
+        #expect(throws: ConfigurationError.self) { try parse("admin: {host: 0.0.0.0}") }
+        do {
+            _ = try parse("admin: {host: 0.0.0.0}")
+        } catch {
+            #expect(error.description.contains("needs a 'token'"))
+        }
+        let configuration = try parse("admin: {host: 0.0.0.0, port: 9000, token: '${ADMIN_TOKEN}'}", environment: ["ADMIN_TOKEN": "s3cret-s3cret-s3cret"])
+        #expect(configuration.admin.token == "s3cret-s3cret-s3cret")
+        #expect(configuration.admin.resolvedPort(serverPort: 8080) == 9000)
+        #expect(throws: ConfigurationError.self) { try parse("admin: {token: short}") }
+        #expect(try parse("admin: {enabled: false, host: 0.0.0.0}").admin.enabled == false)
+        #expect(try parse("admin: {host: '::1'}").admin.token == nil)
+    }
+}

@@ -183,3 +183,33 @@ import Testing
         #expect(try await store.count("events") == 600)
     }
 }
+
+@Suite struct DeadLetterReplayTests {
+    @Test func bulkReplayRunsInBatchesReportsProgressAndKeepsHistory() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        let events = (0..<7).map { index in
+            InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(index)", tenant: "", orderingKey: "", json: Array("{}".utf8), plugins: ["p"])
+        }
+        _ = try await store.accept(
+            Delivery(source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events),
+            keepKeyFor: .seconds(60)
+        )
+        let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
+        try await store.complete(claimed.map { job in
+            JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: "retry", message: "down"))
+        })
+        var reported: [[Int]] = []
+        let count = try await store.replay(DeadLetterFilter(plugin: "p"), nowUnixMilliseconds: 3_000, batchSize: 3) { done, total in
+            reported.append([done, total])
+        }
+        #expect(count == 7)
+        #expect(reported == [[0, 7], [3, 7], [6, 7], [7, 7]])
+        #expect(try await store.jobCounts() == ["pending": 7])
+        #expect(try await store.count("job_attempts") == 7)
+        // A fresh budget: the next claim is attempt 1 again.
+        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000).map(\.attempt) == Array(repeating: 1, count: 7))
+        // Nothing left to replay.
+        #expect(try await store.replay(DeadLetterFilter(), nowUnixMilliseconds: 4_000) == 0)
+    }
+}

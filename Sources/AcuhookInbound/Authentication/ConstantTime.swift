@@ -1,10 +1,10 @@
 import Crypto
 
 /// Comparisons whose timing does not depend on where two values differ.
-enum ConstantTime {
+public enum ConstantTime {
     /// Whether `a` equals `b`. Both are hashed first, so neither the position of the first
     /// difference nor (beyond the hash) the lengths leak through timing.
-    static func equals(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Bool {
+    public static func equals(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Bool {
         let left = SHA256.hash(data: Array(a))
         let right = SHA256.hash(data: Array(b))
         var difference: UInt8 = 0

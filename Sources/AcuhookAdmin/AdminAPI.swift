@@ -1,0 +1,147 @@
+import AcuhookInbound
+import AcuhookServer
+import AcuhookStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The admin API: JSON over HTTP on its own listener (loopback by default; a bearer token when
+/// configured, required when bound elsewhere).
+///
+/// | Method and path | What it does |
+/// |---|---|
+/// | `GET /admin/plugins` | loaded plugins: version, ABI, isolation, breaker state, counters |
+/// | `GET /admin/routes` | each plugin's routes and where they came from |
+/// | `GET /admin/jobs` | jobs per state |
+/// | `GET /admin/dlq?plugin=&event_type=&since=&reason=&limit=` | dead letters, oldest first |
+/// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
+/// | `POST /admin/dlq/replay` | body `{"ids":[…]}` or filters or `{"all":true}` → `{"replayed":N}` |
+/// | `POST /admin/dlq/purge` | same body → `{"purged":N}` |
+public enum AdminAPI {
+    /// Largest request body the admin API reads.
+    static let maxBody = 1 << 20
+
+    /// The admin routes over `store` and `operations`.
+    public static func makeRouter(
+        store: SQLiteEventStore,
+        operations: any AdminOperations,
+        token: String?,
+        logger: Logger
+    ) -> Router<AcuhookRequestContext> {
+        let router = Router(context: AcuhookRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: token))
+        let admin = router.group("admin")
+        admin.get("plugins") { _, _ in
+            try json(["plugins": await operations.plugins()])
+        }
+        admin.get("routes") { _, _ in
+            try json(["routes": await operations.routes()])
+        }
+        admin.get("jobs") { _, _ in
+            try json(["jobs": try await store.jobCounts()])
+        }
+        admin.get("dlq") { request, _ in
+            let query = request.uri.queryParameters
+            let dlq = DeadLetterQuery(
+                plugin: query["plugin"].map(String.init),
+                eventType: query["event_type"].map(String.init),
+                since: query["since"].map(String.init),
+                reason: query["reason"].map(String.init)
+            )
+            let limit = query["limit"].flatMap { Int($0) } ?? 1000
+            guard (1...10_000).contains(limit) else { return Receiver.response(.error(400, code: "invalid_query", "limit must be 1…10000")) }
+            let filter: DeadLetterFilter
+            do throws(DeadLetterQueryError) { filter = try dlq.filter(nowUnixMilliseconds: now()) } catch { return invalid(error) }
+            let letters = try await store.deadLetters(filter, limit: limit)
+            return try json(DeadLetterList(count: letters.count, deadLetters: letters.map(DeadLetterDocument.init)))
+        }
+        admin.get("dlq/{job}") { _, context in
+            guard let id = context.parameters.get("job").flatMap({ Int64($0) }) else {
+                return Receiver.response(.error(400, code: "invalid_job", "the job id must be an integer"))
+            }
+            guard let letter = try await store.deadLetters(DeadLetterFilter(jobIDs: [id])).first else {
+                return Receiver.response(.error(404, code: "not_found", "no dead-lettered job \(id)"))
+            }
+            return try json(DeadLetterDocument(letter))
+        }
+        admin.post("dlq/replay") { request, _ in
+            try await change(request, logger: logger, verb: "replayed") { filter in
+                try await store.replay(filter, nowUnixMilliseconds: now())
+            }
+        }
+        admin.post("dlq/purge") { request, _ in
+            try await change(request, logger: logger, verb: "purged") { filter in
+                try await store.purge(filter)
+            }
+        }
+        return router
+    }
+
+    /// The admin application on its own listener.
+    public static func makeApplication(
+        settings: AdminSettings,
+        serverPort: Int,
+        store: SQLiteEventStore,
+        operations: any AdminOperations,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = makeRouter(store: store, operations: operations, token: settings.token, logger: logger)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    /// A replay or purge: reads the query from the body, refuses one that names nothing.
+    private static func change(
+        _ request: Request,
+        logger: Logger,
+        verb: String,
+        _ apply: (DeadLetterFilter) async throws -> Int
+    ) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBody)
+        let query: DeadLetterQuery
+        do {
+            query = body.readableBytes == 0 ? DeadLetterQuery() : try JSONDecoder().decode(DeadLetterQuery.self, from: Data(body.readableBytesView))
+        } catch {
+            return Receiver.response(.error(400, code: "invalid_body", "expected a JSON object with ids, plugin, event_type, since, reason or all"))
+        }
+        guard !query.namesNothing else {
+            return Receiver.response(.error(400, code: "invalid_body", "name job ids, give a filter, or send {\"all\":true}"))
+        }
+        let filter: DeadLetterFilter
+        do throws(DeadLetterQueryError) { filter = try query.filter(nowUnixMilliseconds: now()) } catch { return invalid(error) }
+        let count = try await apply(filter)
+        logger.notice("admin: dead letters \(verb)", metadata: ["acuhook.count": "\(count)", "acuhook.query": "\(query)"])
+        return try json([verb: count])
+    }
+
+    private static func invalid(_ error: DeadLetterQueryError) -> Response {
+        Receiver.response(.error(400, code: "invalid_\(error.field)", error.description))
+    }
+
+    private static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Receiver.response(ReceiverOutcome(status: 200, body: String(decoding: data, as: UTF8.self)))
+    }
+
+    private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// `GET /admin/dlq`'s body.
+struct DeadLetterList: Encodable {
+    var count: Int
+    var deadLetters: [DeadLetterDocument]
+
+    enum CodingKeys: String, CodingKey {
+        case count
+        case deadLetters = "dead_letters"
+    }
+}

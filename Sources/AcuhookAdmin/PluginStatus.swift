@@ -1,0 +1,89 @@
+/// One plugin as the admin API reports it (`GET /admin/plugins`).
+public struct PluginStatus: Sendable, Equatable, Codable {
+    /// The plugin's unique name (empty when it failed to load).
+    public var name: String
+    /// Its own version string.
+    public var version: String
+    /// The ABI version it was built against, `major.minor`.
+    public var abi: String
+    /// The `.so` file.
+    public var path: String
+    /// `in-process` or `process`.
+    public var isolation: String
+    /// Whether its calls may overlap.
+    public var threadSafe: Bool
+    /// Most calls in flight.
+    public var concurrency: Int
+    /// Call timeout, milliseconds.
+    public var timeoutMilliseconds: Int64
+    /// `closed`, `open`, `half_open`, `forced_open` or `disabled`.
+    public var breaker: String
+    /// Counters since start.
+    public var counters: Counters
+    /// `loaded`, or why it is not.
+    public var status: String
+
+    /// Call counters since the process started.
+    public struct Counters: Sendable, Equatable, Codable {
+        /// Calls made.
+        public var calls: Int
+        /// Calls that counted as failures for the breaker.
+        public var failures: Int
+        /// Calls that timed out.
+        public var timeouts: Int
+        /// Calls not attempted because the breaker was open.
+        public var notAttempted: Int
+        /// Calls running now.
+        public var inFlight: Int
+        /// Timed-out calls still holding a thread (in-process only).
+        public var lost: Int
+
+        /// Creates counters.
+        public init(calls: Int = 0, failures: Int = 0, timeouts: Int = 0, notAttempted: Int = 0, inFlight: Int = 0, lost: Int = 0) {
+            self.calls = calls
+            self.failures = failures
+            self.timeouts = timeouts
+            self.notAttempted = notAttempted
+            self.inFlight = inFlight
+            self.lost = lost
+        }
+    }
+
+    /// Creates a status.
+    public init(
+        name: String, version: String, abi: String, path: String, isolation: String, threadSafe: Bool, concurrency: Int,
+        timeoutMilliseconds: Int64, breaker: String, counters: Counters, status: String
+    ) {
+        self.name = name
+        self.version = version
+        self.abi = abi
+        self.path = path
+        self.isolation = isolation
+        self.threadSafe = threadSafe
+        self.concurrency = concurrency
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.breaker = breaker
+        self.counters = counters
+        self.status = status
+    }
+}
+
+/// One plugin's routes as the admin API reports them (`GET /admin/routes`).
+public struct RouteStatus: Sendable, Equatable, Codable {
+    /// The plugin.
+    public var plugin: String
+    /// Event types and patterns it receives.
+    public var events: [String]
+    /// Event types and patterns it never receives.
+    public var disabledEvents: [String]
+    /// `plugin default`, `config file` or `runtime override`.
+    public var origin: String
+
+    /// Creates a route status.
+    public init(plugin: String, events: [String], disabledEvents: [String], origin: String) {
+        self.plugin = plugin
+        self.events = events
+        self.disabledEvents = disabledEvents
+        self.origin = origin
+    }
+}

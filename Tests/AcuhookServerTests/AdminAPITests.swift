@@ -1,0 +1,148 @@
+import AcuhookAdmin
+import AcuhookCore
+import AcuhookInbound
+import AcuhookServer
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The admin API over real loopback HTTP, on a real SQLite store with real dead letters.
+@Suite struct AdminAPITests {
+    /// Fixed plugins and routes, so the API's own encoding is what is checked.
+    struct FixedOperations: AdminOperations {
+        func plugins() async -> [PluginStatus] {
+            [PluginStatus(
+                name: "alpha", version: "1.2.0", abi: "1.0", path: "/p/libAlpha.so", isolation: "in-process", threadSafe: true,
+                concurrency: 4, timeoutMilliseconds: 30_000, breaker: "closed", counters: .init(calls: 7, failures: 2), status: "loaded"
+            )]
+        }
+        func routes() async -> [RouteStatus] {
+            [RouteStatus(plugin: "alpha", events: ["Customer.*"], disabledEvents: [], origin: "config file")]
+        }
+    }
+
+    /// A store with three events for plugins alpha and beta; alpha's first two jobs are dead
+    /// (one rejected, one exhausted), everything else pending.
+    static func storeWithDeadLetters() async throws -> SQLiteEventStore {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("admin.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        for (index, type) in ["Customer.Updated", "SalesOrder.Created", "Customer.Created"].enumerated() {
+            let json = #"{"eventType":"\#(type)","entityId":"E\#(index)","data":{"TimeStamp":638400000000000001}}"#
+            let event = InboundEvent(eventType: type, entityType: "X", entityId: "E\(index)", tenant: "", orderingKey: "", json: Array(json.utf8), plugins: ["alpha", "beta"])
+            let delivery = Delivery(
+                source: "acumatica", idempotencyKey: "key-\(index)", idempotencyKeyOrigin: "test", format: "seed",
+                receivedAtUnixMilliseconds: 1_000, body: Array(json.utf8), headers: [], clientAddress: "127.0.0.1", events: [event]
+            )
+            _ = try await store.accept(delivery, keepKeyFor: .seconds(3600))
+        }
+        let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).filter { $0.plugin == "alpha" }
+        let attempt = AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 3, outcome: "rejected", message: "bad total")
+        try await store.complete([
+            JobCompletion(jobID: claimed[0].id, disposition: .dead(reason: .rejected), attempt: attempt),
+            JobCompletion(jobID: claimed[1].id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: "timeout", message: nil)),
+        ])
+        return store
+    }
+
+    static func app(_ store: SQLiteEventStore, token: String? = nil) -> some ApplicationProtocol {
+        Application(router: AdminAPI.makeRouter(store: store, operations: FixedOperations(), token: token, logger: Logger(label: "test")))
+    }
+
+    @Test func listsShowsReplaysAndPurgesDeadLetters() async throws {
+        let store = try await Self.storeWithDeadLetters()
+        try await Self.app(store).test(.live) { client in
+            let list = try await client.execute(uri: "/admin/dlq", method: .get)
+            #expect(list.status == .ok)
+            let letters = try #require(list.json["dead_letters"] as? [[String: Any]])
+            #expect(list.json["count"] as? Int == 2)
+            #expect(letters.map { $0["reason"] as? String } == ["rejected", "exhausted"])
+
+            let rejected = try await client.execute(uri: "/admin/dlq?reason=rejected", method: .get)
+            let only = try #require((rejected.json["dead_letters"] as? [[String: Any]])?.first)
+            let job = try #require(only["job"] as? Int)
+            #expect((rejected.json["dead_letters"] as? [Any])?.count == 1)
+
+            let show = try await client.execute(uri: "/admin/dlq/\(job)", method: .get)
+            #expect(show.status == .ok)
+            let body = String(buffer: show.body)
+            // The event document is embedded exactly: the TimeStamp (> 2^53) is not rounded.
+            #expect(body.contains("638400000000000001"))
+            let attempts = try #require(show.json["attempts"] as? [[String: Any]])
+            #expect(attempts.first?["message"] as? String == "bad total")
+            #expect((show.json["event"] as? [String: Any])?["event_type"] as? String == "Customer.Updated")
+
+            let missing = try await client.execute(uri: "/admin/dlq/99999", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.code == "not_found")
+
+            let nothing = try await client.execute(uri: "/admin/dlq/replay", method: .post, body: ByteBuffer(string: "{}"))
+            #expect(nothing.status == .badRequest)
+            let badSince = try await client.execute(uri: "/admin/dlq/replay", method: .post, body: ByteBuffer(string: #"{"since":"yesterday"}"#))
+            #expect(badSince.status == .badRequest)
+            #expect(badSince.code == "invalid_since")
+            let notJSON = try await client.execute(uri: "/admin/dlq/purge", method: .post, body: ByteBuffer(string: "ids=1"))
+            #expect(notJSON.status == .badRequest)
+
+            let replay = try await client.execute(uri: "/admin/dlq/replay", method: .post, body: ByteBuffer(string: #"{"ids":[\#(job)]}"#))
+            #expect(replay.status == .ok)
+            #expect(replay.json["replayed"] as? Int == 1)
+            let jobs = try await client.execute(uri: "/admin/jobs", method: .get)
+            #expect((jobs.json["jobs"] as? [String: Int])?["dead"] == 1)
+            #expect((jobs.json["jobs"] as? [String: Int])?["pending"] == 1)
+            #expect((jobs.json["jobs"] as? [String: Int])?["running"] == 4)
+
+            let purge = try await client.execute(uri: "/admin/dlq/purge", method: .post, body: ByteBuffer(string: #"{"plugin":"alpha","reason":"exhausted"}"#))
+            #expect(purge.json["purged"] as? Int == 1)
+            let after = try await client.execute(uri: "/admin/dlq", method: .get)
+            #expect(after.json["count"] as? Int == 0)
+        }
+        // The replayed job kept its history and got a fresh budget.
+        let counts = try await store.jobCounts()
+        #expect(counts["dead"] == nil)
+        #expect(try await store.count("job_attempts") == 1)
+    }
+
+    @Test func reportsPluginsAndRoutes() async throws {
+        let store = try await Self.storeWithDeadLetters()
+        try await Self.app(store).test(.live) { client in
+            let plugins = try await client.execute(uri: "/admin/plugins", method: .get)
+            let first = try #require((plugins.json["plugins"] as? [[String: Any]])?.first)
+            #expect(first["name"] as? String == "alpha")
+            #expect(first["abi"] as? String == "1.0")
+            #expect((first["counters"] as? [String: Any])?["failures"] as? Int == 2)
+            let routes = try await client.execute(uri: "/admin/routes", method: .get)
+            #expect(((routes.json["routes"] as? [[String: Any]])?.first)?["origin"] as? String == "config file")
+            let unknown = try await client.execute(uri: "/admin/nothing", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.code == "not_found")
+        }
+    }
+
+    @Test func aConfiguredTokenIsRequiredOnEveryRequest() async throws {
+        let store = try await Self.storeWithDeadLetters()
+        let token = "admin-token-0123456789"
+        try await Self.app(store, token: token).test(.live) { client in
+            let none = try await client.execute(uri: "/admin/dlq", method: .get)
+            #expect(none.status == .unauthorized)
+            #expect(none.headers[HTTPField.Name("WWW-Authenticate")!] == "Bearer")
+            #expect(none.code == "unauthorized")
+            var wrong = HTTPFields()
+            wrong[.authorization] = "Bearer admin-token-0123456780"
+            #expect(try await client.execute(uri: "/admin/dlq", method: .get, headers: wrong).status == .unauthorized)
+            // A write without the token changes nothing.
+            let replay = try await client.execute(uri: "/admin/dlq/replay", method: .post, headers: wrong, body: ByteBuffer(string: #"{"all":true}"#))
+            #expect(replay.status == .unauthorized)
+            var right = HTTPFields()
+            right[.authorization] = "Bearer \(token)"
+            let list = try await client.execute(uri: "/admin/dlq", method: .get, headers: right)
+            #expect(list.status == .ok)
+            #expect(list.json["count"] as? Int == 2)
+        }
+    }
+}
