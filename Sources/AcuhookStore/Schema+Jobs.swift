@@ -35,8 +35,11 @@ extension Schema {
                     SELECT id FROM jobs AS j
                     WHERE ((j.state = 'pending' AND j.due_at <= ?) OR (j.state = 'running' AND j.lease_until < ?))
                       AND (j.lane IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM jobs AS earlier
-                          WHERE earlier.lane = j.lane AND earlier.id < j.id AND earlier.state IN ('pending', 'running')
+                          SELECT 1 FROM jobs AS other
+                          WHERE other.lane = j.lane AND other.id != j.id AND (
+                              other.state = 'running'
+                              OR (other.state = 'pending' AND (other.lane_order < j.lane_order OR (other.lane_order = j.lane_order AND other.id < j.id)))
+                          )
                       ))
                     ORDER BY j.due_at, j.id LIMIT ?
                 )

@@ -93,7 +93,18 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("5-lane-order") { db in
+            // Jobs of one lane run in `TimeStamp` order (then receipt order), not receipt order alone.
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN lane_order TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
+    }
+
+    /// The text jobs of one lane are sorted by: the event's ordering key (`TimeStamp` ticks,
+    /// or the seed's ISO 8601 `timestamp`), digits left-padded to 20 so they compare as numbers.
+    static func laneOrder(_ orderingKey: String) -> String {
+        guard !orderingKey.isEmpty, orderingKey.count <= 20, orderingKey.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return orderingKey }
+        return String(repeating: "0", count: 20 - orderingKey.count) + orderingKey
     }
 
     /// Inserts one delivery unless its key is live; runs inside the batch's transaction.
@@ -124,9 +135,10 @@ enum Schema {
                 """
         )
         let insertJob = try db.cachedStatement(
-            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane, debounce_key) VALUES (?, ?, 'pending', ?, ?, ?, ?)"
+            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane, lane_order, debounce_key) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)"
         )
         for (position, event) in delivery.events.enumerated() {
+            let laneOrder = event.orderedPlugins.isEmpty ? "" : Self.laneOrder(event.orderingKey)
             try insertEvent.execute(
                 arguments: [
                     deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
@@ -139,7 +151,8 @@ enum Schema {
             eventIDs.append(eventID)
             // One job per routed plugin, in the same transaction: no event is stored without its jobs.
             for plugin in event.plugins {
-                // An ordered job waits for earlier jobs of the same lane (plugin + entity).
+                // An ordered job waits while a job of its lane (plugin + entity) runs, or one with
+                // an earlier TimeStamp (or the same, received earlier) is pending.
                 let entity = "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)"
                 let lane = event.orderedPlugins.contains(plugin) ? entity : nil
                 var due = delivery.receivedAtUnixMilliseconds
@@ -152,7 +165,7 @@ enum Schema {
                         sql: "UPDATE jobs SET state = 'superseded', updated_at = ? WHERE debounce_key = ? AND state = 'pending'"
                     ).execute(arguments: [delivery.receivedAtUnixMilliseconds, entity])
                 }
-                try insertJob.execute(arguments: [eventID, plugin, due, delivery.receivedAtUnixMilliseconds, lane, debounceKey])
+                try insertJob.execute(arguments: [eventID, plugin, due, delivery.receivedAtUnixMilliseconds, lane, lane == nil ? "" : laneOrder, debounceKey])
             }
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000

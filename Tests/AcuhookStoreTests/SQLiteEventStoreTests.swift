@@ -133,6 +133,47 @@ import Testing
     }
 }
 
+@Suite struct LaneOrderTests {
+    func push(_ key: String, timestamps: [String]) -> Delivery {
+        let events = timestamps.map { stamp in
+            var event = InboundEvent(eventType: "StockItem.Updated", entityType: "StockItem", entityId: "AALEGO500", tenant: "T", orderingKey: stamp, json: Array("{}".utf8), plugins: ["p"])
+            event.orderedPlugins = ["p"]
+            return event
+        }
+        return Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "push-notification", receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events)
+    }
+
+    @Test func jobsOfOneEntityRunInTimeStampOrderWhateverTheReceiptOrder() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        // Received newest first (a resend of older notifications arriving late); ticks exceed 2^53
+        // and "99" < "100" numerically though not as text.
+        _ = try await store.accept(push("a", timestamps: ["638465233453014300"]), keepKeyFor: .seconds(60))  // job 1
+        _ = try await store.accept(push("b", timestamps: ["638465233453014100", "638465233453014200"]), keepKeyFor: .seconds(60))  // jobs 2, 3
+        _ = try await store.accept(push("c", timestamps: ["99"]), keepKeyFor: .seconds(60))  // job 4
+        var order: [Int64] = []
+        for now in Int64(2_000)..<2_010 {
+            let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: now)
+            #expect(claimed.count <= 1, "one job of the lane at a time")
+            guard let job = claimed.first else { break }
+            order.append(job.id)
+            try await store.complete([JobCompletion(jobID: job.id, disposition: .done(skipped: false), attempt: nil)])
+        }
+        #expect(order == [4, 2, 3, 1])
+    }
+
+    @Test func aRunningJobHoldsItsLaneEvenForAnOlderTimeStamp() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        _ = try await store.accept(push("a", timestamps: ["638465233453014300"]), keepKeyFor: .seconds(60))
+        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).map(\.id) == [1])
+        _ = try await store.accept(push("b", timestamps: ["638465233453014100"]), keepKeyFor: .seconds(60))
+        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_001).isEmpty)
+        try await store.complete([JobCompletion(jobID: 1, disposition: .done(skipped: false), attempt: nil)])
+        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_002).map(\.id) == [2])
+    }
+}
+
 @Suite struct DebounceTests {
     @Test func eventsOfOneEntityWithinTheWindowCoalesceIntoTheLatestDurably() async throws {
         let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
