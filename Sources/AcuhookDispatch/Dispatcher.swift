@@ -19,7 +19,6 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let logger: Logger
     /// Signal it to look for work now (the receiver does after each stored delivery).
     public let wakeup = Wakeup()
-    private let inFlight = Mutex<[String: Int]>([:])
 
     /// Creates a dispatcher over `store` and the plugins of `host`.
     public init(store: SQLiteEventStore, host: PluginHost<C>, configuration: DispatcherConfiguration = DispatcherConfiguration(), logger: Logger) {
@@ -30,62 +29,75 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// Runs until graceful shutdown or cancellation.
+    ///
+    /// The loop claims jobs when fewer than a quarter of `claimBatch` wait, queues them per
+    /// plugin and starts up to the plugin's concurrency limit of workers; a worker runs its
+    /// plugin's jobs one after another and hands each outcome to the completion buffer, whose
+    /// flusher commits them in batches (sharing transactions with the receiver's writes).
     public func run() async throws {
+        let queues = JobQueues()
+        let completions = CompletionBuffer()
         await withDiscardingTaskGroup { group in
-            var backlog: [ClaimedJob] = []
-            while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                // Start every waiting job whose plugin has a free slot.
-                var blocked: [ClaimedJob] = []
-                for job in backlog {
-                    if take(slotOf: job.plugin) {
-                        group.addTask {
-                            // The slot is freed when the call returns, before the outcome is
-                            // committed: commits are shared, so they must not gate the calls.
-                            let completion = await self.call(job)
-                            self.release(slotOf: job.plugin)
-                            self.wakeup.signal()
-                            await self.commit(completion, of: job)
+            group.addTask { await self.flush(completions) }
+            await withDiscardingTaskGroup { workers in
+                while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    var claimed = 0
+                    let waiting = queues.waiting
+                    if waiting <= lowWater {
+                        do {
+                            let jobs = try await store.claimJobs(
+                                limit: configuration.claimBatch - waiting,
+                                lease: configuration.lease,
+                                nowUnixMilliseconds: Self.now()
+                            )
+                            claimed = jobs.count
+                            for (plugin, count) in queues.add(jobs, limit: { self.host.runners[$0]?.concurrency ?? 1 }) {
+                                for _ in 0..<count {
+                                    workers.addTask { await self.work(for: plugin, queues: queues, completions: completions) }
+                                }
+                            }
+                        } catch {
+                            logger.error("cannot claim jobs; will retry", metadata: ["acuhook.error": "\(error)"])
                         }
-                    } else {
-                        blocked.append(job)
                     }
+                    if claimed == 0 || queues.waiting > lowWater { await wakeup.wait(upTo: configuration.idlePoll) }
                 }
-                backlog = blocked
-                // Claim more only when the backlog runs low: a claim is a write transaction.
-                var claimed = 0
-                if backlog.count <= configuration.claimBatch / 4 {
-                    do {
-                        let jobs = try await store.claimJobs(
-                            limit: configuration.claimBatch - backlog.count,
-                            lease: configuration.lease,
-                            nowUnixMilliseconds: Self.now()
-                        )
-                        claimed = jobs.count
-                        backlog += jobs
-                    } catch {
-                        logger.error("cannot claim jobs; will retry", metadata: ["acuhook.error": "\(error)"])
-                    }
+                let dropped = queues.drain()
+                if dropped > 0 {
+                    logger.info("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(dropped)"])
                 }
-                if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
             }
-            if !backlog.isEmpty {
-                logger.info("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(backlog.count)"])
-            }
+            // Every worker has finished: commit what they left, then stop the flusher.
+            completions.close()
         }
     }
 
-    private func take(slotOf plugin: String) -> Bool {
-        let limit = host.runners[plugin]?.concurrency ?? 1
-        return inFlight.withLock { counts in
-            let current = counts[plugin, default: 0]
-            guard current < limit else { return false }
-            counts[plugin] = current + 1
-            return true
+    /// Fewer waiting jobs than this, and the loop claims more.
+    private var lowWater: Int { configuration.claimBatch / 4 }
+
+    /// One worker of `plugin`: runs the plugin's queued jobs one after another.
+    private func work(for plugin: String, queues: JobQueues, completions: CompletionBuffer) async {
+        while let (job, remaining) = queues.next(for: plugin) {
+            let completion = await call(job)
+            completions.add(completion, of: job)
+            if remaining == lowWater { wakeup.signal() }
         }
     }
 
-    private func release(slotOf plugin: String) {
-        inFlight.withLock { $0[plugin, default: 1] -= 1 }
+    /// Commits buffered outcomes, all that are waiting in one call, until closed and empty.
+    private func flush(_ completions: CompletionBuffer) async {
+        while let batch = await completions.next() {
+            do {
+                try await store.complete(batch.map(\.0))
+            } catch {
+                logger.error(
+                    "cannot commit job outcomes; those jobs run again when their lease expires",
+                    metadata: ["acuhook.error": "\(error)", "acuhook.jobs": "\(batch.map { String($0.1.id) }.joined(separator: ","))"]
+                )
+            }
+            // Committed outcomes can free ordering lanes: look for work.
+            wakeup.signal()
+        }
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -106,15 +118,6 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.missingPluginHold)), attempt: nil)
         }
         return await run(job, on: runner)
-    }
-
-    /// Commits a job's outcome (shared with other commits waiting at the same time).
-    func commit(_ completion: JobCompletion, of job: ClaimedJob) async {
-        do {
-            try await store.complete([completion])
-        } catch {
-            jobLogger(job).error("cannot commit the job's outcome; it runs again when its lease expires", metadata: ["acuhook.error": "\(error)"])
-        }
     }
 
     private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>) async -> JobCompletion {

@@ -25,29 +25,39 @@ extension Schema {
         )
     }
 
-    /// Leases up to `limit` due jobs (pending and due, or running with an expired lease).
+    /// Leases up to `limit` due jobs: running jobs whose lease expired (their claimant died),
+    /// then pending jobs that are due, oldest due first.
+    ///
+    /// Two index range scans (`jobs_due`: state, due_at, id), each stopping at its limit: the
+    /// cost does not grow with the backlog (an `OR` of both would sort every due job per claim).
     static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
-        let ids = try Int64.fetchAll(
-            db,
-            sql: """
-                UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?
-                WHERE id IN (
-                    SELECT id FROM jobs AS j
-                    WHERE ((j.state = 'pending' AND j.due_at <= ?) OR (j.state = 'running' AND j.lease_until < ?))
-                      AND (j.lane IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM jobs AS other
-                          WHERE other.lane = j.lane AND other.id != j.id AND (
-                              other.state = 'running'
-                              OR (other.state = 'pending' AND (other.lane_order < j.lane_order OR (other.lane_order = j.lane_order AND other.id < j.id)))
-                          )
-                      ))
-                    ORDER BY j.due_at, j.id LIMIT ?
+        // An ordered job waits while a job of its lane runs, or one with an earlier ordering key
+        // (or the same, received earlier) is pending.
+        let laneIsFree = """
+            (j.lane IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs AS other
+                WHERE other.lane = j.lane AND other.id != j.id AND (
+                    other.state = 'running'
+                    OR (other.state = 'pending' AND (other.lane_order < j.lane_order OR (other.lane_order = j.lane_order AND other.id < j.id)))
                 )
-                RETURNING id
-                """,
-            arguments: [now + leaseMilliseconds, now, now, now, limit]
+            ))
+            """
+        var ids = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id LIMIT ?"),
+            arguments: [now, limit]
         )
+        if ids.count < limit {
+            ids += try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM jobs AS j WHERE j.state = 'pending' AND j.due_at <= ? AND \(laneIsFree) ORDER BY j.due_at, j.id LIMIT ?"),
+                arguments: [now, limit - ids.count]
+            )
+        }
         guard !ids.isEmpty else { return [] }
+        let placeholders = ids.map { _ in "?" }.joined(separator: ",")
+        try db.execute(
+            sql: "UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ? WHERE id IN (\(placeholders))",
+            arguments: [now + leaseMilliseconds, now] + StatementArguments(ids)
+        )
         let rows = try Row.fetchAll(
             db,
             sql: """

@@ -1,0 +1,81 @@
+import AcuhookStore
+import Synchronization
+
+/// Claimed jobs waiting for a worker, one FIFO per plugin, and how many workers each plugin has.
+///
+/// Workers pop from their plugin's queue until it is empty, so the dispatcher's loop only wakes
+/// to claim more work, not once per call.
+final class JobQueues: Sendable {
+    private struct Queue {
+        var jobs: [ClaimedJob] = []
+        var head = 0
+        var workers = 0
+        var count: Int { jobs.count - head }
+    }
+
+    private struct State {
+        var queues: [String: Queue] = [:]
+        var total = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Jobs waiting in all queues.
+    var waiting: Int { state.withLock { $0.total } }
+
+    /// Queues `jobs`; returns, per plugin, how many new workers to start (at most `limit(plugin)`
+    /// workers per plugin, never more than its waiting jobs).
+    func add(_ jobs: [ClaimedJob], limit: (String) -> Int) -> [(plugin: String, workers: Int)] {
+        state.withLock { state in
+            for job in jobs {
+                state.queues[job.plugin, default: Queue()].jobs.append(job)
+            }
+            state.total += jobs.count
+            var starts: [(String, Int)] = []
+            for plugin in Set(jobs.map(\.plugin)) {
+                let queue = state.queues[plugin]!
+                let wanted = min(limit(plugin), queue.count) - queue.workers
+                if wanted > 0 {
+                    state.queues[plugin]!.workers += wanted
+                    starts.append((plugin, wanted))
+                }
+            }
+            return starts
+        }
+    }
+
+    /// The next job of `plugin` and how many jobs then wait in all queues, or nil — and then the
+    /// calling worker is no longer counted.
+    func next(for plugin: String) -> (ClaimedJob, remaining: Int)? {
+        state.withLock { state in
+            guard var queue = state.queues[plugin] else { return nil }
+            guard queue.count > 0 else {
+                queue.workers -= 1
+                state.queues[plugin] = queue.workers == 0 ? nil : queue
+                return nil
+            }
+            let job = queue.jobs[queue.head]
+            queue.head += 1
+            if queue.head >= 1024, queue.head * 2 >= queue.jobs.count {
+                queue.jobs.removeFirst(queue.head)
+                queue.head = 0
+            }
+            state.queues[plugin] = queue
+            state.total -= 1
+            return (job, state.total)
+        }
+    }
+
+    /// Removes every waiting job (at shutdown: their leases return them to the store's queue).
+    func drain() -> Int {
+        state.withLock { state in
+            let count = state.total
+            for plugin in state.queues.keys {
+                state.queues[plugin]!.jobs.removeAll()
+                state.queues[plugin]!.head = 0
+            }
+            state.total = 0
+            return count
+        }
+    }
+}
