@@ -35,6 +35,7 @@ let plugins: [(Product, Target)] = [
     cPlugin("FixtureScripted", folder: "Fixtures/scripted"),
     cPlugin("FixtureSerial", folder: "Fixtures/serial"),
     cPlugin("FixtureNoop", folder: "Fixtures/noop"),
+    cPlugin("FixtureStamp", folder: "Fixtures/stamp"),
     swiftPlugin("FixtureSwiftNoop", folder: "Fixtures/swift-noop"),
     cPlugin("FixtureWrongABI", folder: "Fixtures/wrong-abi"),
     cPlugin("FixtureNoEntry", folder: "Fixtures/no-entry"),

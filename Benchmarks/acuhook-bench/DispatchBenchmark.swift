@@ -6,26 +6,37 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Plugin calls per second through the dispatcher (claim → runner → no-op C plugin → durable
-/// completion) for `jobs` stored jobs.
-func runDispatchBenchmark(jobs: Int) async throws {
+/// The folder holding this binary and the plugins built with it.
+let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+
+/// Quiet logs: warnings and worse.
+func benchLogger() -> Logger {
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-dispatch-\(UUID().uuidString).db").path
-    let store = try SQLiteEventStore(configuration: .init(path: path), logger: logger)
-    var settings = PluginHostSettings()
-    var noop = PluginSettings(path: directory.appendingPathComponent("libFixtureNoop.so").path)
-    noop.maxConcurrency = Int(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "8") ?? 8
-    settings.plugins = [noop]
-    let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: logger)
-    guard host.failures.isEmpty else { fatalError("\(host.failures)") }
+    return logger
+}
 
-    // Store the jobs: deliveries of 1,000 events each, every event routed to the no-op plugin.
+/// A plugin of this build with the benchmark's concurrency (`BENCH_CONCURRENCY`, default 8).
+func benchPlugin(_ product: String, events: [EventPattern]? = nil) -> PluginSettings {
+    var plugin = PluginSettings(path: buildDirectory.appendingPathComponent("lib\(product).so").path)
+    plugin.maxConcurrency = Int(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "8") ?? 8
+    if let events { plugin.events = events }
+    if let ms = ProcessInfo.processInfo.environment["BENCH_TIMEOUT_MS"].flatMap(Int.init) { plugin.timeout = .milliseconds(ms) }
+    return plugin
+}
+
+/// A fresh SQLite store in the temporary folder (synchronous=FULL, as `serve` runs by default).
+func benchStore(_ name: String) throws -> SQLiteEventStore {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-\(name)-\(UUID().uuidString).db").path
+    return try SQLiteEventStore(configuration: .init(path: path), logger: benchLogger())
+}
+
+/// Stores `count` events (deliveries of 1,000), each routed to `plugins`, entity ids from `entity`.
+func storeJobs(_ store: SQLiteEventStore, count: Int, plugins: [String], entity: (Int) -> String) async throws {
     let json = Array(#"{"eventType":"Customer.Updated","entityId":"C","data":{}}"#.utf8)
-    for batch in 0..<(jobs / 1000) {
+    for batch in 0..<(count / 1000) {
         let events = (0..<1000).map { index in
-            InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(batch * 1000 + index)", tenant: "T", orderingKey: "", json: json, plugins: ["fixture-noop"])
+            InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: entity(batch * 1000 + index), tenant: "T", orderingKey: "", json: json, plugins: plugins)
         }
         let delivery = Delivery(
             source: "bench", idempotencyKey: "b\(batch)", idempotencyKeyOrigin: "bench", format: "seed",
@@ -33,27 +44,78 @@ func runDispatchBenchmark(jobs: Int) async throws {
         )
         _ = try await store.accept(delivery, keepKeyFor: .seconds(600))
     }
-    let total = (jobs / 1000) * 1000
-    print("after storing: RSS \(memory("VmRSS")), peak \(memory("VmHWM"))")
-    print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), SQLite synchronous=FULL")
-    let dispatcher = Dispatcher(store: store, host: host, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [dispatcher], logger: logger))
+}
+
+/// Runs a dispatcher over `store` and `host` until `done` holds; returns the seconds it took.
+func dispatchUntil(_ store: SQLiteEventStore, _ host: PluginHost<ContinuousClock>, done: @escaping @Sendable () async throws -> Bool) async throws -> Double {
+    let dispatcher = Dispatcher(store: store, host: host, logger: benchLogger())
+    let group = ServiceGroup(configuration: .init(services: [dispatcher], logger: benchLogger()))
     let start = ContinuousClock.now
+    var elapsed = Duration.zero
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
-        while true {
-            let counts = try await store.jobCounts()
-            if counts["done", default: 0] == total { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        while try await !done() { try await Task.sleep(for: .milliseconds(5)) }
+        elapsed = start.duration(to: .now)
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }
-    let elapsed = start.duration(to: .now)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// Plugin calls per second through the dispatcher (claim → runner → no-op C plugin → durable
+/// completion) for `jobs` stored jobs.
+func runDispatchBenchmark(jobs: Int) async throws {
+    let store = try benchStore("dispatch")
+    var settings = PluginHostSettings()
+    let noop = benchPlugin("FixtureNoop")
+    settings.plugins = [noop]
+    let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: benchLogger())
+    guard host.failures.isEmpty else { fatalError("\(host.failures)") }
+    try await storeJobs(store, count: jobs, plugins: ["fixture-noop"]) { "C\($0)" }
+    let total = (jobs / 1000) * 1000
+    print("after storing: RSS \(memory("VmRSS")), peak \(memory("VmHWM"))")
+    print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), SQLite synchronous=FULL")
+    let seconds = try await dispatchUntil(store, host) { try await store.jobCounts()["done", default: 0] == total }
     print(String(format: "  %d calls in %.2f s = %.0f calls/s (goal ≥ 20,000)", total, seconds, Double(total) / seconds))
     print("after dispatching: RSS \(memory("VmRSS")), peak \(memory("VmHWM")) (the dispatcher holds at most claim_batch jobs)")
     try await host.shutdown()
+}
+
+/// A healthy plugin's dispatch rate alone vs. next to a plugin that fails every call (its breaker
+/// opens and its jobs are held), alternating A/B rounds; prints each and the ratio.
+func runDispatchIsolationBenchmark(jobs: Int, rounds: Int = 3) async throws {
+    print("dispatch isolation: \(jobs) jobs for FixtureNoop; B also routes every event to FixtureScripted answering RETRY")
+    var alone: [Double] = []
+    var beside: [Double] = []
+    for round in 1...rounds {
+        for withFailing in [false, true] {
+            let store = try benchStore("isolation")
+            var settings = PluginHostSettings()
+            settings.plugins = [benchPlugin("FixtureNoop")] + (withFailing ? [benchPlugin("FixtureScripted")] : [])
+            let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: benchLogger())
+            guard host.failures.isEmpty else { fatalError("\(host.failures)") }
+            let plugins = withFailing ? ["fixture-noop", "fixture-scripted"] : ["fixture-noop"]
+            try await storeJobs(store, count: jobs, plugins: plugins) { _ in "retry" }
+            let noop = host.runners["fixture-noop"]!
+            let seconds = try await dispatchUntil(store, host) { noop.statistics.calls >= jobs }
+            let rate = Double(jobs) / seconds
+            if withFailing {
+                beside.append(rate)
+                let failing = host.runners["fixture-scripted"]!.statistics
+                print(String(
+                    format: "  round %d B: %.0f healthy calls/s beside the failing plugin (its calls %d, not attempted %d, breaker %@)",
+                    round, rate, failing.calls, failing.notAttempted, host.runners["fixture-scripted"]!.breakerState
+                ))
+            } else {
+                alone.append(rate)
+                print(String(format: "  round %d A: %.0f healthy calls/s alone", round, rate))
+            }
+            try await host.shutdown()
+        }
+    }
+    let a = alone.sorted()[alone.count / 2]
+    let b = beside.sorted()[beside.count / 2]
+    print(String(format: "  median: alone %.0f, beside the failing plugin %.0f → %.2f× (goal: within 10%%, i.e. ≥ 0.90×)", a, b, b / a))
 }
 
 /// A line of /proc/self/status (`VmRSS`, `VmHWM`), e.g. "31240 kB".

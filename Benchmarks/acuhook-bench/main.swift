@@ -3,10 +3,19 @@
 //   acuhook-bench bare-server PORT       a bare Hummingbird POST route, the receive benchmark's reference
 //   acuhook-bench receive-path [N]       CPU cost of each receive step, without HTTP
 //   acuhook-bench dispatch [N]           plugin calls per second through the dispatcher into a no-op plugin
+//   acuhook-bench dispatch-isolation [N] a healthy plugin's rate alone vs. beside one failing every call
+//   acuhook-bench latency [RATE] [SECS]  receive → plugin latency p50/p99 at a fixed offered rate
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "dispatch" {
     try await runDispatchBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
+} else if arguments.first == "dispatch-isolation" {
+    try await runDispatchIsolationBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
+} else if arguments.first == "latency" {
+    try await runLatencyBenchmark(
+        rate: arguments.count > 1 ? Int(arguments[1]) ?? 5_000 : 5_000,
+        seconds: arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
+    )
 } else if arguments.first == "receive-path" {
     try await runReceivePathBenchmark(iterations: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "memory-server" {

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A serial executor on one OS thread of its own, for blocking work: SQLite commits and their
+/// fsyncs.
+///
+/// Not a `DispatchQueue`: on Linux, Swift's tasks and dispatch queues share libdispatch's worker
+/// threads, and that pool grows only after it notices blocked threads (on the order of 100 ms).
+/// With two cores, one commit blocked in fsync on a dispatch thread stalled every task in the
+/// process for that long (measured: answers 130–250 ms late at 1,000 deliveries/s).
+final class DedicatedThread: Sendable {
+    /// The work queue, shared with the thread (which must not retain the owner).
+    private final class Inbox: @unchecked Sendable {
+        let condition = NSCondition()
+        var work: [@Sendable () -> Void] = []
+        var stopping = false
+
+        func run() {
+            while true {
+                condition.lock()
+                while work.isEmpty, !stopping { condition.wait() }
+                if work.isEmpty {
+                    condition.unlock()
+                    return
+                }
+                let next = work
+                work.removeAll(keepingCapacity: true)
+                condition.unlock()
+                for item in next { item() }
+            }
+        }
+    }
+
+    private let inbox = Inbox()
+
+    /// Starts the thread.
+    init(name: String) {
+        let inbox = inbox
+        let thread = Thread { inbox.run() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Runs `work` on the thread after everything submitted before it.
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        inbox.condition.lock()
+        inbox.work.append(work)
+        inbox.condition.signal()
+        inbox.condition.unlock()
+    }
+
+    /// Lets the thread finish what was submitted, then end.
+    deinit {
+        inbox.condition.lock()
+        inbox.stopping = true
+        inbox.condition.signal()
+        inbox.condition.unlock()
+    }
+}
