@@ -181,6 +181,35 @@ import Testing
         #expect(try await store.count("job_attempts") == 1)
     }
 
+    /// One plugin failing every call beside a healthy one: the healthy one receives every event
+    /// while the failing one's breaker opens and its jobs are held, not burnt. (Its throughput
+    /// ratio is a benchmark: `acuhook-bench dispatch-isolation`.)
+    @Test func aFailingPluginNeitherStopsNorStarvesAHealthyOne() async throws {
+        var failing = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        failing.events = [.prefix("Fixture.")]
+        var healthy = PluginSettings(path: FixturePlugins.path("FixtureNoop"))
+        healthy.events = [.prefix("Fixture.")]
+        let world = try Self.makeWorld(extraPlugins: [failing, healthy], retryAttempts: 8)
+        let events = (0..<300).map { _ in
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "retry", tenant: "", orderingKey: "", json: Array("{}".utf8))
+        }
+        try await Self.deliver(world, events)
+        let noop = world.host.runners["fixture-noop"]!
+        let scripted = world.host.runners["fixture-scripted"]!
+        try await Self.dispatch(world) { noop.statistics.calls >= 300 }
+        #expect(noop.statistics.calls == 300)
+        #expect(noop.statistics.failures == 0)
+        // The failing plugin tripped its breaker after a few calls; the rest were held, not attempted.
+        #expect(scripted.statistics.calls < 300)
+        #expect(scripted.statistics.notAttempted > 0)
+        #expect(scripted.breakerState != "closed")
+        // Nothing of the failing plugin is dead-lettered yet: held jobs spend no attempt.
+        #expect(try await world.store.deadLetters().isEmpty)
+        let counts = try await world.store.jobCounts()
+        #expect(counts["done"] == 300)
+        #expect(counts["pending", default: 0] + counts["running", default: 0] == 300)
+    }
+
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
         let world = try Self.makeWorld()
         try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
