@@ -95,7 +95,7 @@ func runDispatchIsolationBenchmark(jobs: Int, rounds: Int = 3) async throws {
             let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: benchLogger())
             guard host.failures.isEmpty else { fatalError("\(host.failures)") }
             let plugins = withFailing ? ["fixture-noop", "fixture-scripted"] : ["fixture-noop"]
-            try await storeJobs(store, count: jobs, plugins: plugins) { _ in "retry" }
+            try await storeJobs(store, count: jobs, plugins: plugins) { _ in ProcessInfo.processInfo.environment["BENCH_ENTITY"] ?? "retry" }
             let noop = host.runners["fixture-noop"]!
             let seconds = try await dispatchUntil(store, host) { noop.statistics.calls >= jobs }
             let rate = Double(jobs) / seconds

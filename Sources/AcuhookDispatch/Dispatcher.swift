@@ -41,15 +41,21 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             group.addTask { await self.flush(completions) }
             await withDiscardingTaskGroup { workers in
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    // Per plugin, claim when its queue runs low. A plugin whose breaker refuses
+                    // calls is skipped: its jobs stay in the store (claiming and holding them
+                    // again and again would take the healthy plugins' share), as do those of a
+                    // plugin that is not loaded.
+                    let waiting = queues.waitingByPlugin
+                    var limits: [String: Int] = [:]
+                    for (name, runner) in host.runners where !runner.breaker.isRefusingCalls {
+                        let batch = batchSize(of: runner)
+                        let queued = waiting[name] ?? 0
+                        if queued <= batch / 4 { limits[name] = batch - queued }
+                    }
                     var claimed = 0
-                    let waiting = queues.waiting
-                    if waiting <= lowWater {
+                    if !limits.isEmpty {
                         do {
-                            let jobs = try await store.claimJobs(
-                                limit: configuration.claimBatch - waiting,
-                                lease: configuration.lease,
-                                nowUnixMilliseconds: Self.now()
-                            )
+                            let jobs = try await store.claimJobs(perPlugin: limits, lease: configuration.lease, nowUnixMilliseconds: Self.now())
                             claimed = jobs.count
                             for (plugin, count) in queues.add(jobs, limit: { self.host.runners[$0]?.concurrency ?? 1 }) {
                                 for _ in 0..<count {
@@ -60,7 +66,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                             logger.error("cannot claim jobs; will retry", metadata: ["acuhook.error": "\(error)"])
                         }
                     }
-                    if claimed == 0 || queues.waiting > lowWater { await wakeup.wait(upTo: configuration.idlePoll) }
+                    if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
                 }
                 let dropped = queues.drain()
                 if dropped > 0 {
@@ -72,11 +78,15 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         }
     }
 
-    /// Fewer waiting jobs than this, and the loop claims more.
-    private var lowWater: Int { configuration.claimBatch / 4 }
+    /// Most jobs of one plugin claimed and waiting at once: enough to keep its slots busy
+    /// between claims, at most `claimBatch`.
+    private func batchSize(of runner: InProcessPluginRunner<C>) -> Int {
+        min(configuration.claimBatch, max(32, runner.concurrency * 32))
+    }
 
     /// One worker of `plugin`: runs the plugin's queued jobs one after another.
     private func work(for plugin: String, queues: JobQueues, completions: CompletionBuffer) async {
+        let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
         while let (job, remaining) = queues.next(for: plugin) {
             let completion = await call(job)
             completions.add(completion, of: job)

@@ -8,7 +8,8 @@ public struct DispatcherConfiguration: Sendable, Equatable {
     public var retryByPlugin: [String: RetryPolicy] = [:]
     /// Route filters by plugin name: events that do not match are skipped (`filtered`).
     public var filterByPlugin: [String: EventFilter] = [:]
-    /// Most jobs claimed at once. Default 256.
+    /// Most jobs of one plugin claimed at once (a plugin gets 32 × its concurrency, within this).
+    /// Default 256.
     public var claimBatch = 256
     /// How long a claimed job is leased; a dead process's jobs are claimed again after it.
     /// Must exceed the longest plugin timeout. Default 5 min.

@@ -23,6 +23,9 @@ final class JobQueues: Sendable {
     /// Jobs waiting in all queues.
     var waiting: Int { state.withLock { $0.total } }
 
+    /// Jobs waiting, per plugin.
+    var waitingByPlugin: [String: Int] { state.withLock { $0.queues.mapValues(\.count) } }
+
     /// Queues `jobs`; returns, per plugin, how many new workers to start (at most `limit(plugin)`
     /// workers per plugin, never more than its waiting jobs).
     func add(_ jobs: [ClaimedJob], limit: (String) -> Int) -> [(plugin: String, workers: Int)] {
@@ -44,7 +47,7 @@ final class JobQueues: Sendable {
         }
     }
 
-    /// The next job of `plugin` and how many jobs then wait in all queues, or nil — and then the
+    /// The next job of `plugin` and how many of its jobs then wait, or nil — and then the
     /// calling worker is no longer counted.
     func next(for plugin: String) -> (ClaimedJob, remaining: Int)? {
         state.withLock { state in
@@ -62,7 +65,7 @@ final class JobQueues: Sendable {
             }
             state.queues[plugin] = queue
             state.total -= 1
-            return (job, state.total)
+            return (job, queue.count)
         }
     }
 

@@ -235,13 +235,29 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Leases up to `limit` due jobs for `lease` (a dead dispatcher's jobs return after it).
-    public func claimJobs(limit: Int, lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob] {
+    /// Leases, per plugin, up to its number of due jobs for `lease` (a dead dispatcher's jobs
+    /// return after it). Plugins not named are left alone: their jobs wait in the store.
+    public func claimJobs(perPlugin limits: [String: Int], lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob] {
         let leaseMs = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 writer.submit { [pool] in
-                    continuation.resume(with: Result { try pool.write { db in try Schema.claim(now: nowUnixMilliseconds, limit: limit, leaseMilliseconds: leaseMs, in: db) } })
+                    continuation.resume(with: Result { try pool.write { db in try Schema.claim(now: nowUnixMilliseconds, perPlugin: limits, leaseMilliseconds: leaseMs, in: db) } })
+                }
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot claim jobs", underlying: error)
+        }
+    }
+
+    /// Leases up to `limit` due jobs for `lease` (a dead dispatcher's jobs return after it),
+    /// leaving those of the `excluding` plugins (open breakers) in the queue.
+    public func claimJobs(limit: Int, lease: Duration, nowUnixMilliseconds: Int64, excluding: Set<String> = []) async throws(StoreError) -> [ClaimedJob] {
+        let leaseMs = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                writer.submit { [pool] in
+                    continuation.resume(with: Result { try pool.write { db in try Schema.claim(now: nowUnixMilliseconds, limit: limit, leaseMilliseconds: leaseMs, excluding: excluding, in: db) } })
                 }
             }
         } catch {

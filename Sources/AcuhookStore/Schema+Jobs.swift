@@ -30,28 +30,56 @@ extension Schema {
     ///
     /// Two index range scans (`jobs_due`: state, due_at, id), each stopping at its limit: the
     /// cost does not grow with the backlog (an `OR` of both would sort every due job per claim).
-    static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
-        // An ordered job waits while a job of its lane runs, or one with an earlier ordering key
-        // (or the same, received earlier) is pending.
-        let laneIsFree = """
-            (j.lane IS NULL OR NOT EXISTS (
-                SELECT 1 FROM jobs AS other
-                WHERE other.lane = j.lane AND other.id != j.id AND (
-                    other.state = 'running'
-                    OR (other.state = 'pending' AND (other.lane_order < j.lane_order OR (other.lane_order = j.lane_order AND other.id < j.id)))
-                )
-            ))
-            """
+    static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, excluding: Set<String> = [], in db: Database) throws -> [ClaimedJob] {
         var ids = try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id LIMIT ?"),
             arguments: [now, limit]
         )
         if ids.count < limit {
+            let skipped = excluding.sorted()
+            let notExcluded = skipped.isEmpty ? "" : "AND j.plugin NOT IN (\(skipped.map { _ in "?" }.joined(separator: ",")))"
             ids += try Int64.fetchAll(
-                db.cachedStatement(sql: "SELECT id FROM jobs AS j WHERE j.state = 'pending' AND j.due_at <= ? AND \(laneIsFree) ORDER BY j.due_at, j.id LIMIT ?"),
-                arguments: [now, limit - ids.count]
+                db.cachedStatement(sql: "SELECT id FROM jobs AS j WHERE j.state = 'pending' AND j.due_at <= ? \(notExcluded) AND \(laneIsFree) ORDER BY j.due_at, j.id LIMIT ?"),
+                arguments: [now] + StatementArguments(skipped) + [limit - ids.count]
             )
         }
+        return try lease(ids, now: now, leaseMilliseconds: leaseMilliseconds, in: db)
+    }
+
+    /// An ordered job waits while a job of its lane runs, or one with an earlier ordering key
+    /// (or the same, received earlier) is pending.
+    static let laneIsFree = """
+        (j.lane IS NULL OR NOT EXISTS (
+            SELECT 1 FROM jobs AS other
+            WHERE other.lane = j.lane AND other.id != j.id AND (
+                other.state = 'running'
+                OR (other.state = 'pending' AND (other.lane_order < j.lane_order OR (other.lane_order = j.lane_order AND other.id < j.id)))
+            )
+        ))
+        """
+
+    /// Leases, per plugin, up to its number of due jobs: running jobs of those plugins whose
+    /// lease expired, then pending due jobs, oldest due first.
+    ///
+    /// One index range scan per plugin (`jobs_plugin_due`: state, plugin, due_at), each stopping
+    /// at its limit, so jobs of other plugins — a held backlog behind an open breaker, a plugin
+    /// that is not loaded — cost nothing to skip.
+    static func claim(now: Int64, perPlugin limits: [String: Int], leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
+        var ids: [Int64] = []
+        let expired = try db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND plugin = ? AND lease_until < ? ORDER BY id LIMIT ?")
+        let due = try db.cachedStatement(
+            sql: "SELECT id FROM jobs AS j WHERE j.state = 'pending' AND j.plugin = ? AND j.due_at <= ? AND \(laneIsFree) ORDER BY j.due_at, j.id LIMIT ?"
+        )
+        for (plugin, limit) in limits.sorted(by: { $0.key < $1.key }) where limit > 0 {
+            var mine = try Int64.fetchAll(expired, arguments: [plugin, now, limit])
+            if mine.count < limit { mine += try Int64.fetchAll(due, arguments: [plugin, now, limit - mine.count]) }
+            ids += mine
+        }
+        return try lease(ids, now: now, leaseMilliseconds: leaseMilliseconds, in: db)
+    }
+
+    /// Marks `ids` running under a lease and reads them with their events.
+    private static func lease(_ ids: [Int64], now: Int64, leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
         guard !ids.isEmpty else { return [] }
         let placeholders = ids.map { _ in "?" }.joined(separator: ",")
         try db.execute(

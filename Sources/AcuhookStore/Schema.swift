@@ -97,6 +97,10 @@ enum Schema {
             // Jobs of one lane run in `TimeStamp` order (then receipt order), not receipt order alone.
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN lane_order TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("6-claim-per-plugin") { db in
+            // Claims scan one plugin's due jobs at a time (see Schema.claim(now:perPlugin:…)).
+            try db.execute(sql: "CREATE INDEX jobs_plugin_due ON jobs (state, plugin, due_at)")
+        }
         return migrator
     }
 

@@ -173,7 +173,10 @@ import Testing
         world.host.runners["fixture-scripted"]?.breaker.forceOpen(reason: "test")
         try await Self.deliver(world, [InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "ok", tenant: "", orderingKey: "", json: Array("{}".utf8))])
         let store = world.store
-        try await Self.dispatch(world) { world.host.runners["fixture-scripted"]!.statistics.notAttempted >= 3 }
+        // Several claim rounds (idle poll 20 ms): the job is left in the store, never claimed.
+        let until = ContinuousClock.now + .milliseconds(300)
+        try await Self.dispatch(world) { ContinuousClock.now >= until }
+        #expect(world.host.runners["fixture-scripted"]!.statistics.calls == 0)
         #expect(try await store.jobCounts()["pending"] == 1)
         #expect(try await store.count("job_attempts") == 0)
         world.host.runners["fixture-scripted"]?.breaker.reset(reason: "test")

@@ -25,6 +25,19 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     /// The current state.
     public var state: CircuitBreakerStateMachine<C.Instant>.State { machine.withLock { $0.state } }
 
+    /// Whether calls are refused now without a state change: open and not yet due to half-open,
+    /// or forced open. The dispatcher leaves such a plugin's jobs in the store meanwhile.
+    public var isRefusingCalls: Bool {
+        let now = clock.now
+        return machine.withLock { machine in
+            switch machine.state {
+            case .forcedOpen: true
+            case .open(let until): now < until
+            case .closed, .halfOpen, .disabled: false
+            }
+        }
+    }
+
     /// Admits a call (returns its permit) or refuses it (returns `nil` and when to try again).
     public func acquire() -> (permit: Permit?, retryAt: C.Instant?) {
         let now = clock.now
