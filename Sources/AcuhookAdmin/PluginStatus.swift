@@ -23,6 +23,11 @@ public struct PluginStatus: Sendable, Equatable, Codable {
     /// `loaded`, or why it is not.
     public var status: String
 
+    enum CodingKeys: String, CodingKey {
+        case name, version, abi, path, isolation, concurrency, breaker, counters, status
+        case threadSafe = "thread_safe", timeoutMilliseconds = "timeout_ms"
+    }
+
     /// Call counters since the process started.
     public struct Counters: Sendable, Equatable, Codable {
         /// Calls made.
@@ -37,6 +42,11 @@ public struct PluginStatus: Sendable, Equatable, Codable {
         public var inFlight: Int
         /// Timed-out calls still holding a thread (in-process only).
         public var lost: Int
+
+        enum CodingKeys: String, CodingKey {
+            case calls, failures, timeouts, lost
+            case notAttempted = "not_attempted", inFlight = "in_flight"
+        }
 
         /// Creates counters.
         public init(calls: Int = 0, failures: Int = 0, timeouts: Int = 0, notAttempted: Int = 0, inFlight: Int = 0, lost: Int = 0) {
@@ -78,6 +88,11 @@ public struct RouteStatus: Sendable, Equatable, Codable {
     public var disabledEvents: [String]
     /// `plugin default`, `config file` or `runtime override`.
     public var origin: String
+
+    enum CodingKeys: String, CodingKey {
+        case plugin, events, origin
+        case disabledEvents = "disabled_events"
+    }
 
     /// Creates a route status.
     public init(plugin: String, events: [String], disabledEvents: [String], origin: String) {
