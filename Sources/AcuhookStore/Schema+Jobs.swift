@@ -101,10 +101,27 @@ extension Schema {
     }
 
     /// Applies one completion (and stores its derived events with their jobs).
+    ///
+    ///
+    /// A job handled at its first attempt (`ok` or the plugin's `skipped`) with no history records
+    /// no attempt row: its job row says when and how it ended, and one INSERT fewer per job is a
+    /// third of the dispatcher's writes. Any other attempt — a failure, a filter, or a success
+    /// after earlier attempts (also those before a replay) — is recorded, so a troubled job's
+    /// history is complete.
     static func complete(_ completion: JobCompletion, now: Int64, in db: Database) throws {
         if let attempt = completion.attempt {
-            try db.cachedStatement(sql: "INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, message) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [completion.jobID, attempt.number, attempt.startedAtUnixMilliseconds, attempt.durationMilliseconds, attempt.outcome, attempt.message])
+            let arguments: StatementArguments = [completion.jobID, attempt.number, attempt.startedAtUnixMilliseconds, attempt.durationMilliseconds, attempt.outcome, attempt.message]
+            if isFirstTimeSuccess(completion, attempt) {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, message)
+                        SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?)
+                        """
+                ).execute(arguments: arguments + [completion.jobID])
+            } else {
+                try db.cachedStatement(sql: "INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, message) VALUES (?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: arguments)
+            }
         }
         let counted = completion.attempt == nil ? 0 : 1
         switch completion.disposition {
@@ -137,6 +154,11 @@ extension Schema {
             )
             _ = try insert(delivery, retention: .seconds(3 * 86_400), in: db)
         }
+    }
+
+    private static func isFirstTimeSuccess(_ completion: JobCompletion, _ attempt: AttemptRecord) -> Bool {
+        guard case .done = completion.disposition, attempt.number == 1 else { return false }
+        return attempt.outcome == "ok" || attempt.outcome == "skipped"
     }
 
     static func deadLetterWhere(_ filter: DeadLetterFilter) -> (String, StatementArguments) {

@@ -250,8 +250,22 @@ import Testing
         #expect(try await store.jobCounts() == ["pending": 7])
         #expect(try await store.count("job_attempts") == 7)
         // A fresh budget: the next claim is attempt 1 again.
-        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000).map(\.attempt) == Array(repeating: 1, count: 7))
+        let again = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000)
+        #expect(again.map(\.attempt) == Array(repeating: 1, count: 7))
         // Nothing left to replay.
         #expect(try await store.replay(DeadLetterFilter(), nowUnixMilliseconds: 4_000) == 0)
+        // A replayed job's success is recorded after its history; a job that succeeds at its
+        // first attempt with no history gets no attempt row (its job row is the record).
+        try await store.complete([JobCompletion(jobID: again[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 3_000, durationMilliseconds: 1, outcome: "ok", message: nil))])
+        #expect(try await store.count("job_attempts") == 8)
+        _ = try await store.accept(
+            Delivery(source: "s", idempotencyKey: "k2", idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: 5_000, body: [], headers: [], clientAddress: "-", events: [events[0]]),
+            keepKeyFor: .seconds(60)
+        )
+        let fresh = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
+        #expect(fresh.count == 1)
+        try await store.complete([JobCompletion(jobID: fresh[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 5_000, durationMilliseconds: 1, outcome: "ok", message: nil))])
+        #expect(try await store.count("job_attempts") == 8)
+        #expect(try await store.jobCounts()["done"] == 2)
     }
 }
