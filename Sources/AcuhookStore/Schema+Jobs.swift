@@ -25,11 +25,9 @@ extension Schema {
         )
     }
 
-    /// Leases up to `limit` due jobs: running jobs whose lease expired (their claimant died),
-    /// then pending jobs that are due, oldest due first.
-    ///
-    /// Two index range scans (`jobs_due`: state, due_at, id), each stopping at its limit: the
-    /// cost does not grow with the backlog (an `OR` of both would sort every due job per claim).
+    /// Leases up to `limit` due jobs of any plugin: running jobs whose lease expired (their
+    /// claimant died), then pending jobs that are due, oldest due first. (The dispatcher claims
+    /// per plugin, ``claim(now:perPlugin:leaseMilliseconds:in:)``; this sorts every due job.)
     static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, excluding: Set<String> = [], in db: Database) throws -> [ClaimedJob] {
         var ids = try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id LIMIT ?"),
