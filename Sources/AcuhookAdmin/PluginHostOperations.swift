@@ -19,7 +19,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 version: image.version,
                 abi: "\(image.abiMajor).\(image.abiMinor)",
                 path: image.path,
-                isolation: "in-process",
+                isolation: runner.isolation.rawValue,
                 threadSafe: image.threadSafe,
                 concurrency: runner.concurrency,
                 timeoutMilliseconds: runner.timeout.components.seconds * 1000 + runner.timeout.components.attoseconds / 1_000_000_000_000_000,

@@ -5,8 +5,8 @@ import Yams
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
     static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins"]
-    static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth"]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce"]
+    static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth", "worker_executable"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -68,6 +68,7 @@ public enum ConfigurationLoader {
             if let n = keys["max_output_bytes"] { configuration.pluginHost.maxOutputBytes = try n.int(in: 0...(1 << 30)) }
             if let n = keys["max_derived_events_per_call"] { configuration.pluginHost.maxDerivedEventsPerCall = try n.int(in: 0...1000) }
             if let n = keys["max_derivation_depth"] { configuration.pluginHost.maxDerivationDepth = try n.int(in: 0...32) }
+            if let n = keys["worker_executable"] { configuration.pluginHost.workerExecutable = resolve(try n.nonEmptyString(), baseDirectory) }
         }
         if let plugins = top["plugins"], !plugins.isNull {
             for item in try plugins.sequence() {
@@ -92,6 +93,14 @@ public enum ConfigurationLoader {
         if let n = keys["filter"] { settings.filter = try filter(n) }
         if let n = keys["ordered"] { settings.ordered = try n.bool() }
         if let n = keys["debounce"] { settings.debounce = try n.duration() }
+        if let n = keys["isolation"] {
+            let text = try n.string()
+            guard let isolation = PluginIsolation(rawValue: text) else {
+                throw n.error("expected in-process or process, found \(n.found)")
+            }
+            settings.isolation = isolation
+        }
+        if let n = keys["workers"] { settings.workers = try n.int(in: 1...64) }
         return settings
     }
 

@@ -47,7 +47,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     // plugin that is not loaded.
                     let waiting = queues.waitingByPlugin
                     var limits: [String: Int] = [:]
-                    for (name, runner) in host.runners where !runner.breaker.isRefusingCalls {
+                    for (name, runner) in host.runners where !runner.isRefusingCalls {
                         let batch = batchSize(of: runner)
                         let queued = waiting[name] ?? 0
                         if queued <= batch / 4 { limits[name] = batch - queued }
@@ -80,7 +80,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
 
     /// Most jobs of one plugin claimed and waiting at once: enough to keep its slots busy
     /// between claims, at most `claimBatch`.
-    private func batchSize(of runner: InProcessPluginRunner<C>) -> Int {
+    private func batchSize(of runner: any PluginRunner) -> Int {
         min(configuration.claimBatch, max(32, runner.concurrency * 32))
     }
 
@@ -130,7 +130,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         return await run(job, on: runner)
     }
 
-    private func run(_ job: ClaimedJob, on runner: InProcessPluginRunner<C>) async -> JobCompletion {
+    private func run(_ job: ClaimedJob, on runner: any PluginRunner) async -> JobCompletion {
         let stored = job.event
         if let filter = configuration.filterByPlugin[job.plugin] {
             let document = JSONValue.parse(stored.event.json) ?? .null

@@ -1,4 +1,5 @@
 import AcuhookCore
+import Foundation
 import Logging
 import NIOPosix
 
@@ -6,8 +7,8 @@ import NIOPosix
 ///
 /// A plugin that fails to load is reported in ``failures`` and logged; the others run without it.
 public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
-    /// Runners by plugin name.
-    public let runners: [String: InProcessPluginRunner<C>]
+    /// Runners by plugin name: in-process or in worker processes, as configured.
+    public let runners: [String: any PluginRunner]
     /// Plugin names in priority (configuration) order.
     public let order: [String]
     /// Event type → plugins.
@@ -24,13 +25,15 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         limits.maxDerivedEvents = settings.maxDerivedEventsPerCall
         limits.maxDerivationDepth = settings.maxDerivationDepth
 
-        var loaded: [(PluginInstance, PluginSettings, RouteEntry)] = []
+        var loaded: [(PluginImage, PluginInstance?, PluginSettings, RouteEntry)] = []
         var failures: [PluginLoadError] = []
         for inspected in PluginCatalog.inspect(settings.plugins, logger: logger) {
             do throws(PluginLoadError) {
                 let (image, route) = try inspected.loaded.get()
-                let instance = try PluginInstance(image: image, configJSON: inspected.settings.configJSON, limits: limits, logger: logger)
-                loaded.append((instance, inspected.settings, route))
+                // Isolated plugins are created in their workers, never in the host.
+                let instance = inspected.settings.isolation == .process
+                    ? nil : try PluginInstance(image: image, configJSON: inspected.settings.configJSON, limits: limits, logger: logger)
+                loaded.append((image, instance, inspected.settings, route))
                 logger.info(
                     "plugin loaded",
                     metadata: [
@@ -38,6 +41,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                         "acuhook.plugin.version": "\(image.version)",
                         "acuhook.plugin.abi": "\(image.abiMajor).\(image.abiMinor)",
                         "acuhook.plugin.path": "\(image.path)",
+                        "acuhook.plugin.isolation": "\(inspected.settings.isolation.rawValue)",
                     ]
                 )
             } catch {
@@ -53,7 +57,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
             }
         }
 
-        let wanted = loaded.reduce(0) { sum, entry in sum + (entry.0.image.threadSafe ? max(1, entry.1.maxConcurrency) : 1) }
+        let wanted = loaded.filter { $0.1 != nil }.reduce(0) { sum, entry in sum + (entry.0.threadSafe ? max(1, entry.2.maxConcurrency) : 1) }
         let threads = max(1, min(wanted, settings.maxThreads))
         if wanted > settings.maxThreads {
             logger.warning(
@@ -65,32 +69,49 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         pool.start()
         self.pool = pool
 
-        var runners: [String: InProcessPluginRunner<C>] = [:]
-        for (instance, plugin, _) in loaded {
-            runners[instance.image.name] = InProcessPluginRunner(
-                instance: instance,
-                timeout: plugin.timeout,
-                maxConcurrency: plugin.maxConcurrency,
-                breaker: plugin.breaker,
-                pool: pool,
-                clock: clock,
-                logger: logger
-            )
+        var runners: [String: any PluginRunner] = [:]
+        let executable = settings.workerExecutable ?? Self.defaultWorkerExecutable()
+        for (image, instance, plugin, _) in loaded {
+            if let instance {
+                runners[image.name] = InProcessPluginRunner(
+                    instance: instance,
+                    timeout: plugin.timeout,
+                    maxConcurrency: plugin.maxConcurrency,
+                    breaker: plugin.breaker,
+                    pool: pool,
+                    clock: clock,
+                    logger: logger
+                )
+            } else {
+                runners[image.name] = ProcessPluginRunner(image: image, settings: plugin, limits: limits, executable: executable, clock: clock, logger: logger)
+            }
         }
         self.runners = runners
-        self.order = loaded.map(\.0.image.name)
-        self.router = Router(entries: loaded.map(\.2))
+        self.order = loaded.map(\.0.name)
+        self.router = Router(entries: loaded.map(\.3))
         self.failures = failures
     }
 
     /// The runners that receive `eventType`, in priority order.
-    public func runners(for eventType: String) -> [InProcessPluginRunner<C>] {
+    public func runners(for eventType: String) -> [any PluginRunner] {
         router.plugins(for: eventType).compactMap { runners[$0] }
     }
 
     /// Stops the thread pool once running calls finish. Lost calls that never return keep the
     /// process from finishing this; the caller decides how long to wait.
     public func shutdown() async throws {
+        for runner in runners.values {
+            if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown() }
+        }
         try await pool.shutdownGracefully()
+    }
+
+    /// The `acuhook` binary that serves `plugin-worker`: this process's executable when it is
+    /// `acuhook`, else an `acuhook` next to it (as in the package's build folder, for tests).
+    public static func defaultWorkerExecutable() -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let url = URL(fileURLWithPath: me)
+        if url.lastPathComponent == "acuhook" { return url.path }
+        return url.deletingLastPathComponent().appendingPathComponent("acuhook").path
     }
 }

@@ -170,7 +170,7 @@ import Testing
         var scripted = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
         scripted.events = [.prefix("Fixture.")]
         let world = try Self.makeWorld(extraPlugins: [scripted], retryAttempts: 5)
-        world.host.runners["fixture-scripted"]?.breaker.forceOpen(reason: "test")
+        world.host.runners["fixture-scripted"]?.controlBreaker(.open, reason: "test")
         try await Self.deliver(world, [InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "ok", tenant: "", orderingKey: "", json: Array("{}".utf8))])
         let store = world.store
         // Several claim rounds (idle poll 20 ms): the job is left in the store, never claimed.
@@ -179,7 +179,7 @@ import Testing
         #expect(world.host.runners["fixture-scripted"]!.statistics.calls == 0)
         #expect(try await store.jobCounts()["pending"] == 1)
         #expect(try await store.count("job_attempts") == 0)
-        world.host.runners["fixture-scripted"]?.breaker.reset(reason: "test")
+        world.host.runners["fixture-scripted"]?.controlBreaker(.reset, reason: "test")
         try await Self.dispatch(world) { try await store.jobCounts()["done", default: 0] == 1 }
         // Done at its first attempt: the job row is the record (no attempt row).
         #expect(try await store.count("job_attempts") == 0)

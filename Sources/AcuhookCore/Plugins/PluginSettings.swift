@@ -26,6 +26,10 @@ public struct PluginSettings: Sendable, Equatable {
     /// Only events matching this reach the plugin (the others are skipped as `filtered`); nil
     /// (default) lets every routed event through.
     public var filter: EventFilter? = nil
+    /// Where the plugin runs: in the host (default) or in worker processes.
+    public var isolation: PluginIsolation = .inProcess
+    /// Worker processes for `isolation: process`. Default 1.
+    public var workers: Int = 1
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {
@@ -46,7 +50,18 @@ public struct PluginHostSettings: Sendable, Equatable {
     public var maxDerivationDepth: Int = 4
     /// The plugins, in priority order.
     public var plugins: [PluginSettings] = []
+    /// The `acuhook` binary isolated plugins' workers run (`acuhook plugin-worker`); nil: this
+    /// process's own executable, or an `acuhook` next to it.
+    public var workerExecutable: String? = nil
 
     /// The defaults, with no plugins.
     public init() {}
+}
+
+/// Where a plugin's calls run.
+public enum PluginIsolation: String, Sendable, Equatable, CaseIterable {
+    /// In the host, on its plugin thread pool: fastest; a crash takes the host down.
+    case inProcess = "in-process"
+    /// In `acuhook plugin-worker` processes: a crash or hang costs only that plugin's calls.
+    case process
 }

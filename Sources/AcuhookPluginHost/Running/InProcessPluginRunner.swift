@@ -52,6 +52,18 @@ public final class InProcessPluginRunner<C: Clock>: PluginRunner where C.Duratio
     public var statistics: PluginRunnerStatistics { counters.withLock { $0 } }
     /// The breaker's state name.
     public var breakerState: String { breaker.stateName }
+    /// `in-process`.
+    public var isolation: PluginIsolation { .inProcess }
+    /// Whether the breaker refuses calls now.
+    public var isRefusingCalls: Bool { breaker.isRefusingCalls }
+    /// Forces the breaker open, disables it, or resets it.
+    public func controlBreaker(_ action: BreakerAction, reason: String) {
+        switch action {
+        case .open: breaker.forceOpen(reason: reason)
+        case .reset: breaker.reset(reason: reason)
+        case .disable: breaker.disable(reason: reason)
+        }
+    }
 
     /// Handles one event.
     public func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult {

@@ -7,12 +7,32 @@ import AcuhookCore
 public protocol PluginRunner: Sendable {
     /// What the plugin is.
     var image: PluginImage { get }
+    /// In this process or in worker processes.
+    var isolation: PluginIsolation { get }
+    /// Most calls in flight.
+    var concurrency: Int { get }
+    /// Longest a call may run.
+    var timeout: Duration { get }
+    /// Whether the breaker refuses calls now (open and not yet due to half-open, or forced open).
+    var isRefusingCalls: Bool { get }
+    /// Forces the breaker open, disables it, or resets it to closed (logged with `reason`).
+    func controlBreaker(_ action: BreakerAction, reason: String)
     /// Handles one event with the plugin; never throws — every ending is a ``PluginCallResult``.
     func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult
     /// Counters for operators and tests.
     var statistics: PluginRunnerStatistics { get }
     /// The breaker's state name.
     var breakerState: String { get }
+}
+
+/// What an operator can do to a plugin's breaker.
+public enum BreakerAction: String, Sendable, CaseIterable {
+    /// Open until reset: no calls at all (the plugin's jobs wait in the store).
+    case open
+    /// Closed, with fresh counts.
+    case reset
+    /// Never open, whatever fails.
+    case disable
 }
 
 /// Counters of one runner.

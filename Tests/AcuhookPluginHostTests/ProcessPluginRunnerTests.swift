@@ -1,0 +1,128 @@
+import AcuhookCore
+import AcuhookPluginHost
+import AcuhookTesting
+import Foundation
+import Logging
+import Testing
+
+/// The isolated runner with real `acuhook plugin-worker` processes and real fixture plugins.
+@Suite struct ProcessPluginRunnerTests {
+    func makeRunner(
+        _ product: String = "FixtureScripted",
+        timeout: Duration = .seconds(30),
+        maxConcurrency: Int = 4,
+        workers: Int = 1,
+        config: String = "{}",
+        logs: RecordingLogHandler.Store = RecordingLogHandler.Store()
+    ) throws -> ProcessPluginRunner<ContinuousClock> {
+        let logger = RecordingLogHandler.logger(logs)
+        let image = try PluginLoader.load(path: FixturePlugins.path(product), logger: logger)
+        var settings = PluginSettings(path: FixturePlugins.path(product))
+        settings.timeout = timeout
+        settings.maxConcurrency = maxConcurrency
+        settings.workers = workers
+        settings.configJSON = Array(config.utf8)
+        settings.isolation = .process
+        return ProcessPluginRunner(
+            image: image, settings: settings, limits: PluginInstance.Limits(), executable: FixturePlugins.acuhookExecutable,
+            clock: ContinuousClock(), logger: logger
+        )
+    }
+
+    func event(_ id: String) -> PluginEvent { seedEvent(type: "Fixture.Test", entityId: id) }
+
+    /// Calls `id` until it succeeds (a restarting worker answers `unavailable` meanwhile).
+    func untilOK(_ runner: ProcessPluginRunner<ContinuousClock>, _ id: String = "ok") async throws -> PluginCallResult {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var last = await runner.run(event(id), attempt: 1)
+        while last.outcome != .ok, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            last = await runner.run(event(id), attempt: 1)
+        }
+        return last
+    }
+
+    @Test func callsCarryEveryFieldAndResultThroughTheWorker() async throws {
+        let logs = RecordingLogHandler.Store()
+        let runner = try makeRunner(logs: logs)
+        let ok = try await untilOK(runner)
+        #expect(ok.outputText?.hasPrefix("peak=") == true)
+        let rejected = await runner.run(event("reject"), attempt: 2)
+        #expect(rejected.outcome == .rejected)
+        #expect(rejected.message == "bad data (fixture)")
+        let emitted = await runner.run(event("emit"), attempt: 1)
+        #expect(emitted.outcome == .ok)
+        #expect(emitted.derived.map(\.eventType) == ["Fixture.Derived"])
+        #expect(await runner.run(event("garbage"), attempt: 1).outcome == .failed(.invalidStatus(77)))
+        // A plugin writing to stdout does not corrupt the protocol: the text goes to the log.
+        #expect(await runner.run(event("stdout"), attempt: 1).outcome == .ok)
+        #expect(await runner.run(event("ok"), attempt: 1).outcome == .ok)
+        #expect(runner.restarts == 0)
+        await runner.shutdown()
+        #expect(logs.all.contains { $0.message == "plugin worker stderr" && $0.metadata["acuhook.worker.line"]?.contains("garbage on stdout") == true })
+        #expect(logs.all.contains { $0.message == "plugin worker stderr" && $0.metadata["acuhook.plugin"] == "fixture-scripted" })
+    }
+
+    @Test func crashesFailTheCallAndTheWorkerIsRestarted() async throws {
+        let logs = RecordingLogHandler.Store()
+        let runner = try makeRunner(logs: logs)
+        _ = try await untilOK(runner)
+        let firstPID = try #require(runner.workerPIDs.first)
+        for (command, signal) in [("segv", "SIGSEGV"), ("abort", "SIGABRT"), ("exit", "status 3")] {
+            let crashed = await runner.run(event(command), attempt: 1)
+            #expect(crashed.outcome == .failed(.crashed), "\(command)")
+            #expect(crashed.message?.contains(signal) == true, "\(command): \(crashed.message ?? "")")
+            #expect(crashed.isBreakerFailure)
+            // The worker comes back and serves again.
+            #expect(try await untilOK(runner).outcome == .ok)
+        }
+        #expect(runner.restarts == 3)
+        #expect(runner.workerPIDs.first != firstPID)
+        #expect(logs.all.contains { $0.message == "plugin worker ended; restarting it" })
+        await runner.shutdown()
+    }
+
+    @Test func aCallPastItsTimeoutKillsItsWorkerAndLosesNoThread() async throws {
+        let runner = try makeRunner(timeout: .milliseconds(300))
+        _ = try await untilOK(runner)
+        let pid = try #require(runner.workerPIDs.first)
+        let hung = await runner.run(event("hang"), attempt: 1)
+        #expect(hung.outcome == .failed(.timeout))
+        #expect(hung.message?.contains("killed") == true)
+        #expect(runner.statistics.lost == 0)
+        #expect(runner.statistics.timeouts == 1)
+        #expect(try await untilOK(runner).outcome == .ok)
+        #expect(runner.workerPIDs.first != pid)
+        // The hung worker is gone, not left behind.
+        #expect(kill(pid, 0) != 0)
+        await runner.shutdown()
+    }
+
+    @Test func severalCallsRunAtOnceInAThreadSafePluginsWorkers() async throws {
+        let runner = try makeRunner(maxConcurrency: 4, workers: 2)
+        _ = try await untilOK(runner)
+        #expect(runner.workerPIDs.count == 2)
+        let results = await withTaskGroup(of: PluginCallResult.self) { group in
+            for _ in 0..<8 { group.addTask { await runner.run(self.event("sleep:200"), attempt: 1) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.outcome == .ok })
+        // Each worker runs two at once (4 over 2 workers): its peak reaches 2.
+        #expect(results.contains { $0.outputText == "peak=2" })
+        await runner.shutdown()
+    }
+
+    @Test func aPluginThatCannotBeCreatedFailsItsCallsNotTheHost() async throws {
+        let logs = RecordingLogHandler.Store()
+        let runner = try makeRunner(config: #"{"fail_create":true}"#, logs: logs)
+        let result = await runner.run(event("ok"), attempt: 1)
+        #expect(result.outcome != .ok)
+        #expect(result.isBreakerFailure)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !logs.all.contains(where: { $0.message == "plugin worker could not load the plugin" }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(logs.all.contains { $0.message == "plugin worker could not load the plugin" })
+        await runner.shutdown()
+    }
+}
