@@ -141,3 +141,25 @@ import Testing
         #expect(configuration.server.testEndpointEnabled)
     }
 }
+
+@Suite struct IsolationConfigurationTests {
+    func parse(_ yaml: String) throws(ConfigurationError) -> AcuhookConfiguration {
+        try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: [:])
+    }
+
+    @Test func pluginsRunInProcessUnlessIsolated() throws {
+        let configuration = try parse("""
+            plugin_host: {worker_executable: bin/acuhook}
+            plugins:
+              - path: a.so
+              - path: b.so
+                isolation: process
+                workers: 3
+            """)
+        #expect(configuration.pluginHost.plugins.map(\.isolation) == [.inProcess, .process])
+        #expect(configuration.pluginHost.plugins[1].workers == 3)
+        #expect(configuration.pluginHost.workerExecutable == "/etc/acuhook/bin/acuhook")
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, isolation: container}]") }
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, workers: 0}]") }
+    }
+}

@@ -214,6 +214,51 @@ import Testing
         #expect(counts["pending", default: 0] + counts["running", default: 0] == 300)
     }
 
+    /// The isolation acceptance test: a plugin in a worker process segfaults on every 10th event,
+    /// a healthy plugin beside it receives every event, the faulty one's good events are
+    /// delivered, its bad ones end in the dead-letter queue after their retries — and this
+    /// process (the host) carries on throughout.
+    @Test func aSegfaultingIsolatedPluginLosesOnlyItsBadEvents() async throws {
+        var faulty = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        faulty.events = [.prefix("Fixture.")]
+        faulty.isolation = .process
+        faulty.maxConcurrency = 1
+        faulty.breaker.openDuration = .milliseconds(100)
+        faulty.breaker.maxOpenDuration = .milliseconds(200)
+        var healthy = PluginSettings(path: FixturePlugins.path("FixtureNoop"))
+        healthy.events = [.prefix("Fixture.")]
+        let world = try Self.makeWorld(extraPlugins: [faulty, healthy], retryAttempts: 3)
+        let events = (1...40).map { n in
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: n % 10 == 0 ? "segv" : "ok", tenant: "", orderingKey: "", json: Array("{}".utf8))
+        }
+        try await Self.deliver(world, events)
+        let store = world.store
+        try await Self.dispatch(world) {
+            let counts = try await store.jobCounts()
+            return counts["done", default: 0] == 76 && counts["dead", default: 0] == 4
+        }
+        #expect(world.host.runners["fixture-noop"]!.statistics.calls == 40)
+        let counts = try await store.jobCounts()
+        #expect(counts["done"] == 76)  // 40 healthy + 36 good ones of the faulty plugin
+        let dead = try await store.deadLetters()
+        #expect(dead.count == 4)
+        #expect(dead.allSatisfy { $0.plugin == "fixture-scripted" && $0.reason == .exhausted && $0.event.event.entityId == "segv" })
+        // Each bad event was tried 3 times: a crash with its signal, or — while the worker's
+        // restart backs off after crashes in a row — "unavailable". At least one crash each.
+        let attempts = dead.flatMap(\.attempts)
+        #expect(dead.allSatisfy { $0.attempts.count == 3 && $0.attempts.contains { $0.outcome == "crashed" } })
+        #expect(attempts.allSatisfy {
+            ($0.outcome == "crashed" && ($0.message ?? "").contains("SIGSEGV")) || ($0.outcome == "unavailable" && ($0.message ?? "").contains("restarting"))
+        })
+        // Every crash restarted the worker (the last restart may still be on its way).
+        let crashes = attempts.filter { $0.outcome == "crashed" }.count
+        let faultyRunner = try #require(world.host.runners["fixture-scripted"] as? ProcessPluginRunner<ContinuousClock>)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while faultyRunner.restarts < crashes, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(faultyRunner.restarts == crashes)
+        try await world.host.shutdown()
+    }
+
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
         let world = try Self.makeWorld()
         try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])

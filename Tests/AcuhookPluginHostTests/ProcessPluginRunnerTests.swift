@@ -59,7 +59,12 @@ import Testing
         #expect(await runner.run(event("ok"), attempt: 1).outcome == .ok)
         #expect(runner.restarts == 0)
         await runner.shutdown()
-        #expect(logs.all.contains { $0.message == "plugin worker stderr" && $0.metadata["acuhook.worker.line"]?.contains("garbage on stdout") == true })
+        let deadline = ContinuousClock.now + .seconds(10)
+        func logged() -> Bool {
+            logs.all.contains { $0.message == "plugin worker stderr" && $0.metadata["acuhook.worker.line"]?.contains("garbage on stdout") == true }
+        }
+        while !logged(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(logged())
         #expect(logs.all.contains { $0.message == "plugin worker stderr" && $0.metadata["acuhook.plugin"] == "fixture-scripted" })
     }
 

@@ -14,7 +14,8 @@ import Synchronization
 /// most 2 s or its timeout), then fails as `unavailable`. The host's other plugins are not
 /// affected by any of this.
 ///
-/// The plugin's descriptor is read in the host (its entry point, which the ABI requires to be
+/// Starting one ignores SIGPIPE in the host process (a worker dying mid-write must cost an
+/// EPIPE, not the host). The plugin's descriptor is read in the host (its entry point, which the ABI requires to be
 /// free of side effects); `create` and `handle` run only in the workers.
 public final class ProcessPluginRunner<C: Clock>: PluginRunner where C.Duration == Duration {
     /// The plugin file.
@@ -76,6 +77,8 @@ public final class ProcessPluginRunner<C: Clock>: PluginRunner where C.Duration 
             "--max-derived-events", "\(limits.maxDerivedEvents)", "--max-derivation-depth", "\(limits.maxDerivationDepth)",
         ]
         self.slots = Mutex(Array(repeating: Slot(), count: workerCount))
+        // A worker that dies while the host writes to it must cost an EPIPE, not the host.
+        signal(SIGPIPE, SIG_IGN)
         for index in 0..<workerCount { start(slot: index) }
     }
 
@@ -135,20 +138,23 @@ public final class ProcessPluginRunner<C: Clock>: PluginRunner where C.Duration 
 
     private func callWorker(_ event: PluginEvent, attempt: Int, started: C.Instant) async -> PluginCallResult {
         // While every worker is restarting, wait for one (bounded), rather than fail a burst of
-        // calls that would open the breaker over a single crash.
+        // calls that would open the breaker over a single crash. A worker found dead before the
+        // call was sent is skipped the same way.
         let wait = min(timeout, restartWait)
         let deadline = ContinuousClock.now + wait
-        var worker = pickWorker()
-        while worker == nil, ContinuousClock.now < deadline, !stopping.load(ordering: .relaxed) {
+        while !stopping.load(ordering: .relaxed) {
+            if let worker = pickWorker(), let result = await call(worker, event, attempt: attempt, started: started) { return result }
+            if ContinuousClock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(5))
-            worker = pickWorker()
         }
-        guard let worker else {
-            return PluginCallResult(
-                outcome: .failed(.unavailable), message: "no worker process came up within \(wait) (restarting after failures)",
-                duration: started.duration(to: clock.now)
-            )
-        }
+        return PluginCallResult(
+            outcome: .failed(.unavailable), message: "no worker process came up within \(wait) (restarting after failures)",
+            duration: started.duration(to: clock.now)
+        )
+    }
+
+    /// One call on `worker`; nil when it was not sent (the worker had ended).
+    private func call(_ worker: WorkerProcess, _ event: PluginEvent, attempt: Int, started: C.Instant) async -> PluginCallResult? {
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         let timer = Task { [clock, timeout, logger] in
             do {
@@ -174,6 +180,8 @@ public final class ProcessPluginRunner<C: Clock>: PluginRunner where C.Duration 
             return PluginCallResult(outcome: .failed(.timeout), message: "plugin did not return within \(timeout); its worker was killed", duration: duration)
         case .ended(let reason):
             return PluginCallResult(outcome: .failed(.crashed), message: "the plugin's worker process ended during the call: \(reason)", duration: duration)
+        case .notSent:
+            return nil
         }
     }
 

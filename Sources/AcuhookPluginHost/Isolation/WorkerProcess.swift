@@ -15,6 +15,8 @@ final class WorkerProcess: Sendable {
         case reply(WorkerReply)
         case ended(String)
         case timedOut
+        /// The worker had already ended: the call was never sent (try another worker).
+        case notSent
     }
 
     private struct State {
@@ -82,8 +84,11 @@ final class WorkerProcess: Sendable {
             let how = process.terminationReason == .uncaughtSignal ? "was killed by signal \(status)\(Self.signalName(status))" : "exited with status \(status)"
             let ending = reason.map { "\($0); the worker \(how)" } ?? "the worker \(how)"
             _ = stdoutHandle
-            endAll(ending)
+            // First take the worker out of service, then end its calls: a call made after this
+            // must not pick it.
+            state.withLock { $0.endReason = ending }
             onEnd(self, ending)
+            endAll(ending)
         }
         reader.name = "acuhook-worker-reader"
         reader.start()
@@ -115,17 +120,17 @@ final class WorkerProcess: Sendable {
     func call(id: UInt64, attempt: Int, event: PluginEvent) async -> Outcome {
         let frame = WorkerCodec.frame(.call(id: id, attempt: Int32(clamping: attempt), event: WorkerEvent(event)))
         return await withCheckedContinuation { continuation in
-            let ended = state.withLock { state -> String? in
-                if let reason = state.endReason { return reason }
+            let ended = state.withLock { state -> Bool in
+                if state.endReason != nil { return true }
                 state.pending[id] = continuation
-                return nil
+                return false
             }
-            if let ended {
-                continuation.resume(returning: .ended(ended))
+            if ended {
+                continuation.resume(returning: .notSent)
                 return
             }
             let written = writeLock.withLock { _ in FileDescriptorIO.write(stdinFD, frame) }
-            if !written { settle(id, .ended("cannot write to the worker: it is gone")) }
+            if !written { settle(id, .notSent) }
         }
     }
 
