@@ -5,12 +5,15 @@
 //   acuhook-bench dispatch [N]           plugin calls per second through the dispatcher into a no-op plugin
 //   acuhook-bench dispatch-isolation [N] a healthy plugin's rate alone vs. beside one failing every call
 //   acuhook-bench latency [RATE] [SECS]  receive → plugin latency p50/p99 at a fixed offered rate
+//   acuhook-bench isolation [N]          isolated (worker process) vs. in-process runner, no-op plugin
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "dispatch" {
     try await runDispatchBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "dispatch-isolation" {
     try await runDispatchIsolationBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
+} else if arguments.first == "isolation" {
+    try await runIsolationBenchmark(calls: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "latency" {
     try await runLatencyBenchmark(
         rate: arguments.count > 1 ? Int(arguments[1]) ?? 5_000 : 5_000,
