@@ -234,6 +234,7 @@ let package = Package(
             dependencies: [
                 "AcuhookServer",
                 "AcuhookAdmin",
+                "AcuhookPluginHost",
                 "AcuhookStore",
                 "AcuhookInbound",
                 "AcuhookConfig",

@@ -1,4 +1,6 @@
+import enum AcuhookCore.EventPattern
 import AcuhookInbound
+import AcuhookPluginHost
 import AcuhookServer
 import AcuhookStore
 import Foundation
@@ -13,6 +15,9 @@ import NIOCore
 /// |---|---|
 /// | `GET /admin/plugins` | loaded plugins: version, ABI, isolation, breaker state, counters |
 /// | `GET /admin/routes` | each plugin's routes and where they came from |
+/// | `POST /admin/plugins/{name}/breaker` | `{"action":"open"\|"reset"\|"disable"}` (stored) → the plugin |
+/// | `POST /admin/plugins/{name}/routes` | `{"event":"T","enabled":bool}` (stored) → its routes |
+/// | `DELETE /admin/plugins/{name}/routes` | removes its route overrides → its routes |
 /// | `GET /admin/jobs` | jobs per state |
 /// | `GET /admin/dlq?plugin=&event_type=&since=&reason=&limit=` | dead letters, oldest first |
 /// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
@@ -38,6 +43,30 @@ public enum AdminAPI {
         }
         admin.get("routes") { _, _ in
             try json(["routes": await operations.routes()])
+        }
+        admin.post("plugins/{name}/breaker") { request, context in
+            let name = try context.parameters.require("name")
+            guard let body = try await decode(BreakerRequest.self, request), let action = BreakerAction(rawValue: body.action) else {
+                return Receiver.response(.error(400, code: "invalid_body", #"expected {"action": "open" | "reset" | "disable"}"#))
+            }
+            guard try await operations.controlBreaker(plugin: name, action: action) else { return unknownPlugin(name) }
+            logger.notice("admin: breaker changed", metadata: ["acuhook.plugin": "\(name)", "acuhook.breaker.action": "\(action.rawValue)"])
+            return try json(await operations.plugins().first { $0.name == name })
+        }
+        admin.post("plugins/{name}/routes") { request, context in
+            let name = try context.parameters.require("name")
+            guard let body = try await decode(RouteRequest.self, request), (try? EventPattern(parsing: body.event)) != nil else {
+                return Receiver.response(.error(400, code: "invalid_body", #"expected {"event": "<type or pattern>", "enabled": true | false}"#))
+            }
+            guard try await operations.setRoute(plugin: name, pattern: body.event, enabled: body.enabled) else { return unknownPlugin(name) }
+            logger.notice("admin: route changed", metadata: ["acuhook.plugin": "\(name)", "acuhook.route.event": "\(body.event)", "acuhook.route.enabled": "\(body.enabled)"])
+            return try json(await operations.routes().first { $0.plugin == name })
+        }
+        admin.delete("plugins/{name}/routes") { _, context in
+            let name = try context.parameters.require("name")
+            guard try await operations.clearRoutes(plugin: name) else { return unknownPlugin(name) }
+            logger.notice("admin: route overrides cleared", metadata: ["acuhook.plugin": "\(name)"])
+            return try json(await operations.routes().first { $0.plugin == name })
         }
         admin.get("jobs") { _, _ in
             try json(["jobs": try await store.jobCounts()])
@@ -121,6 +150,16 @@ public enum AdminAPI {
         return try json([verb: count])
     }
 
+    private static func unknownPlugin(_ name: String) -> Response {
+        Receiver.response(.error(404, code: "unknown_plugin", "no plugin named '\(name)' is loaded"))
+    }
+
+    /// The body as `T`, or nil when it is not that JSON.
+    private static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+        let body = try await request.body.collect(upTo: maxBody)
+        return try? JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    }
+
     private static func invalid(_ error: DeadLetterQueryError) -> Response {
         Receiver.response(.error(400, code: "invalid_\(error.field)", error.description))
     }
@@ -133,6 +172,17 @@ public enum AdminAPI {
     }
 
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// `POST /admin/plugins/{name}/breaker`'s body.
+struct BreakerRequest: Decodable {
+    var action: String
+}
+
+/// `POST /admin/plugins/{name}/routes`' body.
+struct RouteRequest: Decodable {
+    var event: String
+    var enabled: Bool
 }
 
 /// `GET /admin/dlq`'s body.

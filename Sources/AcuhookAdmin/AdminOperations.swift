@@ -1,9 +1,19 @@
-/// What the admin API asks of the running process beyond the store: the plugins it runs and the
-/// routing table it uses. `acuhook serve` implements it over its plugin host; tests can give
-/// their own.
+import AcuhookPluginHost
+
+/// What the admin API asks of the running process beyond the store: the plugins it runs, the
+/// routing table it uses, and the runtime overrides an operator makes. `acuhook serve`
+/// implements it over its plugin host (``PluginHostOperations``); tests can give their own.
 public protocol AdminOperations: Sendable {
     /// Every loaded plugin, in priority order, plus those that failed to load.
     func plugins() async -> [PluginStatus]
     /// The routing table: one entry per loaded plugin, with where its routes came from.
     func routes() async -> [RouteStatus]
+    /// Holds the plugin's breaker open or disabled, or resets it (stored: survives restarts).
+    /// - Returns: false when no such plugin is loaded.
+    func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool
+    /// Enables or disables `pattern` for the plugin at runtime (stored: survives restarts).
+    /// - Returns: false when no such plugin is loaded.
+    func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool
+    /// Removes the plugin's runtime route overrides. - Returns: false when no such plugin is loaded.
+    func clearRoutes(plugin: String) async throws -> Bool
 }

@@ -1,12 +1,55 @@
+import AcuhookCore
 import AcuhookPluginHost
+import AcuhookStore
+import Foundation
 
-/// ``AdminOperations`` over a running ``PluginHost``.
+/// ``AdminOperations`` over a running ``PluginHost`` and its store: overrides are written to the
+/// store (so they survive restarts) and applied to the host at once.
 public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration == Duration {
     /// The host.
     public let host: PluginHost<C>
+    /// Where overrides are kept.
+    public let store: SQLiteEventStore
 
     /// Creates the operations.
-    public init(host: PluginHost<C>) { self.host = host }
+    public init(host: PluginHost<C>, store: SQLiteEventStore) {
+        self.host = host
+        self.store = store
+    }
+
+    /// Holds, disables or resets the plugin's breaker.
+    public func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool {
+        guard let runner = host.runners[plugin] else { return false }
+        switch action {
+        case .open: try await store.setOverride(.breaker(plugin: plugin, state: .open), nowUnixMilliseconds: Self.now())
+        case .disable: try await store.setOverride(.breaker(plugin: plugin, state: .disabled), nowUnixMilliseconds: Self.now())
+        case .reset:
+            try await store.resetBreaker(plugin: plugin, nowUnixMilliseconds: Self.now())
+            // Also a breaker opened by failures, not by an override (apply sees the request).
+            _ = runner
+        }
+        host.apply(try await store.overrides().overrides)
+        return true
+    }
+
+    /// Enables or disables a pattern for the plugin.
+    public func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool {
+        guard host.runners[plugin] != nil else { return false }
+        _ = try EventPattern(parsing: pattern)
+        try await store.setOverride(.route(plugin: plugin, pattern: pattern, enabled: enabled), nowUnixMilliseconds: Self.now())
+        host.apply(try await store.overrides().overrides)
+        return true
+    }
+
+    /// Removes the plugin's route overrides.
+    public func clearRoutes(plugin: String) async throws -> Bool {
+        guard host.runners[plugin] != nil else { return false }
+        try await store.removeRouteOverrides(plugin: plugin)
+        host.apply(try await store.overrides().overrides)
+        return true
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Loaded plugins in priority order, then those that failed to load.
     public func plugins() async -> [PluginStatus] {

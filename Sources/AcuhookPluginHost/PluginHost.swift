@@ -2,6 +2,7 @@ import AcuhookCore
 import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 
 /// The loaded plugins, their runners and the routing table, built once from the settings.
 ///
@@ -11,8 +12,14 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     public let runners: [String: any PluginRunner]
     /// Plugin names in priority (configuration) order.
     public let order: [String]
-    /// Event type → plugins.
-    public let router: Router
+    /// Event type → plugins: the configured routes with the runtime overrides applied.
+    public var router: Router { routing.withLock { $0 } }
+    /// The routes as configured (plugin defaults and the configuration file), before overrides.
+    public let configuredRoutes: [RouteEntry]
+    private let routing: Mutex<Router>
+    private let heldBreakers = Mutex<[String: HeldBreakerState]>([:])
+    private let resetsSeen = Mutex<[String: Int64]>([:])
+    private let logger: Logger
     /// Plugins that could not be loaded, in configuration order.
     public let failures: [PluginLoadError]
     /// The thread pool every in-process plugin call runs on.
@@ -88,13 +95,55 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         }
         self.runners = runners
         self.order = loaded.map(\.0.name)
-        self.router = Router(entries: loaded.map(\.3))
+        self.configuredRoutes = loaded.map(\.3)
+        self.routing = Mutex(Router(entries: loaded.map(\.3)))
+        self.logger = logger
         self.failures = failures
     }
 
     /// The runners that receive `eventType`, in priority order.
     public func runners(for eventType: String) -> [any PluginRunner] {
         router.plugins(for: eventType).compactMap { runners[$0] }
+    }
+
+    /// Applies the runtime overrides (the whole set, as stored): routes are rebuilt from the
+    /// configured ones plus the overrides; a breaker with an override is held open or disabled,
+    /// and one whose override was removed is reset. Overrides for plugins not loaded are ignored.
+    public func apply(_ overrides: [RuntimeOverride]) {
+        var routeOverrides: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
+        var breakers: [String: HeldBreakerState] = [:]
+        var resets: [String: Int64] = [:]
+        for override in overrides where runners[override.plugin] != nil {
+            switch override {
+            case .route(let plugin, let text, let enabled):
+                guard let pattern = try? EventPattern(parsing: text) else { continue }
+                routeOverrides[plugin, default: []].append((pattern, enabled))
+            case .breaker(let plugin, let state):
+                breakers[plugin] = state
+            case .breakerReset(let plugin, let at):
+                resets[plugin] = at
+            }
+        }
+        let entries = configuredRoutes.map { $0.applying(routeOverrides[$0.plugin] ?? []) }
+        routing.withLock { $0 = Router(entries: entries) }
+        let previous = heldBreakers.withLock { held in
+            defer { held = breakers }
+            return held
+        }
+        for (plugin, state) in breakers where previous[plugin] != state {
+            runners[plugin]?.controlBreaker(state == .open ? .open : .disable, reason: "runtime override")
+        }
+        let newResets = resetsSeen.withLock { seen in
+            defer { seen.merge(resets) { max($0, $1) } }
+            return resets.filter { plugin, at in (seen[plugin] ?? Int64.min) < at }
+        }
+        for plugin in Set(previous.keys).union(newResets.keys) where breakers[plugin] == nil {
+            runners[plugin]?.controlBreaker(.reset, reason: "operator reset")
+        }
+        logger.notice(
+            "runtime overrides applied",
+            metadata: ["acuhook.overrides.routes": "\(routeOverrides.values.map(\.count).reduce(0, +))", "acuhook.overrides.breakers": "\(breakers.count)"]
+        )
     }
 
     /// Stops the thread pool once running calls finish. Lost calls that never return keep the

@@ -343,6 +343,95 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Every runtime override, and the version they are at (bumped by every change).
+    public func overrides() async throws(StoreError) -> (version: Int64, overrides: [RuntimeOverride]) {
+        do {
+            return try await pool.read { db in
+                let version = Int64(try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'overrides_version'") ?? "0") ?? 0
+                let rows = try Row.fetchAll(db, sql: "SELECT kind, plugin, pattern, value FROM overrides ORDER BY kind, plugin, pattern")
+                let overrides = rows.compactMap { row -> RuntimeOverride? in
+                    let (kind, plugin, pattern, value): (String, String, String, String) = (row[0], row[1], row[2], row[3])
+                    switch kind {
+                    case "route": return .route(plugin: plugin, pattern: pattern, enabled: value == "enable")
+                    case "breaker": return HeldBreakerState(rawValue: value).map { .breaker(plugin: plugin, state: $0) }
+                    case "reset": return Int64(value).map { .breakerReset(plugin: plugin, atUnixMilliseconds: $0) }
+                    default: return nil
+                    }
+                }
+                return (version, overrides)
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot read runtime overrides", underlying: error)
+        }
+    }
+
+    /// The overrides' version alone (cheap; a running server polls it).
+    public func overridesVersion() async throws(StoreError) -> Int64 {
+        do {
+            return try await pool.read { db in
+                Int64(try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'overrides_version'") ?? "0") ?? 0
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot read runtime overrides", underlying: error)
+        }
+    }
+
+    /// Stores `override`, replacing one for the same plugin and pattern (or breaker).
+    public func setOverride(_ override: RuntimeOverride, nowUnixMilliseconds: Int64) async throws(StoreError) {
+        let (kind, pattern, value): (String, String, String)
+        switch override {
+        case .route(_, let p, let enabled): (kind, pattern, value) = ("route", p, enabled ? "enable" : "disable")
+        case .breaker(_, let state): (kind, pattern, value) = ("breaker", "", state.rawValue)
+        case .breakerReset(_, let at): (kind, pattern, value) = ("reset", "", String(at))
+        }
+        try await changeOverrides { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO overrides (kind, plugin, pattern, value, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [kind, override.plugin, pattern, value, nowUnixMilliseconds]
+            )
+        }
+    }
+
+    /// Removes the breaker override of `plugin` and records a reset request (so a running server
+    /// also closes a breaker that failures opened); returns whether an override existed.
+    @discardableResult
+    public func resetBreaker(plugin: String, nowUnixMilliseconds: Int64) async throws(StoreError) -> Bool {
+        try await changeOverrides { db in
+            try db.execute(sql: "DELETE FROM overrides WHERE kind = 'breaker' AND plugin = ?", arguments: [plugin])
+            let existed = db.changesCount > 0
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO overrides (kind, plugin, pattern, value, updated_at) VALUES ('reset', ?, '', ?, ?)",
+                arguments: [plugin, String(nowUnixMilliseconds), nowUnixMilliseconds]
+            )
+            return existed
+        }
+    }
+
+    /// Removes route overrides of `plugin` (for `pattern`, or all); returns how many.
+    @discardableResult
+    public func removeRouteOverrides(plugin: String, pattern: String? = nil) async throws(StoreError) -> Int {
+        try await changeOverrides { db in
+            if let pattern {
+                try db.execute(sql: "DELETE FROM overrides WHERE kind = 'route' AND plugin = ? AND pattern = ?", arguments: [plugin, pattern])
+            } else {
+                try db.execute(sql: "DELETE FROM overrides WHERE kind = 'route' AND plugin = ?", arguments: [plugin])
+            }
+            return db.changesCount
+        }
+    }
+
+    private func changeOverrides<T: Sendable>(_ change: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write { db in
+                let result = try change(db)
+                try db.execute(sql: "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'overrides_version'")
+                return result
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot change runtime overrides", underlying: error)
+        }
+    }
+
     /// Counts rows in a table (for tests and operators).
     public func count(_ table: String) async throws -> Int {
         precondition(["deliveries", "events", "idempotency_keys", "jobs", "job_attempts"].contains(table))

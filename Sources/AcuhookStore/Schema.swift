@@ -106,6 +106,23 @@ enum Schema {
             // every state change.
             try db.execute(sql: "DROP INDEX jobs_due")
         }
+        migrator.registerMigration("8-overrides") { db in
+            // Runtime overrides (CLI, admin API): kept across restarts; `overrides_version` is
+            // bumped by every change so a running server notices them cheaply.
+            try db.execute(
+                sql: """
+                    CREATE TABLE overrides (
+                        kind TEXT NOT NULL,
+                        plugin TEXT NOT NULL,
+                        pattern TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (kind, plugin, pattern)
+                    );
+                    INSERT INTO store_meta (key, value) VALUES ('overrides_version', '0');
+                    """
+            )
+        }
         return migrator
     }
 

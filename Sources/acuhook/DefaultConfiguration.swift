@@ -21,6 +21,12 @@ enum DefaultConfiguration {
         var configuration = AcuhookConfiguration()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
         configuration.sources = [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))]
+        configuration.pluginHost.plugins = examplePlugins(data: data)
+        return (configuration, created ? secret : nil)
+    }
+
+    /// The example plugins built next to this binary, configured to write into `data`.
+    static func examplePlugins(data: URL = URL(fileURLWithPath: dataDirectory, isDirectory: true)) -> [PluginSettings] {
         let build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         var plugins: [PluginSettings] = []
         for (product, config) in [
@@ -35,8 +41,7 @@ enum DefaultConfiguration {
             if product == "OrderThreshold" { plugin.disabledEvents = [.exact("SalesOrder.LargeOrder")] }
             plugins.append(plugin)
         }
-        configuration.pluginHost.plugins = plugins
-        return (configuration, created ? secret : nil)
+        return plugins
     }
 
     /// The secret in `file`, or a new random one written there with mode 0600.

@@ -10,7 +10,7 @@ struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "Inspect plugin files and the plugins a configuration loads.",
-        subcommands: [Check.self, List.self]
+        subcommands: [Check.self, List.self, Enable.self, Disable.self, ClearRoutes.self]
     )
 
     /// `acuhook plugins check FILE.so`.
@@ -74,6 +74,43 @@ struct PluginsCommand: AsyncParsableCommand {
             }
             printTable(["NAME", "VERSION", "ABI", "CONCURRENCY", "TIMEOUT", "EVENTS", "STATUS"], rows)
             if failed { throw ExitCode.failure }
+        }
+    }
+
+    /// `acuhook plugins enable PLUGIN --event T`.
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a plugin receive an event type or pattern (runtime override, stored).")
+        @Argument(help: "The plugin's name.") var plugin: String
+        @Option(help: "The event type or pattern.") var event: String
+        @OptionGroup var options: OperatorOptions
+
+        func run() async throws { try await RouteOverrideCommand.change(plugin: plugin, event: event, enabled: true, options: options) }
+    }
+
+    /// `acuhook plugins disable PLUGIN --event T`.
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a plugin receiving an event type or pattern (runtime override, stored).")
+        @Argument(help: "The plugin's name.") var plugin: String
+        @Option(help: "The event type or pattern.") var event: String
+        @OptionGroup var options: OperatorOptions
+
+        func run() async throws { try await RouteOverrideCommand.change(plugin: plugin, event: event, enabled: false, options: options) }
+    }
+
+    /// `acuhook plugins clear-routes PLUGIN`.
+    struct ClearRoutes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear-routes",
+            abstract: "Remove a plugin's runtime route overrides (back to its configured routes)."
+        )
+        @Argument(help: "The plugin's name.") var plugin: String
+        @OptionGroup var options: OperatorOptions
+
+        func run() async throws {
+            let (plugins, store) = try options.open()
+            try options.check(plugin, in: plugins)
+            let removed = try await store.removeRouteOverrides(plugin: plugin)
+            print("removed \(removed) route override(s) of \(plugin)")
         }
     }
 }

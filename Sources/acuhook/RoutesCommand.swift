@@ -1,13 +1,16 @@
 import AcuhookConfig
 import AcuhookCore
 import AcuhookPluginHost
+import AcuhookStore
 import ArgumentParser
+import Foundation
 
 /// `acuhook routes --config F [--event T …]`.
 struct RoutesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routes",
-        abstract: "Print which plugins receive each event type, in call order."
+        abstract: "Print which plugins receive each event type, in call order, and where each route comes from.",
+        discussion: "Origins: 'plugin default' (its descriptor), 'config file' (events / disabled_events), 'runtime override' (acuhook plugins enable|disable, or the admin API; stored)."
     )
 
     @OptionGroup var options: CommonOptions
@@ -24,7 +27,18 @@ struct RoutesCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.loadConfiguration()
         let inspected = PluginCatalog.inspect(configuration.pluginHost.plugins, logger: options.logger())
-        let entries = inspected.compactMap { try? $0.loaded.get().route }
+        var entries = inspected.compactMap { try? $0.loaded.get().route }
+        // Runtime overrides stored by `acuhook plugins enable|disable` or the admin API.
+        if FileManager.default.fileExists(atPath: configuration.store.path),
+            let store = try? SQLiteEventStore(configuration: .init(path: configuration.store.path), logger: options.logger()),
+            let overrides = try? await store.overrides().overrides
+        {
+            var byPlugin: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
+            for case .route(let plugin, let text, let enabled) in overrides {
+                if let pattern = try? EventPattern(parsing: text) { byPlugin[plugin, default: []].append((pattern, enabled)) }
+            }
+            entries = entries.map { $0.applying(byPlugin[$0.plugin] ?? []) }
+        }
         let router = Router(entries: entries)
         let origins = Dictionary(uniqueKeysWithValues: entries.map { ($0.plugin, $0.origin.rawValue) })
         let types = events.isEmpty ? EventTypeName.knownTypes : events

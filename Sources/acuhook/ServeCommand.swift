@@ -68,7 +68,12 @@ struct ServeCommand: AsyncParsableCommand {
             if let filter = settings?.filter { dispatch.filterByPlugin[name] = filter }
         }
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
-        let router = plugins.router
+        // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
+        do {
+            try await OverrideWatcher.applyNow(store: store, host: plugins)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         var orderedSetting: [String: Bool?] = [:]
         var debounceSetting: [String: Int64] = [:]
         for (name, runner) in plugins.runners {
@@ -87,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
             retention: configuration.store.idempotencyRetention,
             logger: logger,
             route: { event, format in
-                let names = router.plugins(for: event.eventType)
+                let names = plugins.router.plugins(for: event.eventType)
                 // Ordered per entity: as configured, else for push notifications only.
                 let ordered = names.filter { (ordering[$0] ?? nil) ?? (format == .pushNotification) }
                 return RouteDecision(plugins: names, ordered: Set(ordered), debounceMilliseconds: debouncing.filter { names.contains($0.key) })
@@ -136,14 +141,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
         )
         let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
-        var services: [any Service] = [app, dispatcher, sweeper]
+        var services: [any Service] = [app, dispatcher, sweeper, OverrideWatcher(store: store, host: plugins, logger: logger)]
         if configuration.admin.enabled {
             let admin = configuration.admin
             services.append(AdminAPI.makeApplication(
                 settings: admin,
                 serverPort: configuration.server.port,
                 store: store,
-                operations: PluginHostOperations(host: plugins),
+                operations: PluginHostOperations(host: plugins, store: store),
                 logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)

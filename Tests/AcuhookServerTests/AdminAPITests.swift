@@ -1,6 +1,7 @@
 import AcuhookAdmin
 import AcuhookCore
 import AcuhookInbound
+import AcuhookPluginHost
 import AcuhookServer
 import AcuhookStore
 import AcuhookTesting
@@ -25,6 +26,9 @@ import Testing
         func routes() async -> [RouteStatus] {
             [RouteStatus(plugin: "alpha", events: ["Customer.*"], disabledEvents: [], origin: "config file")]
         }
+        func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool { false }
+        func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool { false }
+        func clearRoutes(plugin: String) async throws -> Bool { false }
     }
 
     /// A store with three events for plugins alpha and beta; alpha's first two jobs are dead
@@ -148,5 +152,48 @@ import Testing
             #expect(list.status == .ok)
             #expect(list.json["count"] as? Int == 2)
         }
+    }
+
+    @Test func breakerAndRouteOverridesAreStoredAndApplied() async throws {
+        let store = try await Self.storeWithDeadLetters()
+        var scripted = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        scripted.events = [.exact("Fixture.Test")]
+        var settings = PluginHostSettings()
+        settings.plugins = [scripted]
+        let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: Logger(label: "test"))
+        let app = Application(router: AdminAPI.makeRouter(store: store, operations: PluginHostOperations(host: host, store: store), token: nil, logger: Logger(label: "test")))
+        try await app.test(.live) { client in
+            let open = try await client.execute(uri: "/admin/plugins/fixture-scripted/breaker", method: .post, body: ByteBuffer(string: #"{"action":"open"}"#))
+            #expect(open.status == .ok)
+            #expect(open.json["breaker"] as? String == "forced-open")
+            #expect(host.runners["fixture-scripted"]!.isRefusingCalls)
+            let reset = try await client.execute(uri: "/admin/plugins/fixture-scripted/breaker", method: .post, body: ByteBuffer(string: #"{"action":"reset"}"#))
+            #expect(reset.json["breaker"] as? String == "closed")
+            let bad = try await client.execute(uri: "/admin/plugins/fixture-scripted/breaker", method: .post, body: ByteBuffer(string: #"{"action":"explode"}"#))
+            #expect(bad.status == .badRequest)
+            let unknown = try await client.execute(uri: "/admin/plugins/nobody/breaker", method: .post, body: ByteBuffer(string: #"{"action":"open"}"#))
+            #expect(unknown.status == .notFound)
+            #expect(unknown.code == "unknown_plugin")
+
+            #expect(host.router.plugins(for: "Fixture.Other") == [])
+            let enable = try await client.execute(uri: "/admin/plugins/fixture-scripted/routes", method: .post, body: ByteBuffer(string: #"{"event":"Fixture.*","enabled":true}"#))
+            #expect(enable.status == .ok)
+            #expect(enable.json["origin"] as? String == "runtime override")
+            #expect(host.router.plugins(for: "Fixture.Other") == ["fixture-scripted"])
+            let disable = try await client.execute(uri: "/admin/plugins/fixture-scripted/routes", method: .post, body: ByteBuffer(string: #"{"event":"Fixture.Test","enabled":false}"#))
+            #expect(disable.status == .ok)
+            #expect(host.router.plugins(for: "Fixture.Test") == [])
+            let badPattern = try await client.execute(uri: "/admin/plugins/fixture-scripted/routes", method: .post, body: ByteBuffer(string: #"{"event":"no dots","enabled":true}"#))
+            #expect(badPattern.status == .badRequest)
+        }
+        // Stored: a new host (a restart) gets the same routes once the overrides are applied.
+        let restarted = PluginHost(settings: settings, clock: ContinuousClock(), logger: Logger(label: "test"))
+        #expect(restarted.router.plugins(for: "Fixture.Other") == [])
+        restarted.apply(try await store.overrides().overrides)
+        #expect(restarted.router.plugins(for: "Fixture.Other") == ["fixture-scripted"])
+        #expect(restarted.router.plugins(for: "Fixture.Test") == [])
+        #expect(restarted.router.entries.first?.origin == .runtimeOverride)
+        try await host.shutdown()
+        try await restarted.shutdown()
     }
 }

@@ -27,3 +27,25 @@ public struct RouteEntry: Sendable, Equatable {
         self.origin = origin
     }
 }
+
+extension RouteEntry {
+    /// This entry with runtime route overrides for its plugin applied, in order: an enabled
+    /// pattern is added to ``events`` (and no longer disabled), a disabled one is added to
+    /// ``disabledEvents`` (and no longer enabled). The origin becomes ``Origin/runtimeOverride``
+    /// when any applies.
+    public func applying(_ overrides: [(pattern: EventPattern, enabled: Bool)]) -> RouteEntry {
+        guard !overrides.isEmpty else { return self }
+        var entry = self
+        for (pattern, enabled) in overrides {
+            if enabled {
+                entry.disabledEvents.removeAll { $0 == pattern }
+                if !entry.events.contains(pattern) { entry.events.append(pattern) }
+            } else {
+                entry.events.removeAll { $0 == pattern }
+                if !entry.disabledEvents.contains(pattern) { entry.disabledEvents.append(pattern) }
+            }
+        }
+        entry.origin = .runtimeOverride
+        return entry
+    }
+}
