@@ -163,6 +163,69 @@ import Testing
         #expect(events.map(\.event.eventType) == ["SalesOrder.Inserted", "StockItem.Updated", "Customer.Updated", "Fixture.Test"])
     }
 
+    @Test func breakerAndRouteOverridesFromTheCLIApplyLiveAndSurviveARestart() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let config = dir.appendingPathComponent("acuhook.yaml")
+        try """
+            server: {host: 127.0.0.1, port: 0}
+            store: {path: data/inbox.db}
+            sources:
+              - name: erp
+                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+            dispatch: {idle_poll: 50ms}
+            plugins:
+              - path: \(FixturePlugins.path("CustomerSync"))
+                config: {output: \(dir.path)/customers.jsonl}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                if try await condition() { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        func breaker(_ admin: String) async throws -> String? {
+            ((try await httpGet("\(admin)/plugins")["plugins"] as? [[String: Any]])?.first)?["breaker"] as? String
+        }
+        func customers() -> String { (try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "" }
+
+        var server = try await Server.start(arguments: ["--config", config.path], in: dir)
+        var admin = try #require(server.adminURL())
+        let unknown = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "open", "nobody", "--config", config.path])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no plugin named 'nobody'"))
+        let open = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "open", "customer-sync", "--config", config.path])
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(try await waitFor { try await breaker(admin) == "forced-open" })
+        let sent = try await runCommand(FixturePlugins.acuhookExecutable, ["send", "Customer.Updated", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"])
+        #expect(sent.status == 0)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!customers().contains("CUST001"), "the held plugin is not called")
+
+        // Restart: the override is stored, so the breaker is still held and the job still waits.
+        #expect(await server.stop() == 0)
+        server = try await Server.start(arguments: ["--config", config.path], in: dir)
+        admin = try #require(server.adminURL())
+        #expect(try await breaker(admin) == "forced-open")
+        #expect((try await httpGet("\(admin)/jobs")["jobs"] as? [String: Int])?["pending"] == 1)
+        let reset = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "reset", "customer-sync", "--config", config.path])
+        #expect(reset.status == 0)
+        #expect(try await waitFor { customers().contains("CUST001") })
+        #expect(try await breaker(admin) == "closed")
+
+        // Routes: disable one type at runtime; `acuhook routes` says where each route comes from.
+        let disable = try await runCommand(FixturePlugins.acuhookExecutable, ["plugins", "disable", "customer-sync", "--event", "Customer.Deleted", "--config", config.path])
+        #expect(disable.status == 0, "\(disable.stderr)")
+        let routes = try await runCommand(FixturePlugins.acuhookExecutable, ["routes", "--config", config.path, "--event", "Customer.Deleted", "--event", "Customer.Created"])
+        #expect(routes.stdout.contains("Customer.Deleted") && routes.stdout.contains("(none)"))
+        #expect(routes.stdout.contains("customer-sync [runtime override]"))
+        #expect(try await waitFor {
+            let entries = (try await httpGet("\(admin)/routes")["routes"] as? [[String: Any]]) ?? []
+            return (entries.first?["disabled_events"] as? [String]) == ["Customer.Deleted"]
+        })
+        #expect(await server.stop() == 0)
+    }
+
     @Test func serveWithoutAConfigGeneratesASecretOnceAndSendUsesIt() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         let server = try await Server.start(arguments: [], in: dir)
