@@ -130,4 +130,21 @@ import Testing
         #expect(logs.all.contains { $0.message == "plugin worker could not load the plugin" })
         await runner.shutdown()
     }
+
+    @Test func aLeakingPluginGrowsOnlyItsWorker() async throws {
+        let runner = try makeRunner()
+        _ = try await untilOK(runner)
+        let pid = try #require(runner.workerPIDs.first)
+        func rssKB(_ pid: Int32) -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        let before = rssKB(pid)
+        for _ in 0..<32 { #expect(await runner.run(event("leak"), attempt: 1).outcome == .ok) }
+        // 32 MiB leaked, all of it in the worker's address space, none in the host's.
+        #expect(rssKB(pid) - before >= 30_000)
+        #expect(runner.restarts == 0)
+        await runner.shutdown()
+    }
 }
