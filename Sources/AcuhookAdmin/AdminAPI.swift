@@ -15,6 +15,7 @@ import NIOCore
 /// |---|---|
 /// | `GET /admin/plugins` | loaded plugins: version, ABI, isolation, breaker state, counters |
 /// | `GET /admin/routes` | each plugin's routes and where they came from |
+/// | `POST /admin/reload` | reads the configuration again and switches to its plugins → what changed (422 if not applied) |
 /// | `POST /admin/plugins/{name}/breaker` | `{"action":"open"\|"reset"\|"disable"}` (stored) → the plugin |
 /// | `POST /admin/plugins/{name}/routes` | `{"event":"T","enabled":bool}` (stored) → its routes |
 /// | `DELETE /admin/plugins/{name}/routes` | removes its route overrides → its routes |
@@ -43,6 +44,13 @@ public enum AdminAPI {
         }
         admin.get("routes") { _, _ in
             try json(["routes": await operations.routes()])
+        }
+        admin.post("reload") { _, _ in
+            let result = await operations.reload()
+            logger.notice("admin: reload", metadata: ["acuhook.reload.applied": "\(result.applied)"])
+            var response = try json(result)
+            if !result.applied { response.status = .unprocessableContent }
+            return response
         }
         admin.post("plugins/{name}/breaker") { request, context in
             let name = try context.parameters.require("name")

@@ -10,11 +10,21 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     public let host: PluginHost<C>
     /// Where overrides are kept.
     public let store: SQLiteEventStore
+    private let reloader: (@Sendable () async -> PluginHost<C>.ReloadReport)?
 
-    /// Creates the operations.
-    public init(host: PluginHost<C>, store: SQLiteEventStore) {
+    /// Creates the operations; `reload` reads the configuration again and reloads the host
+    /// (nil: reload is not offered).
+    public init(host: PluginHost<C>, store: SQLiteEventStore, reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil) {
         self.host = host
         self.store = store
+        self.reloader = reload
+    }
+
+    /// Reloads the configuration's plugins.
+    public func reload() async -> ReloadResult {
+        guard let reloader else { return ReloadResult(applied: false, errors: ["reload is not available"]) }
+        let report = await reloader()
+        return ReloadResult(applied: report.applied, added: report.added, replaced: report.replaced, removed: report.removed, kept: report.kept, errors: report.errors)
     }
 
     /// Holds, disables or resets the plugin's breaker.

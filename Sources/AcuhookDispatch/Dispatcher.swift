@@ -132,7 +132,9 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
 
     private func run(_ job: ClaimedJob, on runner: any PluginRunner) async -> JobCompletion {
         let stored = job.event
-        if let filter = configuration.filterByPlugin[job.plugin] {
+        // A plugin's own settings (reloaded with it) unless the dispatcher's configuration names one.
+        let own = host.settings(for: job.plugin)
+        if let filter = configuration.filterByPlugin[job.plugin] ?? own?.filter {
             let document = JSONValue.parse(stored.event.json) ?? .null
             if !filter.matches(document) {
                 let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: Self.now(), durationMilliseconds: 0, outcome: "filtered", message: "filter: \(filter)")
@@ -179,7 +181,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             jobLogger(job).warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
             return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
         case .retry, .failed:
-            let policy = configuration.retryPolicy(for: job.plugin)
+            let policy = configuration.retryByPlugin[job.plugin] ?? own?.retry ?? configuration.retry
             switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {
             case .retry(let delay):
                 let ms = Self.milliseconds(delay)

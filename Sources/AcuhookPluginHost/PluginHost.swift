@@ -4,67 +4,54 @@ import Logging
 import NIOPosix
 import Synchronization
 
-/// The loaded plugins, their runners and the routing table, built once from the settings.
+/// The loaded plugins, their runners and the routing table: built from the settings at start,
+/// rebuilt by ``reload(_:copiesDirectory:)``, re-routed by ``apply(_:)``.
 ///
-/// A plugin that fails to load is reported in ``failures`` and logged; the others run without it.
+/// A plugin that fails to load at start is reported in ``failures`` and logged; the others run
+/// without it. Readers (``runners``, ``router``) always see one consistent generation.
 public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
+    /// One generation of loaded plugins.
+    struct Generation: Sendable {
+        var runners: [String: any PluginRunner] = [:]
+        var order: [String] = []
+        var configuredRoutes: [RouteEntry] = []
+        var settings: [String: PluginSettings] = [:]
+        /// Where each plugin's image was loaded from and the content hash of its file then.
+        var sources: [String: (configuredPath: String, loadedPath: String, hash: UInt64)] = [:]
+        var failures: [PluginLoadError] = []
+        var router = Router(entries: [])
+    }
+
     /// Runners by plugin name: in-process or in worker processes, as configured.
-    public let runners: [String: any PluginRunner]
+    public var runners: [String: any PluginRunner] { state.withLock { $0.runners } }
     /// Plugin names in priority (configuration) order.
-    public let order: [String]
+    public var order: [String] { state.withLock { $0.order } }
     /// Event type → plugins: the configured routes with the runtime overrides applied.
-    public var router: Router { routing.withLock { $0 } }
+    public var router: Router { state.withLock { $0.router } }
     /// The routes as configured (plugin defaults and the configuration file), before overrides.
-    public let configuredRoutes: [RouteEntry]
-    private let routing: Mutex<Router>
-    private let heldBreakers = Mutex<[String: HeldBreakerState]>([:])
-    private let resetsSeen = Mutex<[String: Int64]>([:])
-    private let logger: Logger
+    public var configuredRoutes: [RouteEntry] { state.withLock { $0.configuredRoutes } }
     /// Plugins that could not be loaded, in configuration order.
-    public let failures: [PluginLoadError]
+    public var failures: [PluginLoadError] { state.withLock { $0.failures } }
+    /// The settings a loaded plugin runs with.
+    public func settings(for plugin: String) -> PluginSettings? { state.withLock { $0.settings[plugin] } }
     /// The thread pool every in-process plugin call runs on.
     public let pool: NIOThreadPool
 
+    private let state: Mutex<Generation>
+    private let overrides = Mutex<[RuntimeOverride]>([])
+    private let heldBreakers = Mutex<[String: HeldBreakerState]>([:])
+    private let resetsSeen = Mutex<[String: Int64]>([:])
+    private let reloading = Mutex(false)
+    private let clock: C
+    private let logger: Logger
+    private let workerExecutable: String
+
     /// Loads every enabled plugin in `settings`.
     public init(settings: PluginHostSettings, clock: C, logger: Logger) {
-        var limits = PluginInstance.Limits()
-        limits.maxOutputBytes = settings.maxOutputBytes
-        limits.maxDerivedEvents = settings.maxDerivedEventsPerCall
-        limits.maxDerivationDepth = settings.maxDerivationDepth
-
-        var loaded: [(PluginImage, PluginInstance?, PluginSettings, RouteEntry)] = []
-        var failures: [PluginLoadError] = []
-        for inspected in PluginCatalog.inspect(settings.plugins, logger: logger) {
-            do throws(PluginLoadError) {
-                let (image, route) = try inspected.loaded.get()
-                // Isolated plugins are created in their workers, never in the host.
-                let instance = inspected.settings.isolation == .process
-                    ? nil : try PluginInstance(image: image, configJSON: inspected.settings.configJSON, limits: limits, logger: logger)
-                loaded.append((image, instance, inspected.settings, route))
-                logger.info(
-                    "plugin loaded",
-                    metadata: [
-                        "acuhook.plugin": "\(image.name)",
-                        "acuhook.plugin.version": "\(image.version)",
-                        "acuhook.plugin.abi": "\(image.abiMajor).\(image.abiMinor)",
-                        "acuhook.plugin.path": "\(image.path)",
-                        "acuhook.plugin.isolation": "\(inspected.settings.isolation.rawValue)",
-                    ]
-                )
-            } catch {
-                failures.append(error)
-                logger.error(
-                    "plugin not loaded; running without it",
-                    metadata: [
-                        "acuhook.plugin.path": "\(error.path)",
-                        "acuhook.error.code": "\(error.code.rawValue)",
-                        "acuhook.error": "\(error.message)",
-                    ]
-                )
-            }
-        }
-
-        let wanted = loaded.filter { $0.1 != nil }.reduce(0) { sum, entry in sum + (entry.0.threadSafe ? max(1, entry.2.maxConcurrency) : 1) }
+        self.clock = clock
+        self.logger = logger
+        self.workerExecutable = settings.workerExecutable ?? Self.defaultWorkerExecutable()
+        let wanted = settings.plugins.filter { $0.enabled && $0.isolation == .inProcess }.reduce(0) { $0 + max(1, $1.maxConcurrency) }
         let threads = max(1, min(wanted, settings.maxThreads))
         if wanted > settings.maxThreads {
             logger.warning(
@@ -75,62 +62,218 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         let pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
         self.pool = pool
+        self.state = Mutex(Generation())
+        let (generation, _) = build(settings, previous: Generation(), copiesDirectory: nil)
+        state.withLock { $0 = generation }
+    }
 
-        var runners: [String: any PluginRunner] = [:]
-        let executable = settings.workerExecutable ?? Self.defaultWorkerExecutable()
-        for (image, instance, plugin, _) in loaded {
-            if let instance {
-                runners[image.name] = InProcessPluginRunner(
-                    instance: instance,
-                    timeout: plugin.timeout,
-                    maxConcurrency: plugin.maxConcurrency,
-                    breaker: plugin.breaker,
-                    pool: pool,
-                    clock: clock,
-                    logger: logger
-                )
-            } else {
-                runners[image.name] = ProcessPluginRunner(image: image, settings: plugin, limits: limits, executable: executable, clock: clock, logger: logger)
+    /// What a reload did.
+    public struct ReloadReport: Sendable, Equatable {
+        /// Whether the new plugins now run (false: the previous ones still do).
+        public var applied: Bool
+        /// Plugins loaded for the first time.
+        public var added: [String] = []
+        /// Plugins whose file or settings changed: a new instance runs them.
+        public var replaced: [String] = []
+        /// Plugins no longer configured.
+        public var removed: [String] = []
+        /// Plugins kept as they were.
+        public var kept: [String] = []
+        /// Why it was not applied (every plugin that failed to load or be created).
+        public var errors: [String] = []
+
+        /// Creates a report.
+        public init(applied: Bool, errors: [String] = []) {
+            self.applied = applied
+            self.errors = errors
+        }
+    }
+
+    /// Loads `settings` beside the running plugins and, if every enabled plugin loads, switches
+    /// to them in one step; otherwise keeps the running ones and reports why.
+    ///
+    /// A plugin whose file and settings are unchanged keeps its runner (and instance). A plugin
+    /// whose file changed (by content hash) is loaded from a fresh copy in `copiesDirectory`,
+    /// so `dlopen` maps the new code rather than returning the old image; its `create` runs
+    /// before the switch. Calls in flight finish on the old runners; an old in-process instance
+    /// is destroyed when its last call returns, an old worker when its calls are done. Old
+    /// images stay mapped (`RTLD_NODELETE`: unloading Swift code is unsafe), so each changed
+    /// version costs its image's memory until the process restarts.
+    public func reload(_ settings: PluginHostSettings, copiesDirectory: URL) async -> ReloadReport {
+        guard reloading.withLock({ busy in defer { busy = true }; return !busy }) else {
+            return ReloadReport(applied: false, errors: ["a reload is already running"])
+        }
+        defer { reloading.withLock { $0 = false } }
+        let previous = state.withLock { $0 }
+        var (next, report) = build(settings, previous: previous, copiesDirectory: copiesDirectory)
+        guard report.errors.isEmpty else {
+            // Nothing switches; new workers are stopped, new instances destroyed with their runners.
+            for (name, runner) in next.runners where previous.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
+                if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown(grace: .zero) }
+            }
+            logger.error("reload failed; the previous plugins keep running", metadata: ["acuhook.reload.errors": "\(report.errors.joined(separator: "; "))"])
+            return report
+        }
+        next.router = Router(entries: routes(next.configuredRoutes, next.runners))
+        state.withLock { $0 = next }
+        report.applied = true
+        applyBreakers()
+        for (name, runner) in previous.runners where next.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
+            if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown() }
+        }
+        logger.notice(
+            "reload applied",
+            metadata: [
+                "acuhook.reload.added": "\(report.added.joined(separator: ","))",
+                "acuhook.reload.replaced": "\(report.replaced.joined(separator: ","))",
+                "acuhook.reload.removed": "\(report.removed.joined(separator: ","))",
+                "acuhook.reload.kept": "\(report.kept.joined(separator: ","))",
+            ]
+        )
+        return report
+    }
+
+    /// Builds a generation from `settings`, reusing `previous` runners whose file and settings
+    /// are unchanged. At start (`copiesDirectory` nil) failures are kept in the generation; in
+    /// a reload they are errors.
+    private func build(_ settings: PluginHostSettings, previous: Generation, copiesDirectory: URL?) -> (Generation, ReloadReport) {
+        var limits = PluginInstance.Limits()
+        limits.maxOutputBytes = settings.maxOutputBytes
+        limits.maxDerivedEvents = settings.maxDerivedEventsPerCall
+        limits.maxDerivationDepth = settings.maxDerivationDepth
+        var next = Generation()
+        var report = ReloadReport(applied: false)
+        let configured = settings.plugins.filter(\.enabled)
+        var loadFrom = configured
+        var hashes: [UInt64] = []
+        for index in configured.indices {
+            let path = configured[index].path
+            let hash = Self.contentHash(path) ?? 0  // 0: unreadable; the catalog reports it
+            hashes.append(hash)
+            // A file that changed since it was loaded is loaded from a fresh copy, so that
+            // dlopen maps the new code instead of returning the old image.
+            guard let copiesDirectory, hash != 0, let earlier = previous.sources.values.first(where: { $0.configuredPath == path }) else { continue }
+            if earlier.hash == hash {
+                loadFrom[index].path = earlier.loadedPath
+                continue
+            }
+            let copy = copiesDirectory.appendingPathComponent("\(String(hash, radix: 16))-\(URL(fileURLWithPath: path).lastPathComponent)")
+            do {
+                try FileManager.default.createDirectory(at: copiesDirectory, withIntermediateDirectories: true)
+                if !FileManager.default.fileExists(atPath: copy.path) { try FileManager.default.copyItem(atPath: path, toPath: copy.path) }
+                loadFrom[index].path = copy.path
+            } catch {
+                report.errors.append("\(path): cannot copy it to \(copy.path): \(error)")
             }
         }
-        self.runners = runners
-        self.order = loaded.map(\.0.name)
-        self.configuredRoutes = loaded.map(\.3)
-        self.routing = Mutex(Router(entries: loaded.map(\.3)))
-        self.logger = logger
-        self.failures = failures
+        for (index, inspected) in PluginCatalog.inspect(loadFrom, logger: logger).enumerated() {
+            let pluginSettings = configured[index]
+            let loadedPath = loadFrom[index].path
+            do throws(PluginLoadError) {
+                let (image, route) = try inspected.loaded.get()
+                if let old = previous.runners[image.name], previous.settings[image.name] == pluginSettings, previous.sources[image.name]?.loadedPath == loadedPath {
+                    next.runners[image.name] = old
+                    report.kept.append(image.name)
+                } else {
+                    let runner: any PluginRunner
+                    if pluginSettings.isolation == .process {
+                        var workerSettings = pluginSettings
+                        workerSettings.path = loadedPath
+                        runner = ProcessPluginRunner(image: image, settings: workerSettings, limits: limits, executable: workerExecutable, clock: clock, logger: logger)
+                    } else {
+                        let instance = try PluginInstance(image: image, configJSON: pluginSettings.configJSON, limits: limits, logger: logger)
+                        runner = InProcessPluginRunner(
+                            instance: instance, timeout: pluginSettings.timeout, maxConcurrency: pluginSettings.maxConcurrency,
+                            breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger
+                        )
+                    }
+                    next.runners[image.name] = runner
+                    if previous.runners[image.name] == nil { report.added.append(image.name) } else { report.replaced.append(image.name) }
+                    logger.info(
+                        "plugin loaded",
+                        metadata: [
+                            "acuhook.plugin": "\(image.name)",
+                            "acuhook.plugin.version": "\(image.version)",
+                            "acuhook.plugin.abi": "\(image.abiMajor).\(image.abiMinor)",
+                            "acuhook.plugin.path": "\(image.path)",
+                            "acuhook.plugin.isolation": "\(pluginSettings.isolation.rawValue)",
+                        ]
+                    )
+                }
+                next.order.append(image.name)
+                next.configuredRoutes.append(route)
+                next.settings[image.name] = pluginSettings
+                next.sources[image.name] = (configuredPath: pluginSettings.path, loadedPath: loadedPath, hash: hashes[index])
+            } catch {
+                next.failures.append(error)
+                report.errors.append("\(error)")
+                logger.error(
+                    "plugin not loaded; running without it",
+                    metadata: ["acuhook.plugin.path": "\(error.path)", "acuhook.error.code": "\(error.code.rawValue)", "acuhook.error": "\(error.message)"]
+                )
+            }
+        }
+        report.removed = previous.order.filter { next.runners[$0] == nil }
+        if copiesDirectory == nil { next.router = Router(entries: next.configuredRoutes) }
+        return (next, report)
+    }
+
+    /// FNV-1a over the file's bytes (change detection, not security); nil when unreadable.
+    static func contentHash(_ path: String) -> UInt64? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     /// The runners that receive `eventType`, in priority order.
     public func runners(for eventType: String) -> [any PluginRunner] {
-        router.plugins(for: eventType).compactMap { runners[$0] }
+        let (router, runners) = state.withLock { ($0.router, $0.runners) }
+        return router.plugins(for: eventType).compactMap { runners[$0] }
     }
 
     /// Applies the runtime overrides (the whole set, as stored): routes are rebuilt from the
     /// configured ones plus the overrides; a breaker with an override is held open or disabled,
-    /// and one whose override was removed is reset. Overrides for plugins not loaded are ignored.
+    /// and one whose override was removed (or that an operator reset) is reset. Overrides for
+    /// plugins not loaded are kept and ignored (they apply if the plugin appears after a reload).
     public func apply(_ overrides: [RuntimeOverride]) {
-        var routeOverrides: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
+        self.overrides.withLock { $0 = overrides }
+        state.withLock { generation in
+            generation.router = Router(entries: routes(generation.configuredRoutes, generation.runners))
+        }
+        applyBreakers()
+        logger.notice("runtime overrides applied", metadata: ["acuhook.overrides": "\(overrides.count)"])
+    }
+
+    /// The configured routes with the route overrides applied.
+    private func routes(_ configured: [RouteEntry], _ runners: [String: any PluginRunner]) -> [RouteEntry] {
+        var byPlugin: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
+        for case .route(let plugin, let text, let enabled) in overrides.withLock({ $0 }) where runners[plugin] != nil {
+            guard let pattern = try? EventPattern(parsing: text) else { continue }
+            byPlugin[plugin, default: []].append((pattern, enabled))
+        }
+        return configured.map { $0.applying(byPlugin[$0.plugin] ?? []) }
+    }
+
+    private func applyBreakers() {
+        let runners = self.runners
         var breakers: [String: HeldBreakerState] = [:]
         var resets: [String: Int64] = [:]
-        for override in overrides where runners[override.plugin] != nil {
+        for override in overrides.withLock({ $0 }) where runners[override.plugin] != nil {
             switch override {
-            case .route(let plugin, let text, let enabled):
-                guard let pattern = try? EventPattern(parsing: text) else { continue }
-                routeOverrides[plugin, default: []].append((pattern, enabled))
-            case .breaker(let plugin, let state):
-                breakers[plugin] = state
-            case .breakerReset(let plugin, let at):
-                resets[plugin] = at
+            case .route: continue
+            case .breaker(let plugin, let state): breakers[plugin] = state
+            case .breakerReset(let plugin, let at): resets[plugin] = at
             }
         }
-        let entries = configuredRoutes.map { $0.applying(routeOverrides[$0.plugin] ?? []) }
-        routing.withLock { $0 = Router(entries: entries) }
         let previous = heldBreakers.withLock { held in
             defer { held = breakers }
             return held
         }
-        for (plugin, state) in breakers where previous[plugin] != state {
+        for (plugin, state) in breakers where previous[plugin] != state || runners[plugin]?.breakerState == "closed" {
             runners[plugin]?.controlBreaker(state == .open ? .open : .disable, reason: "runtime override")
         }
         let newResets = resetsSeen.withLock { seen in
@@ -140,14 +283,11 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         for plugin in Set(previous.keys).union(newResets.keys) where breakers[plugin] == nil {
             runners[plugin]?.controlBreaker(.reset, reason: "operator reset")
         }
-        logger.notice(
-            "runtime overrides applied",
-            metadata: ["acuhook.overrides.routes": "\(routeOverrides.values.map(\.count).reduce(0, +))", "acuhook.overrides.breakers": "\(breakers.count)"]
-        )
     }
 
-    /// Stops the thread pool once running calls finish. Lost calls that never return keep the
-    /// process from finishing this; the caller decides how long to wait.
+    /// Stops isolated plugins' workers and the thread pool once running calls finish. Lost
+    /// calls that never return keep the process from finishing this; the caller decides how
+    /// long to wait.
     public func shutdown() async throws {
         for runner in runners.values {
             if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown() }

@@ -62,11 +62,6 @@ struct ServeCommand: AsyncParsableCommand {
         dispatch.retry = configuration.dispatch.retry
         dispatch.lease = configuration.dispatch.lease
         dispatch.idlePoll = configuration.dispatch.idlePoll
-        for (name, runner) in plugins.runners {
-            let settings = configuration.pluginHost.plugins.first { $0.path == runner.image.path }
-            if let retry = settings?.retry { dispatch.retryByPlugin[name] = retry }
-            if let filter = settings?.filter { dispatch.filterByPlugin[name] = filter }
-        }
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
         // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
         do {
@@ -74,17 +69,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        var orderedSetting: [String: Bool?] = [:]
-        var debounceSetting: [String: Int64] = [:]
-        for (name, runner) in plugins.runners {
-            let settings = configuration.pluginHost.plugins.first { $0.path == runner.image.path }
-            orderedSetting[name] = settings?.ordered
-            if let window = settings?.debounce {
-                debounceSetting[name] = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
-            }
-        }
-        let ordering = orderedSetting
-        let debouncing = debounceSetting
         let pipeline = try DeliveryPipeline(
             server: configuration.server,
             sources: configuration.sources,
@@ -93,14 +77,22 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger,
             route: { event, format in
                 let names = plugins.router.plugins(for: event.eventType)
-                // Ordered per entity: as configured, else for push notifications only.
-                let ordered = names.filter { (ordering[$0] ?? nil) ?? (format == .pushNotification) }
-                return RouteDecision(plugins: names, ordered: Set(ordered), debounceMilliseconds: debouncing.filter { names.contains($0.key) })
+                var ordered: Set<String> = []
+                var debounce: [String: Int64] = [:]
+                for name in names {
+                    let settings = plugins.settings(for: name)
+                    // Ordered per entity: as configured, else for push notifications only.
+                    if settings?.ordered ?? (format == .pushNotification) { ordered.insert(name) }
+                    if let window = settings?.debounce {
+                        debounce[name] = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
+                    }
+                }
+                return RouteDecision(plugins: names, ordered: ordered, debounceMilliseconds: debounce)
             },
             onStored: { dispatcher.wakeup.signal() }
         )
-        let failures = plugins.failures.count
         let readiness: @Sendable () async -> Readiness = {
+            let failures = plugins.failures.count
             var checks = ["store": "ok", "plugins": failures == 0 ? "ok" : "\(failures) plugin(s) failed to load"]
             do {
                 try await store.checkWritable()
@@ -141,6 +133,35 @@ struct ServeCommand: AsyncParsableCommand {
             }
         )
         let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
+        // Reload: the configuration file is read again and its plugins replace the running ones
+        // (SIGHUP, or POST /admin/reload). Other sections apply at the next start.
+        let configPath = config
+        let copies = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().appendingPathComponent("plugin-copies")
+        let reload: @Sendable () async -> PluginHost<ContinuousClock>.ReloadReport = {
+            var settings = DefaultConfiguration.examplePlugins()
+            var host = configuration.pluginHost
+            if let configPath {
+                do {
+                    host = try ConfigurationLoader.load(file: configPath).pluginHost
+                    settings = host.plugins
+                } catch {
+                    logger.error("reload failed; the previous plugins keep running", metadata: ["acuhook.error": "\(error)"])
+                    return .init(applied: false, errors: ["\(error)"])
+                }
+            }
+            host.plugins = settings
+            let report = await plugins.reload(host, copiesDirectory: copies)
+            if report.applied { try? await OverrideWatcher.applyNow(store: store, host: plugins) }
+            return report
+        }
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler {
+            logger.notice("SIGHUP: reloading the configuration's plugins")
+            Task { _ = await reload() }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
         var services: [any Service] = [app, dispatcher, sweeper, OverrideWatcher(store: store, host: plugins, logger: logger)]
         if configuration.admin.enabled {
             let admin = configuration.admin
@@ -148,7 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
                 settings: admin,
                 serverPort: configuration.server.port,
                 store: store,
-                operations: PluginHostOperations(host: plugins, store: store),
+                operations: PluginHostOperations(host: plugins, store: store, reload: reload),
                 logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)

@@ -43,11 +43,17 @@ import Testing
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
         }
 
-        /// The admin API's base URL from the log (`…/admin`).
-        func adminURL() -> String? {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            guard let range = text.range(of: #"acuhook\.admin\.url=http://[0-9.]+:[0-9]+/admin"#, options: .regularExpression) else { return nil }
-            return String(text[range].dropFirst("acuhook.admin.url=".count))
+        /// The admin API's base URL from the log (`…/admin`), waiting for its listener to start.
+        func adminURL() async throws -> String? {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: #"acuhook\.admin\.url=http://[0-9.]+:[0-9]+/admin"#, options: .regularExpression) {
+                    return String(text[range].dropFirst("acuhook.admin.url=".count))
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return nil
         }
 
         /// Sends SIGTERM and waits (off the cooperative pool); returns the exit status.
@@ -143,7 +149,7 @@ import Testing
         })
 
         // The admin API (its own loopback listener) reports the same plugins and dead letters.
-        let adminURL = try #require(server.adminURL())
+        let adminURL = try #require(try await server.adminURL())
         let plugins = try await httpGet("\(adminURL)/plugins")
         let names = ((plugins["plugins"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         #expect(names == ["customer-sync", "stock-log", "fixture-scripted"])
@@ -191,7 +197,7 @@ import Testing
         func customers() -> String { (try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "" }
 
         var server = try await Server.start(arguments: ["--config", config.path], in: dir)
-        var admin = try #require(server.adminURL())
+        var admin = try #require(try await server.adminURL())
         let unknown = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "open", "nobody", "--config", config.path])
         #expect(unknown.status != 0 && unknown.stderr.contains("no plugin named 'nobody'"))
         let open = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "open", "customer-sync", "--config", config.path])
@@ -205,7 +211,7 @@ import Testing
         // Restart: the override is stored, so the breaker is still held and the job still waits.
         #expect(await server.stop() == 0)
         server = try await Server.start(arguments: ["--config", config.path], in: dir)
-        admin = try #require(server.adminURL())
+        admin = try #require(try await server.adminURL())
         #expect(try await breaker(admin) == "forced-open")
         #expect((try await httpGet("\(admin)/jobs")["jobs"] as? [String: Int])?["pending"] == 1)
         let reset = try await runCommand(FixturePlugins.acuhookExecutable, ["breaker", "reset", "customer-sync", "--config", config.path])
