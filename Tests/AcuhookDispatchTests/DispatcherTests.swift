@@ -6,6 +6,7 @@ import AcuhookTesting
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The dispatcher with the real SQLite store and real plugins built from `Plugins/`.
@@ -257,6 +258,53 @@ import Testing
         while faultyRunner.restarts < crashes, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(faultyRunner.restarts == crashes)
         try await world.host.shutdown()
+    }
+
+    /// Reloads while jobs flow: every job is handled exactly once, by whichever generation of
+    /// the plugin was current when its call started.
+    @Test func reloadsUnderLoadLoseAndRepeatNothing() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(path: dir.appendingPathComponent("acuhook.db").path), logger: Logger(label: "test"))
+        func settings(_ generation: Int) -> PluginHostSettings {
+            var plugin = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+            plugin.events = [.prefix("Fixture.")]
+            plugin.configJSON = Array(#"{"generation":\#(generation)}"#.utf8)
+            var settings = PluginHostSettings()
+            settings.plugins = [plugin]
+            return settings
+        }
+        let host = PluginHost(settings: settings(0), clock: ContinuousClock(), logger: Logger(label: "test"))
+        var configuration = DispatcherConfiguration()
+        configuration.idlePoll = .milliseconds(20)
+        let dispatcher = Dispatcher(store: store, host: host, configuration: configuration, logger: Logger(label: "test"))
+        let world = World(store: store, host: host, dispatcher: dispatcher, dir: dir)
+        try await Self.deliver(world, (0..<400).map { _ in
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "sleep:3", tenant: "", orderingKey: "", json: Array("{}".utf8))
+        })
+        let seen = Mutex<[ObjectIdentifier: any PluginRunner]>([:])
+        func remember() {
+            if let runner = host.runners["fixture-scripted"] { seen.withLock { $0[ObjectIdentifier(runner as AnyObject)] = runner } }
+        }
+        remember()
+        let reloads = Task {
+            for generation in 1...6 {
+                try await Task.sleep(for: .milliseconds(40))
+                let report = await host.reload(settings(generation), copiesDirectory: dir.appendingPathComponent("copies"))
+                #expect(report.applied && report.replaced == ["fixture-scripted"])
+                remember()
+            }
+        }
+        try await Self.dispatch(world) { try await store.jobCounts()["done", default: 0] == 400 }
+        try await reloads.value
+        let runners = seen.withLock { Array($0.values) }
+        #expect(runners.count == 7)
+        // Exactly one call per job over all generations: nothing lost, nothing repeated.
+        #expect(runners.reduce(0) { $0 + $1.statistics.calls } == 400)
+        #expect(try await store.count("job_attempts") == 0)
+        #expect(try await store.jobCounts() == ["done": 400])
+        // More than one generation did real work.
+        #expect(runners.filter { $0.statistics.calls > 0 }.count >= 2)
+        try await host.shutdown()
     }
 
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
