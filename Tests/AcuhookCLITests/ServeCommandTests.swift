@@ -232,6 +232,73 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
+    @Test func reloadOnAdminRequestAndSIGHUPSwitchesPluginsAndABadConfigChangesNothing() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let config = dir.appendingPathComponent("acuhook.yaml")
+        func write(output: String, extra: String = "") throws {
+            try """
+                server: {host: 127.0.0.1, port: 0}
+                store: {path: data/inbox.db}
+                sources:
+                  - name: erp
+                    auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+                dispatch: {idle_poll: 50ms}
+                plugins:
+                  - path: \(FixturePlugins.path("CustomerSync"))
+                    config: {output: \(dir.path)/\(output)}
+                \(extra)
+                """.write(to: config, atomically: true, encoding: .utf8)
+        }
+        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                if try await condition() { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        func file(_ name: String) -> String { (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        func send(_ id: String) async throws {
+            let sent = try await runCommand(
+                FixturePlugins.acuhookExecutable,
+                ["send", "Customer.Updated", "--config", config.path, "--delivery-id", id, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
+            )
+            #expect(sent.status == 0)
+        }
+        try write(output: "first.jsonl")
+        let server = try await Server.start(arguments: ["--config", config.path], in: dir)
+        let admin = try #require(try await server.adminURL())
+        try await send("d1")
+        #expect(try await waitFor { file("first.jsonl").contains("CUST001") })
+
+        // The admin API: the changed plugin settings are loaded and take the next events.
+        try write(output: "second.jsonl")
+        let (status, report) = try await httpPost("\(admin)/reload", body: "")
+        #expect(status == 200)
+        #expect(report["applied"] as? Bool == true)
+        #expect(report["replaced"] as? [String] == ["customer-sync"])
+        try await send("d2")
+        #expect(try await waitFor { file("second.jsonl").contains("CUST001") })
+
+        // A configuration that does not load is refused and the running plugins carry on.
+        try write(output: "third.jsonl", extra: "  - path: \(FixturePlugins.path("FixtureWrongABI"))")
+        let (refusedStatus, refused) = try await httpPost("\(admin)/reload", body: "")
+        #expect(refusedStatus == 422)
+        #expect(refused["applied"] as? Bool == false)
+        #expect(((refused["errors"] as? [String]) ?? []).contains { $0.contains("ABI") })
+        try await send("d3")
+        #expect(try await waitFor { file("second.jsonl").components(separatedBy: "CUST001").count == 3 })
+
+        // SIGHUP does the same as the admin request.
+        try write(output: "fourth.jsonl")
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(try await waitFor { ((try? String(contentsOf: server.log, encoding: .utf8)) ?? "").components(separatedBy: "reload applied").count == 3 })
+        try await send("d4")
+        #expect(try await waitFor { file("fourth.jsonl").contains("CUST001") })
+        #expect(server.process.isRunning)
+        #expect(await server.stop() == 0)
+    }
+
     @Test func serveWithoutAConfigGeneratesASecretOnceAndSendUsesIt() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         let server = try await Server.start(arguments: [], in: dir)
@@ -257,4 +324,14 @@ func httpGet(_ url: String, token: String? = nil) async throws -> [String: Any] 
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     let (data, _) = try await URLSession.shared.data(for: request)
     return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+}
+
+/// POSTs `body` to `url`; returns the status and the JSON object answered.
+func httpPost(_ url: String, body: String) async throws -> (Int, [String: Any]) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = "POST"
+    request.httpBody = Data(body.utf8)
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
 }
