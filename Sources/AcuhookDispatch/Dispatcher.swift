@@ -10,8 +10,8 @@ import Synchronization
 /// plugin's runner (breaker → concurrency limit → timeout → call), and commits the outcome —
 /// done, retry later with backoff, held while the breaker is open (no attempt counted), or the
 /// dead-letter queue. A swift-service-lifecycle `Service`: on graceful shutdown it stops claiming,
-/// lets calls in flight finish and commits their outcomes; anything still leased returns to the
-/// queue when its lease expires.
+/// gives claimed jobs no worker started back to the store, lets calls in flight finish and commits
+/// their outcomes. (After a crash, claimed jobs return when their lease expires.)
 public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let store: SQLiteEventStore
     private let host: PluginHost<C>
@@ -68,9 +68,16 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     }
                     if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
                 }
-                let dropped = queues.drain()
-                if dropped > 0 {
-                    logger.info("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(dropped)"])
+                // Claimed jobs no worker started go back to the store now, not when their lease
+                // expires: a restart does not delay them.
+                let unstarted = queues.drain()
+                if !unstarted.isEmpty {
+                    do {
+                        try await store.release(unstarted.map(\.id), nowUnixMilliseconds: Self.now())
+                        logger.info("dispatcher stopping; claimed jobs not started were returned to the queue", metadata: ["acuhook.jobs": "\(unstarted.count)"])
+                    } catch {
+                        logger.warning("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(unstarted.count)", "acuhook.error": "\(error)"])
+                    }
                 }
             }
             // Every worker has finished: commit what they left, then stop the flusher.

@@ -69,16 +69,18 @@ final class JobQueues: Sendable {
         }
     }
 
-    /// Removes every waiting job (at shutdown: their leases return them to the store's queue).
-    func drain() -> Int {
+    /// Removes and returns every waiting job (at shutdown, to give them back to the store).
+    func drain() -> [ClaimedJob] {
         state.withLock { state in
-            let count = state.total
+            var jobs: [ClaimedJob] = []
             for plugin in state.queues.keys {
+                let queue = state.queues[plugin]!
+                jobs += queue.jobs[queue.head...]
                 state.queues[plugin]!.jobs.removeAll()
                 state.queues[plugin]!.head = 0
             }
             state.total = 0
-            return count
+            return jobs
         }
     }
 }

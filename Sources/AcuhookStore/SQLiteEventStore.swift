@@ -265,6 +265,27 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Gives claimed jobs back (pending, due now, lease dropped) without counting an attempt:
+    /// the dispatcher does this at shutdown for jobs it claimed but never started.
+    public func release(_ jobIDs: [Int64], nowUnixMilliseconds: Int64) async throws(StoreError) {
+        guard !jobIDs.isEmpty else { return }
+        do {
+            try await pool.write { db in
+                for chunk in stride(from: 0, to: jobIDs.count, by: 500).map({ Array(jobIDs[$0..<min(jobIDs.count, $0 + 500)]) }) {
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET state = 'pending', lease_until = NULL, due_at = MIN(due_at, ?), updated_at = ?
+                            WHERE state = 'running' AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                            """,
+                        arguments: [nowUnixMilliseconds, nowUnixMilliseconds] + StatementArguments(chunk)
+                    )
+                }
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot release claimed jobs", underlying: error)
+        }
+    }
+
     /// Dead-lettered jobs matching `filter`, oldest first, with every attempt.
     public func deadLetters(_ filter: DeadLetterFilter = DeadLetterFilter(), limit: Int = 1000) async throws(StoreError) -> [DeadLetter] {
         do {

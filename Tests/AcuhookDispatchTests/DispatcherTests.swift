@@ -307,6 +307,24 @@ import Testing
         try await host.shutdown()
     }
 
+    @Test func aGracefulStopGivesUnstartedJobsBackAtOnce() async throws {
+        var slow = PluginSettings(path: FixturePlugins.path("FixtureSerial"))
+        slow.events = [.prefix("Fixture.")]
+        let world = try Self.makeWorld(extraPlugins: [slow])
+        try await Self.deliver(world, (0..<6).map { _ in
+            InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "sleep:300", tenant: "", orderingKey: "", json: Array("{}".utf8))
+        })
+        // Stop while the first call runs: the serial plugin has five more claimed and waiting.
+        try await Self.dispatch(world) { world.host.runners["fixture-serial"]!.statistics.inFlight == 1 }
+        let counts = try await world.store.jobCounts()
+        #expect(counts["done"] == 1)
+        #expect(counts["pending"] == 5)
+        #expect(counts["running"] == nil)
+        // Given back without an attempt: the next claim is their first attempt, due now.
+        let next = try await world.store.claimJobs(perPlugin: ["fixture-serial": 10], lease: .seconds(60), nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        #expect(next.count == 5 && next.allSatisfy { $0.attempt == 1 })
+    }
+
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
         let world = try Self.makeWorld()
         try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
