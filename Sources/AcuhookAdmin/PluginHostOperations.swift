@@ -77,7 +77,11 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 concurrency: runner.concurrency,
                 timeoutMilliseconds: runner.timeout.components.seconds * 1000 + runner.timeout.components.attoseconds / 1_000_000_000_000_000,
                 breaker: runner.breakerState,
-                counters: .init(calls: s.calls, failures: s.failures, timeouts: s.timeouts, notAttempted: s.notAttempted, inFlight: s.inFlight, lost: s.lost),
+                counters: {
+                    var counters = PluginStatus.Counters(calls: s.calls, failures: s.failures, timeouts: s.timeouts, notAttempted: s.notAttempted, inFlight: s.inFlight, lost: s.lost)
+                    counters.restarts = (runner as? ProcessPluginRunner<C>)?.restarts ?? 0
+                    return counters
+                }(),
                 status: "loaded"
             )
         }

@@ -42,9 +42,11 @@ public struct PluginStatus: Sendable, Equatable, Codable {
         public var inFlight: Int
         /// Timed-out calls still holding a thread (in-process only).
         public var lost: Int
+        /// Worker processes started again after ending (isolated plugins only).
+        public var restarts: Int = 0
 
         enum CodingKeys: String, CodingKey {
-            case calls, failures, timeouts, lost
+            case calls, failures, timeouts, lost, restarts
             case notAttempted = "not_attempted", inFlight = "in_flight"
         }
 

@@ -62,17 +62,18 @@ struct PluginsCommand: AsyncParsableCommand {
                     rows.append([
                         image.name, image.version, "\(image.abiMajor).\(image.abiMinor)",
                         image.threadSafe ? "\(s.maxConcurrency)" : "1 (serial)",
+                        s.isolation == .process ? "process ×\(s.workers)" : "in-process",
                         DurationText.format(s.timeout), "\(events) (\(route.origin.rawValue))", "ok",
                     ])
                 case .failure(let error):
                     failed = true
-                    rows.append(["-", "-", "-", "-", DurationText.format(s.timeout), "-", "error: \(error)"])
+                    rows.append(["-", "-", "-", "-", s.isolation.rawValue, DurationText.format(s.timeout), "-", "error: \(error)"])
                 }
             }
             for disabled in settings where !disabled.enabled {
-                rows.append(["-", "-", "-", "-", "-", "-", "disabled: \(disabled.path)"])
+                rows.append(["-", "-", "-", "-", "-", "-", "-", "disabled: \(disabled.path)"])
             }
-            printTable(["NAME", "VERSION", "ABI", "CONCURRENCY", "TIMEOUT", "EVENTS", "STATUS"], rows)
+            printTable(["NAME", "VERSION", "ABI", "CONCURRENCY", "ISOLATION", "TIMEOUT", "EVENTS", "STATUS"], rows)
             if failed { throw ExitCode.failure }
         }
     }

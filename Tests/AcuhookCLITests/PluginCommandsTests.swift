@@ -36,6 +36,8 @@ import Testing
                 timeout: 5s
               - path: \(FixturePlugins.path("FixtureSerial"))
                 events: ["*.Deleted"]
+                isolation: process
+                workers: 2
               - path: \(FixturePlugins.path("FixtureWrongABI"))
               - path: \(FixturePlugins.path("FixtureNoop"))
                 enabled: false
@@ -46,7 +48,8 @@ import Testing
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("NAME") == true)
         #expect(lines.contains { $0.hasPrefix("stock-log") && $0.contains("5s") && $0.contains("StockItem.* (plugin default)") && $0.hasSuffix("ok") })
-        #expect(lines.contains { $0.hasPrefix("fixture-serial") && $0.contains("1 (serial)") && $0.contains("*.Deleted (config file)") })
+        #expect(lines.contains { $0.hasPrefix("fixture-serial") && $0.contains("1 (serial)") && $0.contains("process ×2") && $0.contains("*.Deleted (config file)") })
+        #expect(lines.contains { $0.hasPrefix("stock-log") && $0.contains("in-process") })
         #expect(lines.contains { $0.contains("error:") && $0.contains("[abi_mismatch]") })
         #expect(lines.contains { $0.contains("disabled:") && $0.contains("libFixtureNoop.so") })
     }
