@@ -51,11 +51,13 @@ public final class SQLiteEventStore: EventStore {
     private enum Pending {
         case accept(Delivery, Duration, CheckedContinuation<AcceptResult, any Error>)
         case complete([JobCompletion], CheckedContinuation<Void, any Error>)
+        case claim([String: Int], lease: Int64, now: Int64, CheckedContinuation<[ClaimedJob], any Error>)
 
         func fail(_ error: StoreError) {
             switch self {
             case .accept(_, _, let continuation): continuation.resume(throwing: error)
             case .complete(_, let continuation): continuation.resume(throwing: error)
+            case .claim(_, _, _, let continuation): continuation.resume(throwing: error)
             }
         }
     }
@@ -151,20 +153,34 @@ public final class SQLiteEventStore: EventStore {
             do {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let results = try pool.write { db in
-                    try batch.map { item -> AcceptResult? in
+                    try batch.map { item -> Result<Any, any Error> in
                         switch item {
                         case .accept(let delivery, let retention, _):
-                            return try Schema.insert(delivery, retention: retention, in: db)
+                            return .success(try Schema.insert(delivery, retention: retention, in: db))
                         case .complete(let completions, _):
                             for completion in completions { try Schema.complete(completion, now: now, in: db) }
-                            return nil
+                            return .success(())
+                        case .claim(let limits, let lease, let claimNow, _):
+                            // In a savepoint: a failed claim must not undo the batch's deliveries.
+                            var claimed: Result<Any, any Error> = .success([ClaimedJob]())
+                            try db.inSavepoint {
+                                do {
+                                    claimed = .success(try Schema.claim(now: claimNow, perPlugin: limits, leaseMilliseconds: lease, in: db))
+                                    return .commit
+                                } catch {
+                                    claimed = .failure(error)
+                                    return .rollback
+                                }
+                            }
+                            return claimed
                         }
                     }
                 }
                 for (item, result) in zip(batch, results) {
                     switch item {
-                    case .accept(_, _, let continuation): continuation.resume(returning: result!)
+                    case .accept(_, _, let continuation): continuation.resume(with: result.map { $0 as! AcceptResult })
                     case .complete(_, let continuation): continuation.resume()
+                    case .claim(_, _, _, let continuation): continuation.resume(with: result.map { $0 as! [ClaimedJob] })
                     }
                 }
             } catch {
@@ -238,13 +254,14 @@ public final class SQLiteEventStore: EventStore {
     /// Leases, per plugin, up to its number of due jobs for `lease` (a dead dispatcher's jobs
     /// return after it). Plugins not named are left alone: their jobs wait in the store.
     public func claimJobs(perPlugin limits: [String: Int], lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob] {
+        // Shares the next group commit with deliveries and outcomes (no transaction of its own).
         let leaseMs = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                writer.submit { [pool] in
-                    continuation.resume(with: Result { try pool.write { db in try Schema.claim(now: nowUnixMilliseconds, perPlugin: limits, leaseMilliseconds: leaseMs, in: db) } })
-                }
+                enqueue(.claim(limits, lease: leaseMs, now: nowUnixMilliseconds, continuation))
             }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError(.unavailable, "cannot claim jobs", underlying: error)
         }
