@@ -6,10 +6,11 @@ import Synchronization
 
 /// The inbox in one SQLite file (WAL mode, via GRDB).
 ///
-/// Concurrent ``accept(_:keepKeyFor:)`` calls share commits: the first caller to find the writer
-/// idle starts a drain on the store's own serial queue, which writes everything queued so far in
-/// one transaction, so throughput does not collapse to one fsync per request. Every caller
-/// returns after the transaction holding its delivery commits.
+/// Concurrent writes share commits — deliveries (``accept(_:keepKeyFor:)``), job outcomes
+/// (``complete(_:)``) and the dispatcher's claims (``claimJobs(perPlugin:lease:nowUnixMilliseconds:)``,
+/// each in a savepoint): the first caller to find the writer idle starts a drain, which writes
+/// everything queued so far in one transaction, so throughput does not collapse to one fsync per
+/// request. Every caller returns after the transaction holding its write commits.
 ///
 /// Writes run on a thread of the store's own (see ``DedicatedThread``). The WAL is checkpointed
 /// by SQLite's own automatic `PASSIVE` checkpoint on that writer once it holds

@@ -147,4 +147,24 @@ import Testing
         #expect(runner.restarts == 0)
         await runner.shutdown()
     }
+
+    @Test func aWorkerThatCannotStartFailsCallsAndKeepsTrying() async throws {
+        let logs = RecordingLogHandler.Store()
+        let logger = RecordingLogHandler.logger(logs)
+        var settings = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        settings.isolation = .process
+        settings.timeout = .milliseconds(300)
+        let runner = ProcessPluginRunner(
+            image: try PluginLoader.load(path: settings.path, logger: logger), settings: settings, limits: PluginInstance.Limits(),
+            executable: "/nonexistent/acuhook", clock: ContinuousClock(), logger: logger
+        )
+        let result = await runner.run(event("ok"), attempt: 1)
+        #expect(result.outcome == .failed(.unavailable))
+        // It keeps trying (with backoff) rather than giving up after the first failure.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while runner.restarts < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(runner.restarts >= 3)
+        #expect(logs.all.contains { $0.message == "cannot start a plugin worker" })
+        await runner.shutdown()
+    }
 }

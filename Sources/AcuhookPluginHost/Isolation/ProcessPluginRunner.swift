@@ -220,6 +220,8 @@ public final class ProcessPluginRunner<C: Clock>: PluginRunner where C.Duration 
             logger.info("plugin worker started", metadata: ["acuhook.worker.pid": "\(worker.pid)", "acuhook.worker.slot": "\(index)"])
         } catch {
             logger.error("cannot start a plugin worker", metadata: ["acuhook.error": "\(error)", "acuhook.worker.executable": "\(executable)"])
+            // Try again later (with the growing backoff), like a worker that ended.
+            slots.withLock { $0[index].restarting = false }
             ended(nil, slot: index, reason: "cannot start: \(error)")
         }
     }
