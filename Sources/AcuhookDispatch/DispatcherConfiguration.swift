@@ -25,7 +25,4 @@ public struct DispatcherConfiguration: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
-
-    /// The retry policy of `plugin`.
-    public func retryPolicy(for plugin: String) -> RetryPolicy { retryByPlugin[plugin] ?? retry }
 }

@@ -126,14 +126,6 @@ import Testing
             ["send", "Fixture.Test", "--entity-id", "reject", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
         )
         #expect(rejected.status == 0)
-        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if try await condition() { return true }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return false
-        }
         #expect(try await waitFor { ((try? String(contentsOf: dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)) ?? "").contains(#""id":"CUST001""#) })
         #expect(try await waitFor { ((try? String(contentsOf: dir.appendingPathComponent("stock.tsv"), encoding: .utf8)) ?? "").contains("StockItem.Updated") })
         #expect(try await waitFor { try await runCommand(FixturePlugins.acuhookExecutable, ["dlq", "list", "--config", config.path]).stdout.contains("1 dead-lettered job(s)") })
@@ -183,14 +175,6 @@ import Testing
               - path: \(FixturePlugins.path("CustomerSync"))
                 config: {output: \(dir.path)/customers.jsonl}
             """.write(to: config, atomically: true, encoding: .utf8)
-        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if try await condition() { return true }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return false
-        }
         func breaker(_ admin: String) async throws -> String? {
             ((try await httpGet("\(admin)/plugins")["plugins"] as? [[String: Any]])?.first)?["breaker"] as? String
         }
@@ -248,14 +232,6 @@ import Testing
                     config: {output: \(dir.path)/\(output)}
                 \(extra)
                 """.write(to: config, atomically: true, encoding: .utf8)
-        }
-        func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if try await condition() { return true }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return false
         }
         func file(_ name: String) -> String { (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? "" }
         func send(_ id: String) async throws {
@@ -334,4 +310,14 @@ func httpPost(_ url: String, body: String) async throws -> (Int, [String: Any]) 
     let (data, response) = try await URLSession.shared.data(for: request)
     let status = (response as? HTTPURLResponse)?.statusCode ?? 0
     return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+}
+
+/// Whether `condition` holds within 20 seconds (checked every 50 ms).
+func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return false
 }

@@ -45,7 +45,7 @@ public enum PluginWorker {
             let thread = Thread {
                 while let (id, attempt, event) = queue.next() {
                     let invocation = instance.invoke(event.pluginEvent, attempt: Int(attempt))
-                    send(.reply(id: id, WorkerReply(outcome: invocation.outcome, message: invocation.message, output: invocation.output, derived: invocation.derived)))
+                    send(.reply(id: id, invocation))
                 }
                 done.leave()
             }

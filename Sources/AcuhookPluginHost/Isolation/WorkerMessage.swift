@@ -79,22 +79,6 @@ public struct WorkerEvent: Sendable, Equatable {
     }
 }
 
-/// How a call ended in the worker: the fields of `acuhook_result`, already checked there.
-public struct WorkerReply: Sendable, Equatable {
-    /// OK, SKIP, RETRY, REJECT, or a failure the worker detected (invalid status or result).
-    public var outcome: PluginCallResult.Outcome
-    /// The plugin's message.
-    public var message: String?
-    /// The plugin's output.
-    public var output: [UInt8]?
-    /// Events it emitted.
-    public var derived: [DerivedEvent]
-
-    /// Creates a reply.
-    public init(outcome: PluginCallResult.Outcome, message: String? = nil, output: [UInt8]? = nil, derived: [DerivedEvent] = []) {
-        self.outcome = outcome
-        self.message = message
-        self.output = output
-        self.derived = derived
-    }
-}
+/// How a call ended in the worker: the invocation the worker's `PluginInstance` returned
+/// (outcome, message, output, derived events — already checked there).
+public typealias WorkerReply = PluginInstance.Invocation

@@ -33,7 +33,7 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// The raw result of one `handle` call, before breaker and timeout accounting.
-    public struct Invocation: Sendable {
+    public struct Invocation: Sendable, Equatable {
         /// OK, SKIP, RETRY, REJECT or a failure.
         public var outcome: PluginCallResult.Outcome
         /// The plugin's message, or the host's reason for a failure.
