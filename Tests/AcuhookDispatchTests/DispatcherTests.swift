@@ -316,13 +316,15 @@ import Testing
         })
         // Stop while the first call runs: the serial plugin has five more claimed and waiting.
         try await Self.dispatch(world) { world.host.runners["fixture-serial"]!.statistics.inFlight == 1 }
+        // The call in flight finishes (a loaded machine may start one more before the stop lands);
+        // every job not started is pending again at once — none is left leased.
         let counts = try await world.store.jobCounts()
-        #expect(counts["done"] == 1)
-        #expect(counts["pending"] == 5)
+        let done = counts["done", default: 0], pending = counts["pending", default: 0]
+        #expect(done >= 1 && pending >= 1 && done + pending == 6)
         #expect(counts["running"] == nil)
         // Given back without an attempt: the next claim is their first attempt, due now.
         let next = try await world.store.claimJobs(perPlugin: ["fixture-serial": 10], lease: .seconds(60), nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-        #expect(next.count == 5 && next.allSatisfy { $0.attempt == 1 })
+        #expect(next.count == pending && next.allSatisfy { $0.attempt == 1 })
     }
 
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
