@@ -35,8 +35,11 @@ final class DedicatedThread: Sendable {
     /// Starts the thread.
     init(name: String) {
         let inbox = inbox
-        let thread = Thread { inbox.run() }
-        thread.name = name
+        let thread = Thread {
+            // Set from the thread itself so it reaches the OS (`top -H`, perf, /proc/…/comm).
+            Thread.current.name = name
+            inbox.run()
+        }
         thread.start()
     }
 

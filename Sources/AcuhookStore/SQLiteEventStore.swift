@@ -72,9 +72,9 @@ public final class SQLiteEventStore: EventStore {
     private let configuration: Configuration
     private let logger: Logger
     private let queue = Mutex(Queue())
-    private let writer = DedicatedThread(name: "acuhook.store.writer")
+    private let writer = DedicatedThread(name: "acuhook-writer")
     private let checkpointer: DatabaseQueue
-    private let checkpointThread = DedicatedThread(name: "acuhook.store.checkpoint")
+    private let checkpointThread = DedicatedThread(name: "acuhook-ckpt")
     private let checkpointState = Mutex((running: false, last: ContinuousClock.now))
 
     /// Opens (creating if needed) and migrates the database.

@@ -23,6 +23,15 @@ import Testing
         #expect(router.plugins(for: "SalesOrder.Released") == ["orders", "audit"])
     }
 
+    @Test func eventTypeNamesNeedPartsAroundADotAndNoSpaceOrStar() {
+        for valid in ["Customer.Updated", "A.B", "SalesOrder.X.Y", "Kunde.Geändert"] {
+            #expect(EventTypeName.isValid(valid), "\(valid)")
+        }
+        for invalid in ["", "Customer", ".Updated", "Customer.", "Customer.*", "Customer .Updated", "Customer.Up\tdated", "Kunde.Ge\u{00A0}ändert", "Kunde.Geändert\u{2003}x"] {
+            #expect(!EventTypeName.isValid(invalid), "\(invalid)")
+        }
+    }
+
     @Test func disabledEventsWinOverEvents() throws {
         let router = try router()
         #expect(router.plugins(for: "SalesOrder.LargeOrder") == ["audit"])

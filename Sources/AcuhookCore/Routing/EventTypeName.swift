@@ -3,8 +3,13 @@ public enum EventTypeName {
     /// Whether `name` is a usable event type: non-empty parts around at least one dot, no white
     /// space, no `*`.
     public static func isValid(_ name: String) -> Bool {
-        guard let dot = name.firstIndex(of: "."), dot != name.startIndex, name.last != "." else {
+        let utf8 = name.utf8
+        guard let dot = utf8.firstIndex(of: UInt8(ascii: ".")), dot != utf8.startIndex, utf8.last != UInt8(ascii: ".") else {
             return false
+        }
+        // ASCII bytes decide on their own; anything else falls back to Unicode white space.
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            return !utf8.contains { $0 == UInt8(ascii: "*") || $0 == 0x20 || (0x09...0x0D).contains($0) }
         }
         return !name.contains { $0.isWhitespace || $0 == "*" }
     }

@@ -7,7 +7,9 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
     public let scheme = "hmac-sha256"
     /// The signature header (default `X-Acumatica-Signature`).
     public let header: String
-    private let keys: [SymmetricKey]
+    /// One HMAC per secret with the key already absorbed (the padded key's two hash blocks are
+    /// computed once here, not on every delivery); each delivery hashes a copy.
+    private let prototypes: [HMAC<SHA256>]
 
     /// - Parameters:
     ///   - header: Where the signature is.
@@ -15,7 +17,7 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
     public init(header: String = "X-Acumatica-Signature", secrets: [String]) {
         precondition(!secrets.isEmpty, "at least one secret is required")
         self.header = header
-        self.keys = secrets.map { SymmetricKey(data: Array($0.utf8)) }
+        self.prototypes = secrets.map { HMAC<SHA256>(key: SymmetricKey(data: Array($0.utf8))) }
     }
 
     /// Accepts when any secret's HMAC of the exact body equals the header's.
@@ -29,8 +31,11 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
         }
         // Check every key (no early exit) so timing does not tell which one matched.
         var matched: Int? = nil
-        for (index, key) in keys.enumerated() where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: body, using: key) {
-            matched = matched ?? index
+        for (index, prototype) in prototypes.enumerated() {
+            var mac = prototype
+            mac.update(data: body)
+            // `==` between a MAC and bytes is swift-crypto's constant-time comparison.
+            if mac.finalize() == signature { matched = matched ?? index }
         }
         guard let matched else { throw AuthenticationFailure(.invalidSignature, "signature does not match") }
         return matched
