@@ -98,6 +98,8 @@ let package = Package(
             dependencies: [
                 "AcuhookCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding the per-delivery inserts directly (see BoundStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

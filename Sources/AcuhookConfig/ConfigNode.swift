@@ -88,9 +88,9 @@ struct ConfigNode {
         return value
     }
 
-    func duration() throws(ConfigurationError) -> Duration {
-        guard case .scalar(let scalar) = node, let value = DurationText.parse(scalar.string), value > .zero else {
-            throw error("expected a positive duration such as 250ms, 5s, 2m, 1h or 3d, found \(found)")
+    func duration(allowingZero: Bool = false) throws(ConfigurationError) -> Duration {
+        guard case .scalar(let scalar) = node, let value = DurationText.parse(scalar.string), value > .zero || (allowingZero && value == .zero) else {
+            throw error("expected a \(allowingZero ? "non-negative" : "positive") duration such as 250ms, 5s, 2m, 1h or 3d, found \(found)")
         }
         return value
     }

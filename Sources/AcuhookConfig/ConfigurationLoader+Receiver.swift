@@ -5,7 +5,7 @@ import Foundation
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
     static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint"]
-    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval"]
+    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
     ]
@@ -63,6 +63,11 @@ extension ConfigurationLoader {
         }
         if let n = keys["idempotency_retention"] { store.idempotencyRetention = try n.duration() }
         if let n = keys["sweep_interval"] { store.sweepInterval = try n.duration() }
+        if let n = keys["commit_delay"] {
+            let delay = try n.duration(allowingZero: true)
+            guard delay <= .milliseconds(50) else { throw n.error("expected at most 50ms (it delays every busy commit), found \(n.found)") }
+            store.commitDelay = delay
+        }
         return store
     }
 

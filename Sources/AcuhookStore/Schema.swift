@@ -134,44 +134,50 @@ enum Schema {
     }
 
     /// Inserts one delivery unless its key is live; runs inside the batch's transaction.
+    ///
+    /// The statements are cached (parsed once per connection) and bound directly through
+    /// SQLite's C API (``BoundStatement``): this runs for every delivery on the writer thread.
     static func insert(_ delivery: Delivery, retention: Duration, in db: Database) throws -> AcceptResult {
-        // Cached statements: parsed once per connection, not once per delivery.
-        let lookup = try db.cachedStatement(sql: "SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?")
-        if let existing = try Int64.fetchOne(lookup, arguments: [delivery.source, delivery.idempotencyKey, delivery.receivedAtUnixMilliseconds]) {
+        let received = delivery.receivedAtUnixMilliseconds
+        let lookup = try BoundStatement("SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?", in: db)
+        if let existing = try lookup.run([.text(delivery.source), .text(delivery.idempotencyKey), .integer(received)]) {
             return .duplicate(deliveryID: existing)
         }
-        let headers = headersText(delivery.headers)
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO deliveries (source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, body, event_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                delivery.source, delivery.idempotencyKey, delivery.idempotencyKeyOrigin, delivery.format,
-                delivery.receivedAtUnixMilliseconds, delivery.clientAddress, headers, Data(delivery.body), delivery.events.count,
-            ]
+        try BoundStatement(
+            """
+            INSERT INTO deliveries (source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, event_count, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            in: db
+        ).run(
+            [
+                .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format),
+                .integer(received), .text(delivery.clientAddress), .text(headersText(delivery.headers)), .integer(Int64(delivery.events.count)),
+            ],
+            blob: delivery.body, at: 9
         )
         let deliveryID = db.lastInsertedRowID
         var eventIDs: [Int64] = []
-        let insertEvent = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, json, derivation_depth)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
+        let insertEvent = try BoundStatement(
+            """
+            INSERT INTO events (delivery_id, position, event_type, entity_type, entity_id, tenant, ordering_key, received_at, derivation_depth, json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            in: db
         )
-        let insertJob = try db.cachedStatement(
-            sql: "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane, lane_order, debounce_key) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)"
+        let insertJob = try BoundStatement(
+            "INSERT INTO jobs (event_id, plugin, state, due_at, updated_at, lane, lane_order, debounce_key) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
+            in: db
         )
         for (position, event) in delivery.events.enumerated() {
             let laneOrder = event.orderedPlugins.isEmpty ? "" : Self.laneOrder(event.orderingKey)
-            try insertEvent.execute(
-                arguments: [
-                    deliveryID, position, event.eventType, event.entityType, event.entityId, event.tenant, event.orderingKey,
-                    // NULL: the event's JSON is the delivery body itself (seed format); not stored twice.
-                    delivery.receivedAtUnixMilliseconds, event.json == delivery.body ? nil : Data(event.json),
-                    event.derivationDepth,
-                ]
+            try insertEvent.run(
+                [
+                    .integer(deliveryID), .integer(Int64(position)), .text(event.eventType), .text(event.entityType), .text(event.entityId),
+                    .text(event.tenant), .text(event.orderingKey), .integer(received), .integer(Int64(event.derivationDepth)),
+                ],
+                // No blob (NULL): the event's JSON is the delivery body itself (seed format); not stored twice.
+                blob: event.json == delivery.body ? nil : event.json, at: 10
             )
             let eventID = db.lastInsertedRowID
             eventIDs.append(eventID)
@@ -181,22 +187,24 @@ enum Schema {
                 // an earlier TimeStamp (or the same, received earlier) is pending.
                 let entity = "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)"
                 let lane = event.orderedPlugins.contains(plugin) ? entity : nil
-                var due = delivery.receivedAtUnixMilliseconds
+                var due = received
                 var debounceKey: String? = nil
                 if let window = event.debounceMilliseconds[plugin] {
                     // Debounce: the newest event of the entity wins; older pending ones are superseded.
                     debounceKey = entity
                     due += window
-                    try db.cachedStatement(
-                        sql: "UPDATE jobs SET state = 'superseded', updated_at = ? WHERE debounce_key = ? AND state = 'pending'"
-                    ).execute(arguments: [delivery.receivedAtUnixMilliseconds, entity])
+                    try BoundStatement("UPDATE jobs SET state = 'superseded', updated_at = ? WHERE debounce_key = ? AND state = 'pending'", in: db)
+                        .run([.integer(received), .text(entity)])
                 }
-                try insertJob.execute(arguments: [eventID, plugin, due, delivery.receivedAtUnixMilliseconds, lane, lane == nil ? "" : laneOrder, debounceKey])
+                try insertJob.run([
+                    .integer(eventID), .text(plugin), .integer(due), .integer(received),
+                    lane.map { .text($0) } ?? .null, .text(lane == nil ? "" : laneOrder), debounceKey.map { .text($0) } ?? .null,
+                ])
             }
         }
         let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [delivery.source, delivery.idempotencyKey, deliveryID, delivery.receivedAtUnixMilliseconds + retentionMs])
+        try BoundStatement("INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)", in: db)
+            .run([.text(delivery.source), .text(delivery.idempotencyKey), .integer(deliveryID), .integer(received + retentionMs)])
         return .accepted(deliveryID: deliveryID, eventIDs: eventIDs)
     }
 

@@ -1,4 +1,5 @@
 import AcuhookConfig
+import AcuhookServer
 import ArgumentParser
 import Foundation
 import Logging
@@ -34,6 +35,7 @@ func loadConfigurationFile(_ path: String) throws -> AcuhookConfiguration {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LineLogHandler.Format: ExpressibleByArgument {}
 
 /// Writes a table with aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {

@@ -30,10 +30,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log line format on standard error: text, or json (one object per line).")
+    var logFormat: LineLogHandler.Format = .text
+
     func run() async throws {
-        let level = logLevel
+        let (level, format) = (logLevel, logFormat)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label, format: format)
             handler.logLevel = level
             return handler
         }
@@ -53,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             var settings = SQLiteEventStore.Configuration(path: configuration.store.path)
             settings.synchronous = configuration.store.synchronous == "normal" ? .normal : .full
+            settings.commitDelay = configuration.store.commitDelay
             store = try SQLiteEventStore(configuration: settings, logger: logger)
         } catch {
             throw ValidationError("\(error)")

@@ -118,13 +118,13 @@ import Testing
         }
     }
 
-    @Test(arguments: [("250ms", Duration.milliseconds(250)), ("5s", .seconds(5)), ("1.5s", .milliseconds(1500)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("10", .seconds(10))])
+    @Test(arguments: [("250ms", Duration.milliseconds(250)), ("500us", .microseconds(500)), ("1.5ms", .microseconds(1500)), ("5s", .seconds(5)), ("1.5s", .milliseconds(1500)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("10", .seconds(10))])
     func durations(_ text: String, _ expected: Duration) {
         #expect(DurationText.parse(text) == expected)
     }
 
     @Test func durationFormattingRoundTrips() {
-        for duration: Duration in [.milliseconds(250), .seconds(5), .seconds(120), .seconds(3600), .milliseconds(1500)] {
+        for duration: Duration in [.milliseconds(250), .seconds(5), .seconds(120), .seconds(3600), .milliseconds(1500), .microseconds(500), .microseconds(1500)] {
             #expect(DurationText.parse(DurationText.format(duration)) == duration)
         }
         #expect(DurationText.parse("-1s") == nil && DurationText.parse("soon") == nil)

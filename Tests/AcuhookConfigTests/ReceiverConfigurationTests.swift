@@ -31,6 +31,7 @@ import Testing
               synchronous: normal
               idempotency_retention: 4d
               sweep_interval: 5m
+              commit_delay: 2ms
             sources:
               - name: erp
                 format: seed
@@ -61,6 +62,7 @@ import Testing
         #expect(server.testEndpointEnabled && server.testEndpointSource == "erp")
         #expect(configuration.store.path == "/srv/acuhook/data/inbox.db" && configuration.store.synchronous == "normal")
         #expect(configuration.store.idempotencyRetention == .seconds(4 * 86_400) && configuration.store.sweepInterval == .seconds(300))
+        #expect(configuration.store.commitDelay == .milliseconds(2))
         let erp = configuration.sources[0]
         #expect(erp.authentication == .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["from-env", "old-secret"]))
         #expect(erp.normalizer.format == .seed && erp.allow.map(\.description) == ["192.0.2.0/24"] && erp.maxBodySize == 65_536)
@@ -80,6 +82,10 @@ import Testing
         #expect(configuration.server.host == "127.0.0.1" && configuration.server.port == 8080 && configuration.server.maxBodySize == 1 << 20)
         #expect(configuration.store.path == "/srv/acuhook/acuhook-data/acuhook.db")
         #expect(configuration.store.idempotencyRetention == .seconds(3 * 86_400))
+        #expect(configuration.store.commitDelay == .microseconds(500))
+        #expect(try parse("store: {commit_delay: 0s}").store.commitDelay == .zero)
+        #expect(failure("store: {commit_delay: 1s}")?.message.contains("at most 50ms") == true)
+        #expect(failure("store: {commit_delay: -1ms}")?.message.contains("non-negative duration") == true)
     }
 
     @Test func authenticationFailsClosed() throws {

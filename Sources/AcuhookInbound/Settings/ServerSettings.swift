@@ -29,6 +29,9 @@ public struct StoreSettings: Sendable, Equatable {
     public var idempotencyRetention: Duration = .seconds(3 * 86_400)
     /// How often expired keys are deleted. Default 10 minutes.
     public var sweepInterval: Duration = .seconds(600)
+    /// Group commit window: after a commit that carried several writes, the next one waits up to
+    /// this long for more to share it (a lone write never waits). `0s` disables. Default 500 µs.
+    public var commitDelay: Duration = .microseconds(500)
 
     /// The defaults.
     public init() {}

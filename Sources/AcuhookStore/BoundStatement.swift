@@ -1,0 +1,85 @@
+import GRDB
+import GRDBSQLite
+
+/// One of GRDB's cached statements, bound and stepped through SQLite's C API.
+///
+/// For the few statements every delivery runs (`Schema.insert`): GRDB's `execute(arguments:)`
+/// turns each argument into an existential and a `DatabaseValue` before binding it, which cost
+/// as much as SQLite's own work on the writer thread (`perf` of `acuhook serve` under
+/// `Benchmarks/receive.sh`). Everything else keeps GRDB's API. The statement is reset and its
+/// bindings cleared after every use, so GRDB finds it as it left it.
+struct BoundStatement {
+    private let handle: OpaquePointer
+    private let db: Database
+
+    /// The cached statement for `sql` on `db` (compiled once per connection).
+    init(_ sql: String, in db: Database) throws {
+        self.handle = try db.cachedStatement(sql: sql).sqliteStatement
+        self.db = db
+    }
+
+    /// A value bound to a parameter.
+    enum Value {
+        case integer(Int64)
+        case text(String)
+        case null
+    }
+
+    /// Binds `values` to parameters 1…n and `blob` (when given) to parameter `blobIndex`, runs
+    /// the statement to its end and returns column 0 of its first row, if it produced one.
+    @discardableResult
+    func run(_ values: [Value], blob: [UInt8]? = nil, at blobIndex: Int32 = 0) throws -> Int64? {
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
+            case .text(let text): code = bind(text, at: index)
+            case .null: code = sqlite3_bind_null(handle, index)
+            }
+            try check(code)
+        }
+        guard let blob else { return try step() }
+        // The blob is bound without a copy (SQLITE_STATIC) and stays alive until the step is done.
+        return try blob.withUnsafeBytes { bytes in
+            try check(sqlite3_bind_blob(handle, blobIndex, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil))
+            return try step()
+        }
+    }
+
+    /// Binds text with SQLITE_TRANSIENT: SQLite copies it before this returns. An empty string
+    /// is bound as empty text (a valid pointer, length 0), never as NULL.
+    private func bind(_ text: String, at index: Int32) -> Int32 {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let start = utf8.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
+            return sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
+        }
+    }
+
+    private static let empty: StaticString = ""
+
+    private func step() throws -> Int64? {
+        var first: Int64? = nil
+        while true {
+            let code = sqlite3_step(handle)
+            switch code {
+            case SQLITE_DONE: return first
+            case SQLITE_ROW: if first == nil { first = sqlite3_column_int64(handle, 0) }
+            default: try check(code)
+            }
+        }
+    }
+
+    private func check(_ code: Int32) throws {
+        guard code != SQLITE_OK else { return }
+        let message = db.sqliteConnection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sqlite3_sql(handle).map { String(cString: $0) })
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
