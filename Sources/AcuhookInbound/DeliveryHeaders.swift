@@ -1,21 +1,38 @@
 /// The request headers, looked up case-insensitively; independent of any HTTP library.
+///
+/// HTTP field names are ASCII tokens, so names are compared byte by byte with ASCII case folding,
+/// without building lower-cased copies on every lookup (a delivery makes a dozen).
 public struct DeliveryHeaders: Sendable {
     private var fields: [(name: String, value: String)]
 
     /// Headers from `(name, value)` pairs in arrival order.
     public init(_ fields: [(name: String, value: String)]) {
-        self.fields = fields.map { ($0.name.lowercased(), $0.value) }
+        self.fields = fields.map { (Self.lowercased($0.name), $0.value) }
     }
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
-        return fields.first { $0.name == wanted }?.value
+        fields.first { Self.matches($0.name, name) }?.value
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        let wanted = name.lowercased()
-        return fields.filter { $0.name == wanted }.map(\.value)
+        fields.filter { Self.matches($0.name, name) }.map(\.value)
+    }
+
+    /// `name` in lower case; the same string when it has no upper-case ASCII letter.
+    private static func lowercased(_ name: String) -> String {
+        name.utf8.contains { (0x41...0x5A).contains($0) || $0 >= 0x80 } ? name.lowercased() : name
+    }
+
+    /// Whether a stored (lower-case) name equals `wanted` in any case.
+    private static func matches(_ stored: String, _ wanted: String) -> Bool {
+        let (a, b) = (stored.utf8, wanted.utf8)
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            guard y < 0x80 else { return stored == wanted.lowercased() }
+            guard (0x41...0x5A).contains(y), x == y | 0x20 else { return false }
+        }
+        return true
     }
 }

@@ -84,7 +84,10 @@ public final class DeliveryPipeline: Sendable {
         guard name != "test" || isTest, let source = sources[sourceName] else {
             return .reject(refuse(.error(404, code: "unknown_source", "no webhook source named '\(name)'"), source: name, client: peer ?? "-", deliveryID: deliveryID))
         }
-        let client = resolver.resolve(peer: peer, headers: headers)
+        // Without trusted proxies or an allow-list nothing needs the parsed address: the client is
+        // the peer, as the socket reported it.
+        let needsAddress = !resolver.trustedProxies.isEmpty || !source.allowList.ranges.isEmpty
+        let client = needsAddress ? resolver.resolve(peer: peer, headers: headers) : nil
         let clientText = client?.description ?? peer ?? "-"
         if let contentLength, contentLength > source.maxBodySize {
             return .reject(refuse(Self.tooLarge(source.maxBodySize), source: name, client: clientText, deliveryID: deliveryID))

@@ -81,6 +81,17 @@ import Testing
         #expect(failure { () throws(AuthenticationFailure) in try verifier.authenticate(body: body, headers: DeliveryHeaders([]), nowUnixSeconds: 0) } == .missingCredentials)
         #expect(failure { () throws(AuthenticationFailure) in try verifier.authenticate(body: body, headers: DeliveryHeaders([("X-Acumatica-Signature", "md5=abc")]), nowUnixSeconds: 0) } == .malformedCredentials)
         #expect(failure { () throws(AuthenticationFailure) in try verifier.authenticate(body: body, headers: DeliveryHeaders([("X-Acumatica-Signature", "sha256=zz")]), nowUnixSeconds: 0) } == .malformedCredentials)
+        // Prefix in any case, spaces and tabs around the value.
+        let hex = String(signature.dropFirst(7))
+        for variant in ["SHA256=\(hex)", " \tSha256=\(hex.uppercased())\t "] {
+            #expect(try verifier.authenticate(body: body, headers: DeliveryHeaders([("X-Acumatica-Signature", variant)]), nowUnixSeconds: 0) == 1)
+        }
+        for malformed in ["sha256 =\(hex)", "sha256=\(hex.dropLast())", "sha256=\(hex)0", "sha256=\(hex.dropLast())g", "sha256:\(hex)", "sha256=\(hex.dropLast(2))é"] {
+            #expect(failure { () throws(AuthenticationFailure) in try verifier.authenticate(body: body, headers: DeliveryHeaders([("X-Acumatica-Signature", malformed)]), nowUnixSeconds: 0) } == .malformedCredentials, "\(malformed)")
+        }
+        // Well-formed but wrong in its last digit.
+        let wrong = "sha256=" + hex.dropLast() + (hex.last == "0" ? "1" : "0")
+        #expect(failure { () throws(AuthenticationFailure) in try verifier.authenticate(body: body, headers: DeliveryHeaders([("X-Acumatica-Signature", wrong)]), nowUnixSeconds: 0) } == .invalidSignature)
     }
 
     @Test func headerSecretBearerAndBasic() throws {

@@ -56,6 +56,16 @@ import Testing
     @Test func badBytesAndUnknownShapes() {
         #expect(error([0x7B, 0xFF, 0x7D])?.code == .invalidUTF8)
         #expect(error([0x7B, 0xFF, 0x7D])?.httpStatus == 400)
+        // A bad byte past the first eight-byte word, and one in the tail after the last whole word.
+        let long = Array(#"{"eventType":"Customer.Updated","entityId":"C1"}"#.utf8)
+        #expect(error(long) == nil)
+        for position in [9, long.count - 2] {
+            var bad = long
+            bad[position] = 0xC3  // a lead byte without its continuation
+            #expect(error(bad)?.code == .invalidUTF8, "byte \(position)")
+        }
+        // Multi-byte UTF-8 is fine.
+        #expect(error(Array(#"{"eventType":"Kunde.Geändert","entityId":"Müller"}"#.utf8)) == nil)
         #expect(error(Array("{not json".utf8))?.code == .malformedJSON)
         #expect(error(Array("[1,2]".utf8))?.code == .unknownFormat)
         #expect(error(Array(#"{"hello":"world"}"#.utf8))?.code == .unknownFormat)

@@ -11,4 +11,13 @@ public enum ConstantTime {
         for (x, y) in zip(left, right) { difference |= x ^ y }
         return difference == 0
     }
+
+    /// Whether two byte strings of public length (a MAC and a presented signature) are equal,
+    /// looking at every byte whatever the first difference.
+    public static func equals(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<a.count { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
 }

@@ -25,8 +25,7 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
         guard let value = headers[header] else {
             throw AuthenticationFailure(.missingCredentials, "missing \(header) header")
         }
-        let trimmed = value.trimmingSpaces
-        guard trimmed.lowercased().hasPrefix("sha256="), let signature = Hex.decode(trimmed.dropFirst(7)), signature.count == 32 else {
+        guard let signature = Self.signature(in: value) else {
             throw AuthenticationFailure(.malformedCredentials, "\(header) must be sha256=<64 hex digits>")
         }
         // Check every key (no early exit) so timing does not tell which one matched.
@@ -34,11 +33,24 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
         for (index, prototype) in prototypes.enumerated() {
             var mac = prototype
             mac.update(data: body)
-            // `==` between a MAC and bytes is swift-crypto's constant-time comparison.
-            if mac.finalize() == signature { matched = matched ?? index }
+            if mac.finalize().withUnsafeBytes({ ConstantTime.equals($0, signature) }) { matched = matched ?? index }
         }
         guard let matched else { throw AuthenticationFailure(.invalidSignature, "signature does not match") }
         return matched
+    }
+
+    /// The 32 bytes of `sha256=<64 hex digits>` (prefix in any case, spaces and tabs around
+    /// it allowed), or nil. Read on the UTF-8 bytes: this runs for every delivery.
+    static func signature(in value: String) -> [UInt8]? {
+        var bytes = value.utf8[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        let prefix = "sha256=".utf8
+        guard bytes.count == prefix.count + 64 else { return nil }
+        // ASCII letters compare without case; everything else exactly.
+        let lowered = { (byte: UInt8) -> UInt8 in (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        guard zip(bytes, prefix).allSatisfy({ lowered($0) == $1 }) else { return nil }
+        return Hex.decode(bytes.dropFirst(prefix.count))
     }
 
     /// `sha256=<hex>` for `body` with `secret` (used by `acuhook send` and tests).
@@ -61,16 +73,16 @@ enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: Substring) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count.isMultiple(of: 2) else { return nil }
+    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count.isMultiple(of: 2) else { return nil }
         var bytes = [UInt8]()
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+        bytes.reserveCapacity(text.count / 2)
+        var index = text.startIndex
+        while index != text.endIndex {
+            let next = text.index(after: index)
+            guard let high = nibble(text[index]), let low = nibble(text[next]) else { return nil }
             bytes.append(high << 4 | low)
-            index += 2
+            index = text.index(after: next)
         }
         return bytes
     }

@@ -17,7 +17,7 @@ public struct DeliveryNormalizer: Sendable {
     /// Normalises `body`.
     /// - Throws: ``NormalizationError`` with the status to answer (400 or 422).
     public func normalize(body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
-        guard String(validating: body, as: UTF8.self) != nil else {
+        guard Self.isASCII(body) || String(validating: body, as: UTF8.self) != nil else {
             throw NormalizationError(.invalidUTF8, "body is not valid UTF-8")
         }
         // The seed format (the common case) needs only a few top-level fields: validate the whole
@@ -71,6 +71,23 @@ public struct DeliveryNormalizer: Sendable {
             normalized.idempotencyKeyOrigin = "body hash"
         }
         return normalized
+    }
+
+    /// Whether every byte is ASCII (then the body is valid UTF-8 without building a String),
+    /// eight bytes at a time.
+    static func isASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var index = 0
+            while index + 8 <= raw.count {
+                if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 8
+            }
+            while index < raw.count {
+                if raw[index] >= 0x80 { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     /// Top-level fields the seed format and format detection read.
