@@ -21,8 +21,7 @@ public enum Receiver {
     ) -> Router<AcuhookRequestContext> {
         let router = Router(context: AcuhookRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        router.post("/webhooks/{source}") { request, context -> Response in
-            let name = try context.parameters.require("source")
+        @Sendable func receive(_ request: Request, _ context: AcuhookRequestContext, source name: String) async throws -> Response {
             let headers = DeliveryHeaders(request.headers.map { ($0.name.canonicalName, $0.value) })
             let contentLength = request.headers[.contentLength].flatMap { Int($0) }
             let preflight = pipeline.preflight(
@@ -45,9 +44,19 @@ public enum Receiver {
                 return response(await pipeline.deliver(admitted, body: Array(body.readableBytesView), headers: headers))
             }
         }
-        for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
-            router.on("/webhooks/{source}", method: method) { _, _ -> Response in
-                response(.error(405, code: "method_not_allowed", "use POST to deliver a webhook", headers: ["Allow": "POST"]))
+        // One fixed route per configured source (and the test endpoint): the router matches them
+        // without capturing a parameter. Any other name reaches the catch-all and gets a 404.
+        for name in pipeline.sourceNames + ["test"] {
+            router.post("/webhooks/\(name)") { request, context in try await receive(request, context, source: name) }
+        }
+        router.post("/webhooks/{source}") { request, context -> Response in
+            try await receive(request, context, source: try context.parameters.require("source"))
+        }
+        for path in ["/webhooks/{source}"] + (pipeline.sourceNames + ["test"]).map({ "/webhooks/\($0)" }) {
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    response(.error(405, code: "method_not_allowed", "use POST to deliver a webhook", headers: ["Allow": "POST"]))
+                }
             }
         }
         router.get("/health") { _, _ -> Response in
