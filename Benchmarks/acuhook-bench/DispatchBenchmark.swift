@@ -28,7 +28,10 @@ func benchPlugin(_ product: String, events: [EventPattern]? = nil) -> PluginSett
 /// A fresh SQLite store in the temporary folder (synchronous=FULL, as `serve` runs by default).
 func benchStore(_ name: String) throws -> SQLiteEventStore {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-\(name)-\(UUID().uuidString).db").path
-    return try SQLiteEventStore(configuration: .init(path: path), logger: benchLogger())
+    var configuration = SQLiteEventStore.Configuration(path: path)
+    // BENCH_COMMIT_DELAY_US: the group commit window (default: the store's).
+    if let us = ProcessInfo.processInfo.environment["BENCH_COMMIT_DELAY_US"].flatMap(Int64.init) { configuration.commitDelay = .microseconds(us) }
+    return try SQLiteEventStore(configuration: configuration, logger: benchLogger())
 }
 
 /// Stores `count` events (deliveries of 1,000), each routed to `plugins`, entity ids from `entity`.

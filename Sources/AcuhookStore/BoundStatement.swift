@@ -51,6 +51,57 @@ struct BoundStatement {
         }
     }
 
+    /// The current row of a statement being stepped, read column by column.
+    struct Row {
+        fileprivate let handle: OpaquePointer
+
+        /// Column `index` as an integer (0 for NULL).
+        func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+        /// Column `index` as an integer, or nil for NULL.
+        func optionalInteger(_ index: Int32) -> Int64? {
+            sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, index)
+        }
+
+        /// Column `index` as text ("" for NULL).
+        func text(_ index: Int32) -> String {
+            guard let start = sqlite3_column_text(handle, index) else { return "" }
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+        }
+
+        /// Column `index` as bytes (empty for NULL).
+        func bytes(_ index: Int32) -> [UInt8] {
+            guard let start = sqlite3_column_blob(handle, index) else { return [] }
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return Array(UnsafeRawBufferPointer(start: start, count: count))
+        }
+    }
+
+    /// Binds `values` to parameters 1…n, steps through every row and hands each to `body`.
+    func forEachRow(_ values: [Value], _ body: (Row) throws -> Void) throws {
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let number): try check(sqlite3_bind_int64(handle, index, number))
+            case .text(let text): try check(bind(text, at: index))
+            case .null: try check(sqlite3_bind_null(handle, index))
+            }
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            switch code {
+            case SQLITE_DONE: return
+            case SQLITE_ROW: try body(Row(handle: handle))
+            default: try check(code)
+            }
+        }
+    }
+
     /// Binds text with SQLITE_TRANSIENT: SQLite copies it before this returns. An empty string
     /// is bound as empty text (a valid pointer, length 0), never as NULL.
     private func bind(_ text: String, at index: Int32) -> Int32 {
