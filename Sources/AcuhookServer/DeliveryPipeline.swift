@@ -44,7 +44,8 @@ public final class DeliveryPipeline: Sendable {
     /// - Parameters:
     ///   - route: The plugins that receive an event (one job each is stored with the event), and
     ///     those of them whose jobs run in order per entity.
-    ///   - onStored: Called after a new delivery is committed (wakes the dispatcher).
+    ///   - onStored: Called after a new delivery with at least one job is committed (wakes the
+    ///     dispatcher).
     public init(
         server: ServerSettings,
         sources: [SourceSettings],
@@ -150,7 +151,8 @@ public final class DeliveryPipeline: Sendable {
         do {
             switch try await store.accept(delivery, keepKeyFor: retention) {
             case .accepted(let id, let events):
-                onStored()
+                // Wake the dispatcher only when there is work for it.
+                if delivery.events.contains(where: { !$0.plugins.isEmpty }) { onStored() }
                 logger.debug(
                     "delivery accepted",
                     metadata: [

@@ -45,6 +45,7 @@ public struct JSONParser {
             }
             parser.index += 1
             var members: [String: JSONValue] = [:]
+            members.reserveCapacity(keep.count)
             parser.skipWhitespace()
             if parser.current == UInt8(ascii: "}") {
                 parser.index += 1

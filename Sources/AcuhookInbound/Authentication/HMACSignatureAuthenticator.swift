@@ -42,15 +42,18 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
     /// The 32 bytes of `sha256=<64 hex digits>` (prefix in any case, spaces and tabs around
     /// it allowed), or nil. Read on the UTF-8 bytes: this runs for every delivery.
     static func signature(in value: String) -> [UInt8]? {
-        var bytes = value.utf8[...]
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
-        let prefix = "sha256=".utf8
-        guard bytes.count == prefix.count + 64 else { return nil }
+        let all = Array(value.utf8)
+        var (start, end) = (0, all.count)
+        while start < end, all[start] == 0x20 || all[start] == 0x09 { start += 1 }
+        while end > start, all[end - 1] == 0x20 || all[end - 1] == 0x09 { end -= 1 }
+        let prefix: [UInt8] = Array("sha256=".utf8)
+        guard end - start == prefix.count + 64 else { return nil }
         // ASCII letters compare without case; everything else exactly.
-        let lowered = { (byte: UInt8) -> UInt8 in (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
-        guard zip(bytes, prefix).allSatisfy({ lowered($0) == $1 }) else { return nil }
-        return Hex.decode(bytes.dropFirst(prefix.count))
+        for offset in 0..<prefix.count {
+            let byte = all[start + offset]
+            guard ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) == prefix[offset] else { return nil }
+        }
+        return Hex.decode(all[(start + prefix.count)..<end])
     }
 
     /// `sha256=<hex>` for `body` with `secret` (used by `acuhook send` and tests).
