@@ -32,18 +32,22 @@ public final class SQLiteEventStore: EventStore {
         /// How long a commit waits for a lock held by another connection before failing. Default 5 s.
         public var busyTimeout: Double = 5
         /// WAL pages after which a commit runs a PASSIVE checkpoint (`wal_autocheckpoint`).
-        /// Default 4000 (~16 MiB). With SQLite's 1000, a busy writer checkpointed ~10 times a
-        /// second and each stalled its commit 12–17 ms (the database file's fsync): the
-        /// receive benchmark's p99 was 20–23 ms; with 4000 and the 20 ms background interval
-        /// below, 14 ms at 32 connections and 8 ms at 8 (`Benchmarks/receive.sh`, same session).
-        public var checkpointPages: Int = 4000
+        /// Default 8000 (~32 MiB). That checkpoint stalls the commit that runs it (the database
+        /// file's fsync): with SQLite's 1000 a busy writer did so ~10 times a second, 12–17 ms
+        /// each, and the receive benchmark's p99 was 20–23 ms; with 8000 and the 10 ms
+        /// background interval below, 8 ms (`Benchmarks/receive.sh` at 32 connections, and
+        /// the variations measured one after another in the same session: 4000/20 ms 14–16 ms,
+        /// 4000/10 ms 10.6 ms, 16000/10 ms 7.5 ms).
+        public var checkpointPages: Int = 8000
         /// Size the WAL file is truncated to when it starts over (`journal_size_limit`).
-        /// Default 32 MiB.
-        public var walSizeLimitBytes: Int = 32 << 20
+        /// Default 64 MiB (above the checkpoint size, so a steady load does not truncate and
+        /// regrow the file at every restart).
+        public var walSizeLimitBytes: Int = 64 << 20
         /// How often a second connection copies WAL pages back (and fsyncs the database file)
         /// in the background, so the writer's own checkpoint finds little left to copy.
-        /// nil: never. Default 20 ms (it runs only after commits).
-        public var backgroundCheckpointInterval: Duration? = .milliseconds(20)
+        /// nil: never. Default 10 ms (it is scheduled only by commits: an idle store does not
+        /// run it).
+        public var backgroundCheckpointInterval: Duration? = .milliseconds(10)
 
         /// Group commit window: when the last commit carried more than one write and was taken
         /// less than 10 ms ago (senders are concurrent), the next waits up to this long, or until
