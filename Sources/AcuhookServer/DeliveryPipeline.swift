@@ -198,6 +198,7 @@ public final class DeliveryPipeline: Sendable {
     /// `application/json`, with or without parameters (`; charset=utf-8`), any case.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
+        if contentType == "application/json" { return true }  // the usual case, without the walk below
         var media = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
         while media.first == UInt8(ascii: " ") || media.first == UInt8(ascii: "\t") { media = media.dropFirst() }
         while media.last == UInt8(ascii: " ") || media.last == UInt8(ascii: "\t") { media = media.dropLast() }
