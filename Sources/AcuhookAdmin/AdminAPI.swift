@@ -87,8 +87,10 @@ public enum AdminAPI {
                 since: query["since"].map(String.init),
                 reason: query["reason"].map(String.init)
             )
-            let limit = query["limit"].flatMap { Int($0) } ?? 1000
-            guard (1...10_000).contains(limit) else { return Receiver.response(.error(400, code: "invalid_query", "limit must be 1…10000")) }
+            // Absent: 1000. Present, it must be a whole number in range (`limit=abc` is an error,
+            // not the default).
+            let limit = query["limit"].map { Int($0) ?? 0 } ?? 1000
+            guard (1...10_000).contains(limit) else { return Receiver.response(.error(400, code: "invalid_query", "limit must be a whole number 1…10000")) }
             let filter: DeadLetterFilter
             do throws(DeadLetterQueryError) { filter = try dlq.filter(nowUnixMilliseconds: now()) } catch { return invalid(error) }
             let letters = try await store.deadLetters(filter, limit: limit)

@@ -29,7 +29,7 @@ public enum Receiver {
                 contentType: request.headers[.contentType],
                 contentLength: contentLength,
                 headers: headers,
-                peer: context.remoteAddress?.ipAddress
+                peer: context.remoteAddress.flatMap(Receiver.addressText)
             )
             switch preflight {
             case .reject(let outcome):
@@ -97,8 +97,24 @@ public enum Receiver {
         return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
     }
 
+    /// A peer's address as text: IPv4 formatted from its four bytes (NIO's `ipAddress` goes
+    /// through `inet_ntop` and `sprintf` on every request), anything else as NIO writes it.
+    public static func addressText(_ address: SocketAddress) -> String? {
+        guard case .v4(let v4) = address else { return address.ipAddress }
+        // `s_addr` is in network order: its first byte in memory is the first octet.
+        return withUnsafeBytes(of: v4.address.sin_addr.s_addr) { bytes in
+            "\(bytes[0]).\(bytes[1]).\(bytes[2]).\(bytes[3])"
+        }
+    }
+
+    /// The answer to an accepted single-event delivery, the common case, built once.
+    private static let acceptedOne = (outcome: ReceiverOutcome.accepted(events: 1), body: ByteBuffer(string: ReceiverOutcome.accepted(events: 1).body))
+
     /// The HTTP response for an outcome (JSON content type, its extra headers).
     public static func response(_ outcome: ReceiverOutcome) -> Response {
+        if outcome == acceptedOne.outcome {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: acceptedOne.body))
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         for (name, value) in outcome.headers {

@@ -82,6 +82,13 @@ import Testing
             #expect(attempts.first?["message"] as? String == "bad total")
             #expect((show.json["event"] as? [String: Any])?["event_type"] as? String == "Customer.Updated")
 
+            let one = try await client.execute(uri: "/admin/dlq?limit=1", method: .get)
+            #expect(one.json["count"] as? Int == 1)
+            for bad in ["abc", "0", "10001", "1.5"] {
+                let refused = try await client.execute(uri: "/admin/dlq?limit=\(bad)", method: .get)
+                #expect(refused.status == .badRequest && refused.code == "invalid_query", "limit=\(bad)")
+            }
+
             let missing = try await client.execute(uri: "/admin/dlq/99999", method: .get)
             #expect(missing.status == .notFound)
             #expect(missing.code == "not_found")
