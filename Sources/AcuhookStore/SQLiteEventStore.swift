@@ -81,6 +81,13 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// What one write of a batch produced (typed, so handing results back casts nothing).
+    private enum Written {
+        case accepted(AcceptResult)
+        case completed
+        case claimed(Result<[ClaimedJob], any Error>)
+    }
+
     private struct Queue {
         var pending: [Pending] = []
         var draining = false
@@ -180,33 +187,34 @@ public final class SQLiteEventStore: EventStore {
             do {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let results = try pool.writeWithoutTransaction { db in
-                    try Self.transaction(db) { try batch.map { item -> Result<Any, any Error> in
+                    try Self.transaction(db) { try batch.map { item -> Written in
                         switch item {
                         case .accept(let delivery, let retention, _):
-                            return .success(try Schema.insert(delivery, retention: retention, in: db))
+                            return .accepted(try Schema.insert(delivery, retention: retention, in: db))
                         case .complete(let completions, _):
                             for completion in completions { try Schema.complete(completion, now: now, in: db) }
-                            return .success(())
+                            return .completed
                         case .claim(let limits, let lease, let claimNow, _):
                             // In a savepoint: a failed claim must not undo the batch's deliveries.
                             try BoundStatement("SAVEPOINT claim", in: db).run([])
                             do {
                                 let claimed = try Schema.claim(now: claimNow, perPlugin: limits, leaseMilliseconds: lease, in: db)
                                 try BoundStatement("RELEASE claim", in: db).run([])
-                                return .success(claimed)
+                                return .claimed(.success(claimed))
                             } catch {
                                 try BoundStatement("ROLLBACK TO claim", in: db).run([])
                                 try BoundStatement("RELEASE claim", in: db).run([])
-                                return .failure(error)
+                                return .claimed(.failure(error))
                             }
                         }
                     } }
                 }
                 for (item, result) in zip(batch, results) {
-                    switch item {
-                    case .accept(_, _, let continuation): continuation.resume(with: result.map { $0 as! AcceptResult })
-                    case .complete(_, let continuation): continuation.resume()
-                    case .claim(_, _, _, let continuation): continuation.resume(with: result.map { $0 as! [ClaimedJob] })
+                    switch (item, result) {
+                    case (.accept(_, _, let continuation), .accepted(let accepted)): continuation.resume(returning: accepted)
+                    case (.complete(_, let continuation), .completed): continuation.resume()
+                    case (.claim(_, _, _, let continuation), .claimed(let claimed)): continuation.resume(with: claimed)
+                    default: preconditionFailure("a write's result does not match its kind")
                     }
                 }
             } catch {
