@@ -23,10 +23,12 @@ public enum Receiver {
         router.add(middleware: JSONErrorMiddleware())
         @Sendable func receive(_ request: Request, _ context: AcuhookRequestContext, source name: String) async throws -> Response {
             let headers = DeliveryHeaders(request.headers.map { ($0.name.canonicalName, $0.value) })
-            let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+            // From DeliveryHeaders: HTTPFields' String subscript joins every value of the name
+            // through a lazy map on each call (3.5 % of the task pool's time in perf).
+            let contentLength = headers["content-length"].flatMap { Int($0) }
             let preflight = pipeline.preflight(
                 source: name,
-                contentType: request.headers[.contentType],
+                contentType: headers["content-type"],
                 contentLength: contentLength,
                 headers: headers,
                 peer: context.remoteAddress.flatMap(Receiver.addressText)
