@@ -5,7 +5,6 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 
 /// The HTTP front: routes, error bodies and (optionally) TLS, on Hummingbird 2.
@@ -85,9 +84,6 @@ public enum Receiver {
         if let certificate = server.tlsCertificate, let key = server.tlsKey {
             let tls = try tlsConfiguration(certificate: certificate, key: key)
             return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
-        }
-        if let n = ProcessInfo.processInfo.environment["ELG_THREADS"].flatMap(Int.init) {
-            return Application(router: router, server: .http1(), configuration: configuration, onServerRunning: onServerRunning, eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: n)), logger: logger)
         }
         return Application(router: router, server: .http1(), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
     }

@@ -29,26 +29,20 @@ struct BoundStatement {
     /// the statement to its end and returns column 0 of its first row, if it produced one.
     @discardableResult
     func run(_ values: [Value], blob: [UInt8]? = nil, at blobIndex: Int32 = 0) throws -> Int64? {
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
+        defer { reset() }
+        try bind(values)
+        var first: Int64? = nil
+        let firstColumn = { (row: Row) in if first == nil { first = row.integer(0) } }
+        guard let blob else {
+            try steps(firstColumn)
+            return first
         }
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch value {
-            case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
-            case .text(let text): code = bind(text, at: index)
-            case .null: code = sqlite3_bind_null(handle, index)
-            }
-            try check(code)
-        }
-        guard let blob else { return try step() }
-        // The blob is bound without a copy (SQLITE_STATIC) and stays alive until the step is done.
-        return try blob.withUnsafeBytes { bytes in
+        // The blob is bound without a copy (SQLITE_STATIC) and stays alive until the steps are done.
+        try blob.withUnsafeBytes { bytes in
             try check(sqlite3_bind_blob(handle, blobIndex, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil))
-            return try step()
+            try steps(firstColumn)
         }
+        return first
     }
 
     /// The current row of a statement being stepped, read column by column.
@@ -80,10 +74,13 @@ struct BoundStatement {
 
     /// Binds `values` to parameters 1…n, steps through every row and hands each to `body`.
     func forEachRow(_ values: [Value], _ body: (Row) throws -> Void) throws {
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+        defer { reset() }
+        try bind(values)
+        try steps(body)
+    }
+
+    /// Binds `values` to parameters 1…n.
+    private func bind(_ values: [Value]) throws {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             switch value {
@@ -92,14 +89,24 @@ struct BoundStatement {
             case .null: try check(sqlite3_bind_null(handle, index))
             }
         }
+    }
+
+    /// Steps to the end, handing each row to `onRow`.
+    private func steps(_ onRow: (Row) throws -> Void) throws {
         while true {
             let code = sqlite3_step(handle)
             switch code {
             case SQLITE_DONE: return
-            case SQLITE_ROW: try body(Row(handle: handle))
+            case SQLITE_ROW: try onRow(Row(handle: handle))
             default: try check(code)
             }
         }
+    }
+
+    /// Leaves the statement as GRDB expects to find it: reset, no bindings.
+    private func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     /// Binds text with SQLITE_TRANSIENT: SQLite copies it before this returns. An empty string
@@ -113,18 +120,6 @@ struct BoundStatement {
     }
 
     private static let empty: StaticString = ""
-
-    private func step() throws -> Int64? {
-        var first: Int64? = nil
-        while true {
-            let code = sqlite3_step(handle)
-            switch code {
-            case SQLITE_DONE: return first
-            case SQLITE_ROW: if first == nil { first = sqlite3_column_int64(handle, 0) }
-            default: try check(code)
-            }
-        }
-    }
 
     private func check(_ code: Int32) throws {
         guard code != SQLITE_OK else { return }

@@ -11,6 +11,24 @@ import Testing
         var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
     }
 
+    /// Waits on `wakeup` in a child task and signals it until that wait has returned (a signal
+    /// sent before it waits is remembered too); returns whether it did.
+    @discardableResult
+    private static func waitAndSignal(_ wakeup: Wakeup, timeout: Duration) async -> Bool {
+        let woken = Flag()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await wakeup.wait(upTo: timeout)
+                woken.set()
+            }
+            while !woken.isSet {
+                wakeup.signal()
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        return woken.isSet
+    }
+
     @Test func aSignalSentBeforeTheWaitIsRemembered() async {
         let wakeup = Wakeup()
         wakeup.signal()
@@ -20,20 +38,7 @@ import Testing
     }
 
     @Test func aSignalWakesTheWaiter() async {
-        let wakeup = Wakeup()
-        let woken = Flag()
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                await wakeup.wait(upTo: .seconds(60))
-                woken.set()
-            }
-            // Signal until the waiter has gone (a signal before it waits is remembered too).
-            while !woken.isSet {
-                wakeup.signal()
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
-        let wasWoken = woken.isSet
+        let wasWoken = await Self.waitAndSignal(Wakeup(), timeout: .seconds(60))
         #expect(wasWoken)
     }
 
@@ -60,17 +65,7 @@ import Testing
     @Test func aShorterTimeoutAfterALongerOneIsHonoured() async {
         let wakeup = Wakeup()
         // A waiter with a long timeout, woken by a signal: its timer keeps sleeping.
-        await withDiscardingTaskGroup { group in
-            let done = Flag()
-            group.addTask {
-                await wakeup.wait(upTo: .seconds(600))
-                done.set()
-            }
-            while !done.isSet {
-                wakeup.signal()
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
+        await Self.waitAndSignal(wakeup, timeout: .seconds(600))
         // Drain a signal the loop above may have left.
         await wakeup.wait(upTo: .milliseconds(1))
         let start = ContinuousClock.now

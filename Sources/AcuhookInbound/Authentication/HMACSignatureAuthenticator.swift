@@ -39,6 +39,8 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
         return matched
     }
 
+    private static let prefix: [UInt8] = Array("sha256=".utf8)
+
     /// The 32 bytes of `sha256=<64 hex digits>` (prefix in any case, spaces and tabs around
     /// it allowed), or nil. Read on the UTF-8 bytes: this runs for every delivery.
     static func signature(in value: String) -> [UInt8]? {
@@ -46,7 +48,7 @@ public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
         var (start, end) = (0, all.count)
         while start < end, all[start] == 0x20 || all[start] == 0x09 { start += 1 }
         while end > start, all[end - 1] == 0x20 || all[end - 1] == 0x09 { end -= 1 }
-        let prefix: [UInt8] = Array("sha256=".utf8)
+        let prefix = Self.prefix
         guard end - start == prefix.count + 64 else { return nil }
         // ASCII letters compare without case; everything else exactly.
         for offset in 0..<prefix.count {
