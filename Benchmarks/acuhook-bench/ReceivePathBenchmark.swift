@@ -26,8 +26,10 @@ func runReceivePathBenchmark(iterations: Int) async throws {
         print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
     }
     print("receive path steps, \(iterations) iterations, \(body.count)-byte seed body")
+    // ONLY_STORE=1: only the SQLite store run; ONLY_PIPELINE=1: only the answering-store run (for `perf`).
     let onlyStore = ProcessInfo.processInfo.environment["ONLY_STORE"] != nil
-    if !onlyStore {
+    let onlyPipeline = ProcessInfo.processInfo.environment["ONLY_PIPELINE"] != nil
+    if !onlyStore && !onlyPipeline {
     try time("HMAC verification") { _ = try authenticator.authenticate(body: body, headers: headers, nowUnixSeconds: 0) }
     try time("normalise (seed)") { _ = try normalizer.normalize(body: body, headers: headers) }
     let data = Data(body)
@@ -42,6 +44,28 @@ func runReceivePathBenchmark(iterations: Int) async throws {
     }
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
+    if !onlyStore {
+        // The receive path's own work, one delivery at a time, with a store that only answers.
+        let pipeline = try DeliveryPipeline(
+            server: ServerSettings(),
+            sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))],
+            store: AnsweringStore(), retention: .seconds(60), logger: logger
+        )
+        let start = ContinuousClock.now
+        for n in 0..<iterations {
+            let h = DeliveryHeaders([
+                ("content-type", "application/json"), ("x-acumatica-event", "Customer.Updated"), ("x-acumatica-signature", signature),
+                ("x-acumatica-delivery", "d\(n)"),
+            ])
+            guard case .proceed(let admitted) = pipeline.preflight(source: "acumatica", contentType: "application/json", contentLength: body.count, headers: h, peer: "127.0.0.1") else { fatalError() }
+            let outcome = await pipeline.deliver(admitted, body: body, headers: h)
+            precondition(outcome.status == 200)
+        }
+        let elapsed = start.duration(to: .now)
+        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
+        print("  " + "preflight + deliver, answering store".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
+        if onlyPipeline { return }
+    }
     let dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-bench-\(UUID().uuidString).db").path
     let sqlite = try SQLiteEventStore(configuration: .init(path: dbPath), logger: logger)
     let stores: [(String, any EventStore)] = onlyStore ? [("SQLite store", sqlite)] : [("in-memory store", InMemoryEventStore()), ("SQLite store", sqlite)]
@@ -71,7 +95,30 @@ func runReceivePathBenchmark(iterations: Int) async throws {
         let elapsed = start.duration(to: .now)
         let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
         print("  " + "preflight + deliver, \(name)".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
+        if let ticks = threadCPUTicks(named: "acuhook-writer") {
+            // Linux counts thread CPU time in clock ticks of 10 ms.
+            print("  " + "  store writer thread CPU".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", Double(ticks) * 10_000 / Double(iterations)))
+        }
     }
+}
+
+/// CPU time (user + system, in clock ticks) of this process's threads named `name`, from
+/// `/proc/self/task/*/stat`; nil when there is none (or no /proc).
+func threadCPUTicks(named name: String) -> Int? {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+    var total: Int? = nil
+    for task in tasks {
+        guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+            comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+            let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        // Fields after the command name: state is the 3rd field; utime and stime the 14th and 15th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { continue }
+        total = (total ?? 0) + user + system
+    }
+    return total
 }
 
 /// The ~1 KB seed-format body the receive benchmarks send.
@@ -79,4 +126,14 @@ func benchmarkBody() -> String {
     var data = #""CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Benchmark Customer"},"Status":{"value":"Active"}"#
     for i in 0..<27 { data += #","Attribute\#(String(format: "%02d", i))":{"value":"some attribute value"}"# }
     return #"{"eventType":"Customer.Updated","timestamp":"2024-01-15T10:30:00Z","entityType":"Customer","entityId":"CUST001","tenantId":"MyCompany","userId":"admin","data":{\#(data)},"changes":[],"metadata":{"source":"WebUI","correlationId":"bench"}}"#
+}
+
+/// A store that stores nothing and answers at once: the receive path's own cost, without a store.
+private struct AnsweringStore: EventStore {
+    func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
+        .accepted(deliveryID: 1, eventIDs: delivery.events.indices.map { Int64($0 + 1) })
+    }
+    func checkWritable() async throws(StoreError) {}
+    func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int { 0 }
+    func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
 }

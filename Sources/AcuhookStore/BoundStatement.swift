@@ -30,17 +30,17 @@ struct BoundStatement {
     @discardableResult
     func run(_ values: [Value], blob: [UInt8]? = nil, at blobIndex: Int32 = 0) throws -> Int64? {
         defer { reset() }
-        try bind(values)
         var first: Int64? = nil
-        let firstColumn = { (row: Row) in if first == nil { first = row.integer(0) } }
-        guard let blob else {
-            try steps(firstColumn)
-            return first
-        }
-        // The blob is bound without a copy (SQLITE_STATIC) and stays alive until the steps are done.
-        try blob.withUnsafeBytes { bytes in
-            try check(sqlite3_bind_blob(handle, blobIndex, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil))
-            try steps(firstColumn)
+        try bound(values) {
+            guard let blob else {
+                try steps { row in if first == nil { first = row.integer(0) } }
+                return
+            }
+            // The blob, too, is bound without a copy and stays alive until the steps are done.
+            try blob.withUnsafeBytes { bytes in
+                try check(sqlite3_bind_blob(handle, blobIndex, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.static))
+                try steps { row in if first == nil { first = row.integer(0) } }
+            }
         }
         return first
     }
@@ -75,20 +75,32 @@ struct BoundStatement {
     /// Binds `values` to parameters 1…n, steps through every row and hands each to `body`.
     func forEachRow(_ values: [Value], _ body: (Row) throws -> Void) throws {
         defer { reset() }
-        try bind(values)
-        try steps(body)
+        try bound(values) { try steps(body) }
     }
 
-    /// Binds `values` to parameters 1…n.
-    private func bind(_ values: [Value]) throws {
-        for (offset, value) in values.enumerated() {
+    /// Binds `values` to parameters 1…n and runs `body`. Text is bound without a copy
+    /// (SQLITE_STATIC): each string's UTF-8 is bound inside its own `withUTF8` scope and `body`
+    /// runs in the innermost one, so every pointer SQLite reads stays valid while the statement
+    /// runs; the caller's ``reset()`` then clears the bindings (which reads none of them).
+    /// (With SQLITE_TRANSIENT SQLite allocated and copied every string.)
+    private func bound(_ values: [Value], from offset: Int = 0, _ body: () throws -> Void) throws {
+        var offset = offset
+        while offset < values.count {
             let index = Int32(offset + 1)
-            switch value {
+            switch values[offset] {
             case .integer(let number): try check(sqlite3_bind_int64(handle, index, number))
-            case .text(let text): try check(bind(text, at: index))
             case .null: try check(sqlite3_bind_null(handle, index))
+            case .text(var text):
+                return try text.withUTF8 { utf8 in
+                    // An empty string is bound as empty text (a valid pointer, length 0), never as NULL.
+                    let start = utf8.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
+                    try check(sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.static))
+                    try bound(values, from: offset + 1, body)
+                }
             }
+            offset += 1
         }
+        try body()
     }
 
     /// Steps to the end, handing each row to `onRow`.
@@ -109,16 +121,6 @@ struct BoundStatement {
         sqlite3_clear_bindings(handle)
     }
 
-    /// Binds text with SQLITE_TRANSIENT: SQLite copies it before this returns. An empty string
-    /// is bound as empty text (a valid pointer, length 0), never as NULL.
-    private func bind(_ text: String, at index: Int32) -> Int32 {
-        var text = text
-        return text.withUTF8 { utf8 in
-            let start = utf8.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
-            return sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
-        }
-    }
-
     private static let empty: StaticString = ""
 
     private func check(_ code: Int32) throws {
@@ -127,5 +129,6 @@ struct BoundStatement {
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sqlite3_sql(handle).map { String(cString: $0) })
     }
 
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    /// SQLITE_STATIC: the bound memory outlives the statement's use of it; SQLite does not copy it.
+    private static let `static`: sqlite3_destructor_type? = nil
 }

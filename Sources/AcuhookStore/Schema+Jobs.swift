@@ -124,7 +124,7 @@ extension Schema {
     /// third of the dispatcher's writes. Any other attempt — a failure, a filter, or a success
     /// after earlier attempts (also those before a replay) — is recorded, so a troubled job's
     /// history is complete.
-    static func complete(_ completion: JobCompletion, now: Int64, in db: Database) throws {
+    static func complete(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws {
         // Bound through SQLite's C API (BoundStatement): this runs for every job.
         let job = BoundStatement.Value.integer(completion.jobID)
         if let attempt = completion.attempt {
@@ -177,7 +177,7 @@ extension Schema {
                 clientAddress: "-",
                 events: completion.derived
             )
-            _ = try insert(delivery, retention: .seconds(3 * 86_400), in: db)
+            _ = try insert(delivery, retention: .seconds(3 * 86_400), ids: &ids, in: db)
         }
     }
 

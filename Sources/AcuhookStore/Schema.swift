@@ -138,30 +138,66 @@ enum Schema {
         return String(repeating: "0", count: 20 - orderingKey.count) + orderingKey
     }
 
-    /// Inserts one delivery unless its key is live; runs inside the batch's transaction.
+    /// Hands out delivery row ids inside one transaction: one past the largest stored id, read
+    /// once (the write lock is held, so no other connection inserts), then counted up.
+    struct DeliveryIDs {
+        private var next: Int64?
+
+        /// Starts a transaction's count.
+        init() {}
+
+        /// The id the next delivery row gets.
+        mutating func peek(in db: Database) throws -> Int64 {
+            if let next { return next }
+            let first = try BoundStatement("SELECT coalesce(max(id), 0) + 1 FROM deliveries", in: db).run([]) ?? 1
+            next = first
+            return first
+        }
+
+        /// Marks the peeked id as used.
+        mutating func take() { next = (next ?? 0) + 1 }
+    }
+
+    /// Inserts one delivery unless its key is live; runs inside the batch's transaction, with
+    /// the transaction's ``DeliveryIDs``.
     ///
-    /// The statements are cached (parsed once per connection) and bound directly through
-    /// SQLite's C API (``BoundStatement``): this runs for every delivery on the writer thread.
-    static func insert(_ delivery: Delivery, retention: Duration, in db: Database) throws -> AcceptResult {
+    /// The key is claimed first, by one upsert that takes a new or expired key and leaves a live
+    /// one alone: the common case (a new delivery) runs three statements — key, delivery,
+    /// event — and a duplicate writes nothing. The statements are cached (parsed once per
+    /// connection) and bound directly through SQLite's C API (``BoundStatement``): this runs for
+    /// every delivery on the writer thread.
+    static func insert(_ delivery: Delivery, retention: Duration, ids: inout DeliveryIDs, in db: Database) throws -> AcceptResult {
         let received = delivery.receivedAtUnixMilliseconds
-        let lookup = try BoundStatement("SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ? AND expires_at >= ?", in: db)
-        if let existing = try lookup.run([.text(delivery.source), .text(delivery.idempotencyKey), .integer(received)]) {
-            return .duplicate(deliveryID: existing)
+        let deliveryID = try ids.peek(in: db)
+        let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
+        try BoundStatement(
+            """
+            INSERT INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (source, key) DO UPDATE SET delivery_id = excluded.delivery_id, expires_at = excluded.expires_at
+            WHERE idempotency_keys.expires_at < ?
+            """,
+            in: db
+        ).run([.text(delivery.source), .text(delivery.idempotencyKey), .integer(deliveryID), .integer(received + retentionMs), .integer(received)])
+        if db.changesCount == 0 {
+            // The key is live: a duplicate. Nothing was written.
+            let existing = try BoundStatement("SELECT delivery_id FROM idempotency_keys WHERE source = ? AND key = ?", in: db)
+                .run([.text(delivery.source), .text(delivery.idempotencyKey)])
+            return .duplicate(deliveryID: existing ?? 0)
         }
         try BoundStatement(
             """
-            INSERT INTO deliveries (source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, event_count, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO deliveries (id, source, idempotency_key, idempotency_key_origin, format, received_at, client_address, headers, event_count, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             in: db
         ).run(
             [
-                .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format),
+                .integer(deliveryID), .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format),
                 .integer(received), .text(delivery.clientAddress), .text(headersText(delivery.headers)), .integer(Int64(delivery.events.count)),
             ],
-            blob: delivery.body, at: 9
+            blob: delivery.body, at: 10
         )
-        let deliveryID = db.lastInsertedRowID
+        ids.take()
         var eventIDs: [Int64] = []
         let insertEvent = try BoundStatement(
             """
@@ -207,9 +243,6 @@ enum Schema {
                 ])
             }
         }
-        let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
-        try BoundStatement("INSERT OR REPLACE INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)", in: db)
-            .run([.text(delivery.source), .text(delivery.idempotencyKey), .integer(deliveryID), .integer(received + retentionMs)])
         return .accepted(deliveryID: deliveryID, eventIDs: eventIDs)
     }
 

@@ -62,8 +62,12 @@ import Testing
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.allSatisfy { $0 != nil })
-        let accepted = results.filter { if case .accepted = $0 { true } else { false } }
+        let accepted = results.compactMap { result -> Int64? in if case .accepted(let id, _) = result { id } else { nil } }
         #expect(accepted.count == 200)
+        // Row ids are handed out within each shared commit: a duplicate in the same commit uses none.
+        #expect(Set(accepted).count == 200)
+        let duplicates = results.compactMap { result -> Int64? in if case .duplicate(let id) = result { id } else { nil } }
+        #expect(Set(duplicates) == Set(accepted))
         #expect(try await store.count("deliveries") == 200)
         #expect(try await store.count("events") == 200)
     }
