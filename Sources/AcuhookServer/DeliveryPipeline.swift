@@ -114,63 +114,102 @@ public final class DeliveryPipeline: Sendable {
 
     /// Authenticates, normalises and commits one delivery; answers only after the commit.
     public func deliver(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders) async -> ReceiverOutcome {
+        switch prepare(admitted, body: body, headers: headers) {
+        case .answer(let outcome):
+            return outcome
+        case .commit(let delivery):
+            let result: Result<AcceptResult, StoreError>
+            do {
+                result = .success(try await store.accept(delivery, keepKeyFor: retention))
+            } catch {
+                result = .failure(error)
+            }
+            return committed(delivery, result)
+        }
+    }
+
+    /// The same for a caller that cannot wait (an event loop): `completion` gets the answer,
+    /// at once for a refusal, else on the store's thread once the commit is durable or failed.
+    public func deliver(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders, completion: @escaping @Sendable (ReceiverOutcome) -> Void) {
+        switch prepare(admitted, body: body, headers: headers) {
+        case .answer(let outcome):
+            completion(outcome)
+        case .commit(let delivery):
+            store.accept(delivery, keepKeyFor: retention) { result in completion(self.committed(delivery, result)) }
+        }
+    }
+
+    /// What ``prepare(_:body:headers:)`` made of a delivery.
+    enum Prepared {
+        /// Refused (authentication, normalisation): answer this; nothing is stored.
+        case answer(ReceiverOutcome)
+        /// Authenticated, normalised and routed: commit it.
+        case commit(Delivery)
+    }
+
+    /// Authenticates and normalises a delivery, and routes its events.
+    func prepare(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders) -> Prepared {
         let isTest = admitted.isTest
         let source = admitted.source
         let name = source.settings.name
-        let deliveryID = Self.deliveryID(headers)
         let now = Date()
         do {
             _ = try source.authenticator.authenticate(body: body, headers: headers, nowUnixSeconds: Int64(now.timeIntervalSince1970))
         } catch {
-            return refuse(.error(401, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: deliveryID)
+            return .answer(refuse(.error(401, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: Self.deliveryID(headers)))
         }
         let normalized: NormalizedDelivery
         do {
             normalized = isTest ? try Self.testDelivery(body: body, headers: headers, now: now) : try source.normalizer.normalize(body: body, headers: headers)
         } catch {
-            return refuse(.error(error.httpStatus, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: deliveryID)
+            return .answer(refuse(.error(error.httpStatus, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: Self.deliveryID(headers)))
         }
-        let delivery = Delivery(
-            source: name,
-            idempotencyKey: normalized.idempotencyKey,
-            idempotencyKeyOrigin: normalized.idempotencyKeyOrigin,
-            format: isTest ? "test" : normalized.format.rawValue,
-            receivedAtUnixMilliseconds: Int64(now.timeIntervalSince1970 * 1000),
-            body: body,
-            headers: Self.keptHeaders.compactMap { name in headers[name].map { Delivery.HeaderField(name: name, value: $0) } },
-            clientAddress: admitted.client,
-            events: normalized.events.map { event in
-                var routed = event
-                let decision = route(event, normalized.format)
-                routed.plugins = decision.plugins
-                routed.orderedPlugins = decision.ordered
-                routed.debounceMilliseconds = decision.debounceMilliseconds
-                return routed
-            }
+        return .commit(
+            Delivery(
+                source: name,
+                idempotencyKey: normalized.idempotencyKey,
+                idempotencyKeyOrigin: normalized.idempotencyKeyOrigin,
+                format: isTest ? "test" : normalized.format.rawValue,
+                receivedAtUnixMilliseconds: Int64(now.timeIntervalSince1970 * 1000),
+                body: body,
+                headers: Self.keptHeaders.compactMap { name in headers[name].map { Delivery.HeaderField(name: name, value: $0) } },
+                clientAddress: admitted.client,
+                events: normalized.events.map { event in
+                    var routed = event
+                    let decision = route(event, normalized.format)
+                    routed.plugins = decision.plugins
+                    routed.orderedPlugins = decision.ordered
+                    routed.debounceMilliseconds = decision.debounceMilliseconds
+                    return routed
+                }
+            )
         )
-        do {
-            switch try await store.accept(delivery, keepKeyFor: retention) {
-            case .accepted(let id, let events):
-                // Wake the dispatcher only when there is work for it.
-                if delivery.events.contains(where: { !$0.plugins.isEmpty }) { onStored() }
-                logger.debug(
-                    "delivery accepted",
-                    metadata: [
-                        "acuhook.source": "\(name)", "acuhook.delivery.id": "\(normalized.idempotencyKey)",
-                        "acuhook.delivery.row": "\(id)", "acuhook.events": "\(events.count)",
-                    ]
-                )
-                return .accepted(events: events.count)
-            case .duplicate(let id):
-                logger.info(
-                    "duplicate delivery acknowledged; nothing stored",
-                    metadata: ["acuhook.source": "\(name)", "acuhook.delivery.id": "\(normalized.idempotencyKey)", "acuhook.delivery.row": "\(id)"]
-                )
-                return .duplicate
-            }
-        } catch {
+    }
+
+    /// The answer once the store has committed (or failed to commit) `delivery`.
+    private func committed(_ delivery: Delivery, _ result: Result<AcceptResult, StoreError>) -> ReceiverOutcome {
+        let name = delivery.source
+        switch result {
+        case .success(.accepted(let id, let events)):
+            // Wake the dispatcher only when there is work for it.
+            if delivery.events.contains(where: { !$0.plugins.isEmpty }) { onStored() }
+            logger.debug(
+                "delivery accepted",
+                metadata: [
+                    "acuhook.source": "\(name)", "acuhook.delivery.id": "\(delivery.idempotencyKey)",
+                    "acuhook.delivery.row": "\(id)", "acuhook.events": "\(events.count)",
+                ]
+            )
+            return .accepted(events: events.count)
+        case .success(.duplicate(let id)):
+            logger.info(
+                "duplicate delivery acknowledged; nothing stored",
+                metadata: ["acuhook.source": "\(name)", "acuhook.delivery.id": "\(delivery.idempotencyKey)", "acuhook.delivery.row": "\(id)"]
+            )
+            return .duplicate
+        case .failure(let error):
             let outcome = ReceiverOutcome.error(503, code: "store_unavailable", "the delivery could not be stored; retry later", headers: ["Retry-After": "5"])
-            return refuse(outcome, source: name, client: admitted.client, deliveryID: normalized.idempotencyKey, reason: "\(error)")
+            return refuse(outcome, source: name, client: delivery.clientAddress, deliveryID: delivery.idempotencyKey, reason: "\(error)")
         }
     }
 

@@ -2,6 +2,7 @@ import AcuhookInbound
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -81,11 +82,13 @@ public enum Receiver {
     ) throws -> some ApplicationProtocol {
         let router = makeRouter(pipeline: pipeline, readiness: readiness)
         let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil)
+        // Deliveries are answered on the event loop (WebhookChannelHandler); the rest by the router.
+        let http1 = HTTPServerBuilder { responder in WebhookHTTP1Channel(responder: responder, pipeline: pipeline) }
         if let certificate = server.tlsCertificate, let key = server.tlsKey {
             let tls = try tlsConfiguration(certificate: certificate, key: key)
-            return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+            return Application(router: router, server: try .tls(http1, tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
         }
-        return Application(router: router, server: .http1(), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+        return Application(router: router, server: http1, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
     }
 
     /// A server TLS configuration from PEM files.
@@ -107,6 +110,18 @@ public enum Receiver {
 
     /// The answer to an accepted single-event delivery, the common case, built once.
     private static let acceptedOne = (outcome: ReceiverOutcome.accepted(events: 1), body: ByteBuffer(string: ReceiverOutcome.accepted(events: 1).body))
+
+    /// The head and body of the answer for an outcome, for ``WebhookChannelHandler``: JSON
+    /// content type, length and date (Hummingbird adds the last two to its own answers), and the
+    /// outcome's extra headers.
+    static func responseParts(_ outcome: ReceiverOutcome) -> (HTTPResponse, ByteBuffer) {
+        let body = outcome == acceptedOne.outcome ? acceptedOne.body : ByteBuffer(string: outcome.body)
+        var headers: HTTPFields = [.contentType: "application/json", .contentLength: String(body.readableBytes), .date: HTTPDate.now]
+        for (name, value) in outcome.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return (HTTPResponse(status: HTTPResponse.Status(code: outcome.status), headerFields: headers), body)
+    }
 
     /// The HTTP response for an outcome (JSON content type, its extra headers).
     public static func response(_ outcome: ReceiverOutcome) -> Response {

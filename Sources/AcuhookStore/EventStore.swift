@@ -11,6 +11,11 @@ public protocol EventStore: Sendable {
     /// - Throws: ``StoreError`` when nothing could be committed (answer 503: the sender retries).
     func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult
 
+    /// The same commit for callers that cannot wait (an event loop): `completion` runs once,
+    /// on a thread of the store's choosing, after the commit is durable or has failed. The
+    /// default implementation runs ``accept(_:keepKeyFor:)`` in a task.
+    func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void)
+
     /// Checks that the store can take a write now (for `/ready`).
     func checkWritable() async throws(StoreError)
 
@@ -19,6 +24,19 @@ public protocol EventStore: Sendable {
 
     /// Stored events with an id above `afterID`, oldest first (the dispatcher's feed).
     func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent]
+}
+
+extension EventStore {
+    /// Runs ``accept(_:keepKeyFor:)`` in a task and hands its result to `completion`.
+    public func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
+        Task {
+            do throws(StoreError) {
+                completion(.success(try await accept(delivery, keepKeyFor: retention)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
 }
 
 /// What ``EventStore/accept(_:keepKeyFor:)`` did.

@@ -32,22 +32,23 @@ public final class SQLiteEventStore: EventStore {
         /// How long a commit waits for a lock held by another connection before failing. Default 5 s.
         public var busyTimeout: Double = 5
         /// WAL pages after which a commit runs a PASSIVE checkpoint (`wal_autocheckpoint`).
-        /// Default 8000 (~32 MiB). That checkpoint stalls the commit that runs it (the database
+        /// Default 16000 (~64 MiB). That checkpoint stalls the commit that runs it (the database
         /// file's fsync): with SQLite's 1000 a busy writer did so ~10 times a second, 12–17 ms
-        /// each, and the receive benchmark's p99 was 20–23 ms; with 8000 and the 10 ms
-        /// background interval below, 8 ms (`Benchmarks/receive.sh` at 32 connections, and
-        /// the variations measured one after another in the same session: 4000/20 ms 14–16 ms,
-        /// 4000/10 ms 10.6 ms, 16000/10 ms 7.5 ms).
-        public var checkpointPages: Int = 8000
+        /// each, and the receive benchmark's p99 was 20–23 ms. Measured one after another with
+        /// `Benchmarks/receive.sh`'s load (32 connections, p99 / p99.9): once deliveries were
+        /// answered on the event loop (~13k a second), 8000 pages with the background interval
+        /// at 10 ms gave 13–25 / 24–40 ms; 8000/5 ms 5.6 / 9–10 ms; 16000/5 ms 4.9–5.2 / 7–8.5 ms;
+        /// 32000/10 ms 47 / 99 ms.
+        public var checkpointPages: Int = 16000
         /// Size the WAL file is truncated to when it starts over (`journal_size_limit`).
-        /// Default 64 MiB (above the checkpoint size, so a steady load does not truncate and
+        /// Default 96 MiB (above the checkpoint size, so a steady load does not truncate and
         /// regrow the file at every restart).
-        public var walSizeLimitBytes: Int = 64 << 20
+        public var walSizeLimitBytes: Int = 96 << 20
         /// How often a second connection copies WAL pages back (and fsyncs the database file)
         /// in the background, so the writer's own checkpoint finds little left to copy.
-        /// nil: never. Default 10 ms (it is scheduled only by commits: an idle store does not
-        /// run it).
-        public var backgroundCheckpointInterval: Duration? = .milliseconds(10)
+        /// nil: never. Default 5 ms (it is scheduled only by commits: an idle store does not
+        /// run it; see ``checkpointPages`` for the measurements).
+        public var backgroundCheckpointInterval: Duration? = .milliseconds(5)
 
         /// Group commit window: when the last commit carried more than one write and was taken
         /// less than 10 ms ago (senders are concurrent), the next waits up to this long, or until
@@ -68,13 +69,13 @@ public final class SQLiteEventStore: EventStore {
 
     /// One write waiting for the next shared commit.
     private enum Pending {
-        case accept(Delivery, Duration, CheckedContinuation<AcceptResult, any Error>)
+        case accept(Delivery, Duration, @Sendable (Result<AcceptResult, StoreError>) -> Void)
         case complete([JobCompletion], CheckedContinuation<Void, any Error>)
         case claim([String: Int], lease: Int64, now: Int64, CheckedContinuation<[ClaimedJob], any Error>)
 
         func fail(_ error: StoreError) {
             switch self {
-            case .accept(_, _, let continuation): continuation.resume(throwing: error)
+            case .accept(_, _, let completion): completion(.failure(error))
             case .complete(_, let continuation): continuation.resume(throwing: error)
             case .claim(_, _, _, let continuation): continuation.resume(throwing: error)
             }
@@ -103,7 +104,8 @@ public final class SQLiteEventStore: EventStore {
     private let logger: Logger
     private let queue = Mutex(Queue())
     /// Wakes the writer from its commit window once enough writes wait (see ``waitForCompany()``).
-    private let windowFull = NSCondition()
+    /// A semaphore: signalling never blocks the caller, which may be an event loop.
+    private let windowFull = DispatchSemaphore(value: 0)
     private let writer = DedicatedThread(name: "acuhook-writer")
     private let checkpointer: DatabaseQueue
     private let checkpointThread = DedicatedThread(name: "acuhook-ckpt")
@@ -135,15 +137,16 @@ public final class SQLiteEventStore: EventStore {
 
     /// Commits a delivery (shared commit with any others waiting).
     public func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
-        do {
-            return try await withCheckedThrowingContinuation { continuation in
-                enqueue(.accept(delivery, retention, continuation))
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.unavailable, "commit failed", underlying: error)
+        let result = await withUnsafeContinuation { continuation in
+            enqueue(.accept(delivery, retention, { continuation.resume(returning: $0) }))
         }
+        return try result.get()
+    }
+
+    /// Commits a delivery and calls `completion` on the store's writer thread once it is durable
+    /// (or failed). For callers on an event loop, which hop back to it themselves.
+    public func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
+        enqueue(.accept(delivery, retention, completion))
     }
 
     /// Commits how claimed jobs ended (with their attempts and derived events), sharing the
@@ -169,12 +172,7 @@ public final class SQLiteEventStore: EventStore {
             return (true, false)
         }
         if lead { writer.submit { self.drain() } }
-        if full {
-            // Taking the lock orders this after the writer's last count check: it is waiting.
-            windowFull.lock()
-            windowFull.signal()
-            windowFull.unlock()
-        }
+        if full { windowFull.signal() }
     }
 
     /// Writes batches until the queue is empty. Runs on `writer`, a thread of the store's own
@@ -183,9 +181,14 @@ public final class SQLiteEventStore: EventStore {
         while true {
             waitForCompany()
             let batch = queue.withLock { queue -> [Pending] in
-                let count = min(queue.pending.count, configuration.maxBatch)
-                let batch = Array(queue.pending.prefix(count))
-                queue.pending.removeFirst(count)
+                var batch: [Pending] = []
+                if queue.pending.count <= configuration.maxBatch {
+                    // The usual case: take the whole queue without copying its elements.
+                    swap(&batch, &queue.pending)
+                } else {
+                    batch = Array(queue.pending.prefix(configuration.maxBatch))
+                    queue.pending.removeFirst(configuration.maxBatch)
+                }
                 if batch.isEmpty {
                     queue.draining = false
                 } else {
@@ -222,9 +225,9 @@ public final class SQLiteEventStore: EventStore {
                         }
                     }
                 }
-                for (item, result) in zip(batch, results) {
-                    switch (item, result) {
-                    case (.accept(_, _, let continuation), .accepted(let accepted)): continuation.resume(returning: accepted)
+                for index in batch.indices {
+                    switch (batch[index], results[index]) {
+                    case (.accept(_, _, let completion), .accepted(let accepted)): completion(.success(accepted))
                     case (.complete(_, let continuation), .completed): continuation.resume()
                     case (.claim(_, _, _, let continuation), .claimed(let claimed)): continuation.resume(with: claimed)
                     default: preconditionFailure("a write's result does not match its kind")
@@ -260,8 +263,8 @@ public final class SQLiteEventStore: EventStore {
 
     /// The group commit window (see ``Configuration/commitDelay``): on the writer thread, waits
     /// while the last commit was shared and fewer than the target writes wait, until the window
-    /// ends or the write that completes the target wakes it. (Polling with `usleep` instead cost
-    /// the writer a wake-up every 100 µs: 5 % of its time under `Benchmarks/receive.sh`.)
+    /// ends or the write that completes the target signals it. (Polling with `usleep` instead
+    /// cost the writer a wake-up every 100 µs: 5 % of its time under `Benchmarks/receive.sh`.)
     private func waitForCompany() {
         let delay = configuration.commitDelay
         guard delay > .zero else { return }
@@ -269,16 +272,14 @@ public final class SQLiteEventStore: EventStore {
         let (waiting, last, lastAt) = queue.withLock { ($0.pending.count, $0.lastBatch, $0.lastBatchAt) }
         // Only while busy: the last commit was shared and recent.
         guard last > 1, waiting < target, lastAt.duration(to: .now) < .milliseconds(10) else { return }
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        windowFull.lock()
-        defer { windowFull.unlock() }
-        while Date() < deadline {
+        let deadline = DispatchTime.now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))
+        while true {
             let full = queue.withLock { queue -> Bool in
                 queue.windowTarget = queue.pending.count < target ? target : 0
                 return queue.windowTarget == 0
             }
-            if full || !windowFull.wait(until: deadline) { break }
+            // A signal left over from an earlier window ends a wait early; the loop checks again.
+            if full || windowFull.wait(timeout: deadline) == .timedOut { break }
         }
         queue.withLock { $0.windowTarget = 0 }
     }

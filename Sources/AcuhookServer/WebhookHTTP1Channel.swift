@@ -1,0 +1,39 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1.1 child channel (the same handlers `HTTP1Channel` sets up, in the same
+/// order) with a ``WebhookChannelHandler`` just before the request handling: deliveries are
+/// answered on the event loop, everything else by Hummingbird's router.
+struct WebhookHTTP1Channel: HTTPChannelHandler {
+    /// What each connection is handled through.
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    /// Hummingbird's responder (the router), for every request not answered here.
+    let responder: HTTPChannelHandler.Responder
+    let pipeline: DeliveryPipeline
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let handlers = channel.pipeline.syncOperations
+            try handlers.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,  // as Hummingbird: requests are answered in order by the handlers after
+                withErrorHandling: false,  // Hummingbird answers parse errors
+                withOutboundHeaderValidation: false,  // HTTPTypes validates
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: .init()
+            )
+            try handlers.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try handlers.addHandler(HTTPConnectionStateHandler(logger: logger))
+            try handlers.addHandler(WebhookChannelHandler(pipeline: pipeline))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
