@@ -154,6 +154,10 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             state = .discarding
             answer(outcome, closeAfter: closeAfter, context: context)
         case .proceed(let admitted):
+            if headers["expect"]?.lowercased() == "100-continue" {
+                // The sender (curl, for bodies over 1 KiB) waits for this before sending the body.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
             var body: [UInt8] = []
             body.reserveCapacity(min(contentLength ?? 0, admitted.maxBodySize))
             state = .receiving(Receiving(admitted: admitted, headers: headers, closeAfter: closeAfter, body: body))

@@ -14,8 +14,10 @@ struct WebhookHTTP1Channel: HTTPChannelHandler {
 
     /// Hummingbird's responder (the router), for every request not answered here.
     let responder: HTTPChannelHandler.Responder
+    /// The receive path the event-loop handler runs deliveries through.
     let pipeline: DeliveryPipeline
 
+    /// Installs the handlers on a new connection (on its event loop).
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let handlers = channel.pipeline.syncOperations
@@ -33,6 +35,7 @@ struct WebhookHTTP1Channel: HTTPChannelHandler {
         }
     }
 
+    /// Serves the requests the event-loop handler passed on, through Hummingbird's responder.
     func handle(value asyncChannel: Value, logger: Logger) async {
         await handleHTTP(asyncChannel: asyncChannel, logger: logger)
     }

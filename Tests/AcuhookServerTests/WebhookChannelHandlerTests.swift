@@ -13,7 +13,7 @@ import Glibc
 
 /// The event-loop path for deliveries (`WebhookChannelHandler`), over a raw TCP connection where
 /// HTTP clients hide what matters: answers in request order when requests are pipelined and
-/// mixed with ones the router answers, and `Connection: close`.
+/// mixed with ones the router answers, `Connection: close`, `Expect: 100-continue`.
 @Suite struct WebhookChannelHandlerTests {
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let receiver = try TestReceiver()
@@ -39,6 +39,17 @@ import Glibc
             let answers = try await RawConnection.exchange(port: port, send: rawDelivery("closing", close: true), answers: 1, thenEOF: true)
             #expect(answers.map(\.status) == [200])
         }
+    }
+
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        let receiver = try TestReceiver()
+        try await receiver.application().test(.live) { client in
+            let port = try #require(client.port)
+            let request = rawDelivery("continued").replacingOccurrences(of: "Host: test\r\n", with: "Host: test\r\nExpect: 100-continue\r\n")
+            let answers = try await RawConnection.exchange(port: port, send: request, answers: 2)
+            #expect(answers.map(\.status) == [100, 200])
+        }
+        #expect(try await receiver.store.count("deliveries") == 1)
     }
 
     @Test func onlyPostsToOneSourceSegmentTakeTheEventLoopPath() {
