@@ -3,6 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import AcuhookServer
@@ -13,7 +17,8 @@ import Glibc
 
 /// The event-loop path for deliveries (`WebhookChannelHandler`), over a raw TCP connection where
 /// HTTP clients hide what matters: answers in request order when requests are pipelined and
-/// mixed with ones the router answers, `Connection: close`, `Expect: 100-continue`.
+/// mixed with ones the router answers, `Connection: close`, `Expect: 100-continue`, and a graceful
+/// stop while a delivery is being committed.
 @Suite struct WebhookChannelHandlerTests {
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let receiver = try TestReceiver()
@@ -52,6 +57,43 @@ import Glibc
         #expect(try await receiver.store.count("deliveries") == 1)
     }
 
+    @Test func aDeliveryBeingCommittedWhenTheServerStopsIsAnsweredBeforeItCloses() async throws {
+        let receiver = try TestReceiver()
+        // Another connection holds the write lock: the delivery waits in its commit.
+        let blocker = try FileHandleLock(path: receiver.storePath)
+        var settings = ServerSettings()
+        settings.port = 0
+        let port = Mutex<Int?>(nil)
+        let app = try Receiver.makeApplication(
+            pipeline: receiver.pipeline, server: settings, readiness: { Readiness(ready: true, checks: [:]) }, logger: Logger(label: "test"),
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        var bound: Int? = nil
+        for _ in 0..<500 where bound == nil {
+            bound = port.withLock { $0 }
+            if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let serverPort = try #require(bound)
+        let sent = Mutex(false)
+        let exchange = Task {
+            try await RawConnection.exchange(port: serverPort, send: rawDelivery("stopping"), answers: 1, thenEOF: true, onSent: { sent.withLock { $0 = true } })
+        }
+        while !sent.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        // Let the server read it and reach the store, then ask it to stop while the commit waits.
+        try await Task.sleep(for: .milliseconds(300))
+        await group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(200))
+        blocker.release()
+        // The answer comes after the commit, then the connection closes and the server ends.
+        let answers = try await exchange.value
+        #expect(answers.map(\.status) == [200])
+        #expect(answers.first?.body.contains(#""duplicate":false"#) == true)
+        try await running.value
+        #expect(try await receiver.store.count("deliveries") == 1)
+    }
+
     @Test func onlyPostsToOneSourceSegmentTakeTheEventLoopPath() {
         func source(_ method: HTTPRequest.Method, _ path: String) -> String? {
             WebhookChannelHandler.webhookSource(HTTPRequest(method: method, scheme: nil, authority: nil, path: path))
@@ -87,15 +129,17 @@ enum RawConnection {
 
     /// Sends `text` at once, reads `answers` HTTP answers (with Content-Length bodies) and, when
     /// `thenEOF`, checks that the server closes the connection after them.
-    static func exchange(port: Int, send text: String, answers count: Int, thenEOF: Bool = false) async throws -> [Answer] {
+    static func exchange(
+        port: Int, send text: String, answers count: Int, thenEOF: Bool = false, onSent: @escaping @Sendable () -> Void = {}
+    ) async throws -> [Answer] {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try exchangeBlocking(port: port, send: text, answers: count, thenEOF: thenEOF) })
+                continuation.resume(with: Result { try exchangeBlocking(port: port, send: text, answers: count, thenEOF: thenEOF, onSent: onSent) })
             }
         }
     }
 
-    private static func exchangeBlocking(port: Int, send text: String, answers count: Int, thenEOF: Bool) throws -> [Answer] {
+    private static func exchangeBlocking(port: Int, send text: String, answers count: Int, thenEOF: Bool, onSent: () -> Void) throws -> [Answer] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         defer { close(fd) }
@@ -116,6 +160,7 @@ enum RawConnection {
             guard n > 0 else { throw Failure(description: "write failed: \(errno)") }
             sent += n
         }
+        onSent()
         var received: [UInt8] = []
         var answers: [Answer] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
