@@ -64,11 +64,15 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.pipeline = pipeline
     }
 
+    /// Whether input waits: a delivery is being committed, or earlier input is held.
+    private var isHolding: Bool {
+        if case .committing = state { return true }
+        return !held.isEmpty
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if case .committing = state {
-            held.append(part)
-        } else if !held.isEmpty {
+        if isHolding {
             held.append(part)
         } else {
             handle(part, context: context)
@@ -76,9 +80,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func read(context: ChannelHandlerContext) {
-        if case .committing = state {
-            readPending = true
-        } else if !held.isEmpty {
+        if isHolding {
             readPending = true
         } else {
             context.read()
