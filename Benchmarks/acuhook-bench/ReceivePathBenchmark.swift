@@ -44,57 +44,51 @@ func runReceivePathBenchmark(iterations: Int) async throws {
     }
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
-    if !onlyStore {
-        // The receive path's own work, one delivery at a time, with a store that only answers.
-        let pipeline = try DeliveryPipeline(
+    func pipeline(_ store: any EventStore) throws -> DeliveryPipeline {
+        try DeliveryPipeline(
             server: ServerSettings(),
             sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))],
-            store: AnsweringStore(), retention: .seconds(60), logger: logger
+            store: store, retention: .seconds(60), logger: logger
         )
-        let start = ContinuousClock.now
-        for n in 0..<iterations {
-            let h = DeliveryHeaders([
-                ("content-type", "application/json"), ("x-acumatica-event", "Customer.Updated"), ("x-acumatica-signature", signature),
-                ("x-acumatica-delivery", "d\(n)"),
-            ])
-            guard case .proceed(let admitted) = pipeline.preflight(source: "acumatica", contentType: "application/json", contentLength: body.count, headers: h, peer: "127.0.0.1") else { fatalError() }
-            let outcome = await pipeline.deliver(admitted, body: body, headers: h)
-            precondition(outcome.status == 200)
-        }
+    }
+    /// Delivery `n` (its own delivery id) through preflight and deliver; it must be accepted.
+    @Sendable func deliver(_ n: Int, through pipeline: DeliveryPipeline) async {
+        let headers = DeliveryHeaders([
+            ("content-type", "application/json"), ("x-acumatica-event", "Customer.Updated"), ("x-acumatica-signature", signature),
+            ("x-acumatica-delivery", "d\(n)"),
+        ])
+        guard case .proceed(let admitted) = pipeline.preflight(source: "acumatica", contentType: "application/json", contentLength: body.count, headers: headers, peer: "127.0.0.1") else { fatalError() }
+        let outcome = await pipeline.deliver(admitted, body: body, headers: headers)
+        precondition(outcome.status == 200)
+    }
+    func report(_ name: String, since start: ContinuousClock.Instant) {
         let elapsed = start.duration(to: .now)
         let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
-        print("  " + "preflight + deliver, answering store".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
+        print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
+    }
+    if !onlyStore {
+        // The receive path's own work, one delivery at a time, with a store that only answers.
+        let answering = try pipeline(AnsweringStore())
+        let start = ContinuousClock.now
+        for n in 0..<iterations { await deliver(n, through: answering) }
+        report("preflight + deliver, answering store", since: start)
         if onlyPipeline { return }
     }
     let dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-bench-\(UUID().uuidString).db").path
     let sqlite = try SQLiteEventStore(configuration: .init(path: dbPath), logger: logger)
     let stores: [(String, any EventStore)] = onlyStore ? [("SQLite store", sqlite)] : [("in-memory store", InMemoryEventStore()), ("SQLite store", sqlite)]
     for (name, store) in stores {
-        let pipeline = try DeliveryPipeline(
-            server: ServerSettings(),
-            sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))],
-            store: store, retention: .seconds(60), logger: logger
-        )
+        let shared = try pipeline(store)
         let start = ContinuousClock.now
         // 32 requests in flight, as in the HTTP benchmark, so the store can group commits.
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<32 {
                 group.addTask {
-                    for n in stride(from: worker, to: iterations, by: 32) {
-                        let h = DeliveryHeaders([
-                            ("content-type", "application/json"), ("x-acumatica-event", "Customer.Updated"), ("x-acumatica-signature", signature),
-                            ("x-acumatica-delivery", "d\(n)"),
-                        ])
-                        guard case .proceed(let admitted) = pipeline.preflight(source: "acumatica", contentType: "application/json", contentLength: body.count, headers: h, peer: "127.0.0.1") else { fatalError() }
-                        let outcome = await pipeline.deliver(admitted, body: body, headers: h)
-                        precondition(outcome.status == 200)
-                    }
+                    for n in stride(from: worker, to: iterations, by: 32) { await deliver(n, through: shared) }
                 }
             }
         }
-        let elapsed = start.duration(to: .now)
-        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
-        print("  " + "preflight + deliver, \(name)".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
+        report("preflight + deliver, \(name)", since: start)
         if let ticks = threadCPUTicks(named: "acuhook-writer") {
             // Linux counts thread CPU time in clock ticks of 10 ms.
             print("  " + "  store writer thread CPU".padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", Double(ticks) * 10_000 / Double(iterations)))

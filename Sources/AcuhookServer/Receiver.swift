@@ -115,29 +115,30 @@ public enum Receiver {
     /// content type, length and date (Hummingbird adds the last two to its own answers), and the
     /// outcome's extra headers.
     static func responseParts(_ outcome: ReceiverOutcome) -> (HTTPResponse, ByteBuffer) {
-        let body = outcome == acceptedOne.outcome ? acceptedOne.body : ByteBuffer(string: outcome.body)
-        var headers: HTTPFields = [.contentType: "application/json", .contentLength: String(body.readableBytes), .date: HTTPDate.now]
-        for (name, value) in outcome.headers {
-            if let field = HTTPField.Name(name) { headers[field] = value }
-        }
+        let body = self.body(outcome)
+        var headers = headerFields(outcome)
+        headers[.contentLength] = String(body.readableBytes)
+        headers[.date] = HTTPDate.now
         return (HTTPResponse(status: HTTPResponse.Status(code: outcome.status), headerFields: headers), body)
     }
 
     /// The HTTP response for an outcome (JSON content type, its extra headers).
     public static func response(_ outcome: ReceiverOutcome) -> Response {
-        if outcome == acceptedOne.outcome {
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: acceptedOne.body))
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        Response(status: HTTPResponse.Status(code: outcome.status), headers: headerFields(outcome), body: ResponseBody(byteBuffer: body(outcome)))
+    }
+
+    /// The JSON content type and the outcome's extra headers.
+    private static func headerFields(_ outcome: ReceiverOutcome) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json"]
         for (name, value) in outcome.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return Response(
-            status: HTTPResponse.Status(code: outcome.status),
-            headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: outcome.body))
-        )
+        return headers
+    }
+
+    /// The outcome's JSON body (the common single-event answer is built once).
+    private static func body(_ outcome: ReceiverOutcome) -> ByteBuffer {
+        outcome == acceptedOne.outcome ? acceptedOne.body : ByteBuffer(string: outcome.body)
     }
 }
 

@@ -137,10 +137,9 @@ public final class SQLiteEventStore: EventStore {
 
     /// Commits a delivery (shared commit with any others waiting).
     public func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
-        let result = await withUnsafeContinuation { continuation in
-            enqueue(.accept(delivery, retention, { continuation.resume(returning: $0) }))
-        }
-        return try result.get()
+        try await withUnsafeContinuation { continuation in
+            accept(delivery, keepKeyFor: retention) { continuation.resume(returning: $0) }
+        }.get()
     }
 
     /// Commits a delivery and calls `completion` on the store's writer thread once it is durable
