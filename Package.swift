@@ -145,7 +145,6 @@ let package = Package(
         .target(
             name: "AcuhookAdmin",
             dependencies: [
-                "AcuhookConfig",
                 "AcuhookCore",
                 "AcuhookInbound",
                 "AcuhookPluginHost",
@@ -157,10 +156,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Reading the YAML configuration file: the one place that reads files for settings.
+        // Reading the YAML configuration file into each module's settings: the one place that
+        // reads files for settings.
         .target(
             name: "AcuhookConfig",
-            dependencies: ["AcuhookCore", "AcuhookInbound", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "AcuhookAdmin",
+                "AcuhookCore",
+                "AcuhookDispatch",
+                "AcuhookInbound",
+                "AcuhookStore",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -186,10 +193,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Test kit: a manual clock, an in-memory log handler and the fixture plugin locator.
+        // Test kit: manual clocks, an in-memory log handler and inbox, the fixture plugin locator,
+        // and test-only reads of the SQLite store.
         .target(
             name: "AcuhookTesting",
-            dependencies: ["AcuhookCore", "AcuhookStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -29,7 +29,7 @@ func runMemoryServer(port: Int) async throws {
     let pipeline = try DeliveryPipeline(
         server: server,
         sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["bench-secret"]))],
-        store: InMemoryEventStore(),
+        store: InMemoryInbox(),
         retention: .seconds(60),
         logger: logger
     )

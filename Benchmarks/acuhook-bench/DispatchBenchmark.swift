@@ -42,7 +42,7 @@ func storeJobs(_ store: SQLiteEventStore, count: Int, plugins: [String], entity:
             InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: entity(batch * 1000 + index), tenant: "T", orderingKey: "", json: json, plugins: plugins)
         }
         let delivery = Delivery(
-            source: "bench", idempotencyKey: "b\(batch)", idempotencyKeyOrigin: "bench", format: "seed",
+            source: "bench", idempotencyKey: "b\(batch)", idempotencyKeyOrigin: "bench", format: .guide,
             receivedAtUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), body: json, headers: [], clientAddress: "-", events: events
         )
         _ = try await store.accept(delivery, keepKeyFor: .seconds(600))
@@ -111,7 +111,7 @@ func runDispatchIsolationBenchmark(jobs: Int, rounds: Int = 3) async throws {
                 let failing = host.runners["fixture-scripted"]!.statistics
                 print(String(
                     format: "  round %d B: %.0f healthy calls/s beside the failing plugin (its calls %d, not attempted %d, breaker %@)",
-                    round, rate, failing.calls, failing.notAttempted, host.runners["fixture-scripted"]!.breakerState
+                    round, rate, failing.calls, failing.notAttempted, host.runners["fixture-scripted"]!.breakerState.rawValue
                 ))
             } else {
                 alone.append(rate)

@@ -44,7 +44,7 @@ func runReceivePathBenchmark(iterations: Int) async throws {
     }
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
-    func pipeline(_ store: any EventStore) throws -> DeliveryPipeline {
+    func pipeline(_ store: any Inbox) throws -> DeliveryPipeline {
         try DeliveryPipeline(
             server: ServerSettings(),
             sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))],
@@ -76,7 +76,7 @@ func runReceivePathBenchmark(iterations: Int) async throws {
     }
     let dbPath = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-bench-\(UUID().uuidString).db").path
     let sqlite = try SQLiteEventStore(configuration: .init(path: dbPath), logger: logger)
-    let stores: [(String, any EventStore)] = onlyStore ? [("SQLite store", sqlite)] : [("in-memory store", InMemoryEventStore()), ("SQLite store", sqlite)]
+    let stores: [(String, any Inbox)] = onlyStore ? [("SQLite store", sqlite)] : [("in-memory store", InMemoryInbox()), ("SQLite store", sqlite)]
     for (name, store) in stores {
         let shared = try pipeline(store)
         let start = ContinuousClock.now
@@ -115,7 +115,7 @@ func threadCPUTicks(named name: String) -> Int? {
     return total
 }
 
-/// The ~1 KB seed-format body the receive benchmarks send.
+/// The ~1 KB guide-format body the receive benchmarks send.
 func benchmarkBody() -> String {
     var data = #""CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Benchmark Customer"},"Status":{"value":"Active"}"#
     for i in 0..<27 { data += #","Attribute\#(String(format: "%02d", i))":{"value":"some attribute value"}"# }
@@ -123,9 +123,9 @@ func benchmarkBody() -> String {
 }
 
 /// A store that stores nothing and answers at once: the receive path's own cost, without a store.
-private struct AnsweringStore: EventStore {
-    func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
-        .accepted(deliveryID: 1, eventIDs: delivery.events.indices.map { Int64($0 + 1) })
+private struct AnsweringStore: Inbox {
+    func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
+        completion(.success(.accepted(deliveryID: 1, eventIDs: delivery.events.indices.map { Int64($0 + 1) })))
     }
     func checkWritable() async throws(StoreError) {}
     func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int { 0 }

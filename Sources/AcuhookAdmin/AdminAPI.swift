@@ -1,3 +1,5 @@
+import protocol AcuhookCore.WallClock
+import struct AcuhookCore.SystemWallClock
 import enum AcuhookCore.EventPattern
 import AcuhookInbound
 import AcuhookPluginHost
@@ -30,11 +32,13 @@ public enum AdminAPI {
 
     /// The admin routes over `store` and `operations`.
     public static func makeRouter(
-        store: SQLiteEventStore,
+        store: any EventStore,
         operations: any AdminOperations,
         token: String?,
+        wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) -> Router<AcuhookRequestContext> {
+        @Sendable func now() -> Int64 { wallClock.nowUnixMilliseconds }
         let router = Router(context: AcuhookRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: token))
@@ -77,7 +81,7 @@ public enum AdminAPI {
             return try json(await operations.routes().first { $0.plugin == name })
         }
         admin.get("jobs") { _, _ in
-            try json(["jobs": try await store.jobCounts()])
+            try json(["jobs": Dictionary(uniqueKeysWithValues: try await store.jobCounts().map { ($0.key.rawValue, $0.value) })])
         }
         admin.get("dlq") { request, _ in
             let query = request.uri.queryParameters
@@ -106,12 +110,12 @@ public enum AdminAPI {
             return try json(DeadLetterDocument(letter))
         }
         admin.post("dlq/replay") { request, _ in
-            try await change(request, logger: logger, verb: "replayed") { filter in
+            try await change(request, logger: logger, verb: "replayed", nowUnixMilliseconds: now()) { filter in
                 try await store.replay(filter, nowUnixMilliseconds: now())
             }
         }
         admin.post("dlq/purge") { request, _ in
-            try await change(request, logger: logger, verb: "purged") { filter in
+            try await change(request, logger: logger, verb: "purged", nowUnixMilliseconds: now()) { filter in
                 try await store.purge(filter)
             }
         }
@@ -122,7 +126,7 @@ public enum AdminAPI {
     public static func makeApplication(
         settings: AdminSettings,
         serverPort: Int,
-        store: SQLiteEventStore,
+        store: any EventStore,
         operations: any AdminOperations,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -141,6 +145,7 @@ public enum AdminAPI {
         _ request: Request,
         logger: Logger,
         verb: String,
+        nowUnixMilliseconds: Int64,
         _ apply: (DeadLetterFilter) async throws -> Int
     ) async throws -> Response {
         let body = try await request.body.collect(upTo: maxBody)
@@ -154,7 +159,7 @@ public enum AdminAPI {
             return Receiver.response(.error(400, code: "invalid_body", "name job ids, give a filter, or send {\"all\":true}"))
         }
         let filter: DeadLetterFilter
-        do throws(DeadLetterQueryError) { filter = try query.filter(nowUnixMilliseconds: now()) } catch { return invalid(error) }
+        do throws(DeadLetterQueryError) { filter = try query.filter(nowUnixMilliseconds: nowUnixMilliseconds) } catch { return invalid(error) }
         let count = try await apply(filter)
         logger.notice("admin: dead letters \(verb)", metadata: ["acuhook.count": "\(count)", "acuhook.query": "\(query)"])
         return try json([verb: count])
@@ -181,7 +186,6 @@ public enum AdminAPI {
         return Receiver.response(ReceiverOutcome(status: 200, body: String(decoding: data, as: UTF8.self)))
     }
 
-    private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 /// `POST /admin/plugins/{name}/breaker`'s body.

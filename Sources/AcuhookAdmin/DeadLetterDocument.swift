@@ -91,7 +91,7 @@ public struct DeadLetterDocument: Sendable, Equatable, Codable {
             json: JSONValue.parse(stored.event.json) ?? .string(String(decoding: stored.event.json, as: UTF8.self))
         )
         attempts = letter.attempts.map {
-            Attempt(number: $0.number, startedAt: Self.timestamp($0.startedAtUnixMilliseconds), durationMs: $0.durationMilliseconds, outcome: $0.outcome, message: $0.message)
+            Attempt(number: $0.number, startedAt: Self.timestamp($0.startedAtUnixMilliseconds), durationMs: $0.durationMilliseconds, outcome: $0.outcome.rawValue, message: $0.message)
         }
     }
 

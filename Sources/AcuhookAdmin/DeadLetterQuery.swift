@@ -1,4 +1,4 @@
-import AcuhookConfig
+import AcuhookCore
 import AcuhookStore
 import Foundation
 

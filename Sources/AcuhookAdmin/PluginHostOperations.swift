@@ -9,13 +9,20 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     /// The host.
     public let host: PluginHost<C>
     /// Where overrides are kept.
-    public let store: SQLiteEventStore
+    public let store: any EventStore
     private let reloader: (@Sendable () async -> PluginHost<C>.ReloadReport)?
+    private let wallClock: any WallClock
 
     /// Creates the operations; `reload` reads the configuration again and reloads the host
     /// (nil: reload is not offered).
-    public init(host: PluginHost<C>, store: SQLiteEventStore, reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil) {
+    public init(
+        host: PluginHost<C>,
+        store: any EventStore,
+        wallClock: any WallClock = SystemWallClock(),
+        reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil
+    ) {
         self.host = host
+        self.wallClock = wallClock
         self.store = store
         self.reloader = reload
     }
@@ -31,10 +38,10 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     public func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool {
         guard let runner = host.runners[plugin] else { return false }
         switch action {
-        case .open: try await store.setOverride(.breaker(plugin: plugin, state: .open), nowUnixMilliseconds: Self.now())
-        case .disable: try await store.setOverride(.breaker(plugin: plugin, state: .disabled), nowUnixMilliseconds: Self.now())
+        case .open: try await store.setOverride(.breaker(plugin: plugin, state: .open), nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
+        case .disable: try await store.setOverride(.breaker(plugin: plugin, state: .disabled), nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
         case .reset:
-            try await store.resetBreaker(plugin: plugin, nowUnixMilliseconds: Self.now())
+            try await store.resetBreaker(plugin: plugin, nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
             // Also a breaker opened by failures, not by an override (apply sees the request).
             _ = runner
         }
@@ -46,7 +53,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     public func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool {
         guard host.runners[plugin] != nil else { return false }
         _ = try EventPattern(parsing: pattern)
-        try await store.setOverride(.route(plugin: plugin, pattern: pattern, enabled: enabled), nowUnixMilliseconds: Self.now())
+        try await store.setOverride(.route(plugin: plugin, pattern: pattern, enabled: enabled), nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
         host.apply(try await store.overrides().overrides)
         return true
     }
@@ -54,12 +61,10 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     /// Removes the plugin's route overrides.
     public func clearRoutes(plugin: String) async throws -> Bool {
         guard host.runners[plugin] != nil else { return false }
-        try await store.removeRouteOverrides(plugin: plugin)
+        try await store.removeRouteOverrides(plugin: plugin, pattern: nil)
         host.apply(try await store.overrides().overrides)
         return true
     }
-
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Loaded plugins in priority order, then those that failed to load.
     public func plugins() async -> [PluginStatus] {
@@ -75,8 +80,8 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 isolation: runner.isolation.rawValue,
                 threadSafe: image.threadSafe,
                 concurrency: runner.concurrency,
-                timeoutMilliseconds: runner.timeout.components.seconds * 1000 + runner.timeout.components.attoseconds / 1_000_000_000_000_000,
-                breaker: runner.breakerState,
+                timeoutMilliseconds: runner.timeout.wholeMilliseconds,
+                breaker: runner.breakerState.rawValue,
                 counters: {
                     var counters = PluginStatus.Counters(calls: s.calls, failures: s.failures, timeouts: s.timeouts, notAttempted: s.notAttempted, inFlight: s.inFlight, lost: s.lost)
                     counters.restarts = (runner as? ProcessPluginRunner<C>)?.restarts ?? 0

@@ -1,5 +1,8 @@
 import AcuhookCore
+import AcuhookAdmin
+import AcuhookDispatch
 import AcuhookInbound
+import AcuhookStore
 
 /// Everything one configuration file says.
 public struct AcuhookConfiguration: Sendable, Equatable {
@@ -13,22 +16,9 @@ public struct AcuhookConfiguration: Sendable, Equatable {
     public var sources: [SourceSettings] = []
     /// The plugin host and its plugins.
     public var pluginHost = PluginHostSettings()
-    /// Dispatch: the default retry policy and job leases.
-    public var dispatch = DispatchSettings()
+    /// Dispatch: the default retry policy, job leases and the idle poll (the `dispatch` section).
+    public var dispatch = DispatcherConfiguration()
 
     /// The defaults: no sources, no plugins.
-    public init() {}
-}
-
-/// The `dispatch` section.
-public struct DispatchSettings: Sendable, Equatable {
-    /// Retry policy for plugins without their own `retry`.
-    public var retry = RetryPolicy()
-    /// How long a claimed job is leased. Default 5 min.
-    public var lease: Duration = .seconds(300)
-    /// Longest idle sleep of the dispatcher. Default 250 ms.
-    public var idlePoll: Duration = .milliseconds(250)
-
-    /// The defaults.
     public init() {}
 }

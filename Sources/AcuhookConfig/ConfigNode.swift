@@ -1,3 +1,4 @@
+import AcuhookCore
 import Foundation
 import Yams
 

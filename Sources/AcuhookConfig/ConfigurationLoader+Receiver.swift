@@ -1,5 +1,7 @@
 import AcuhookCore
 import AcuhookInbound
+import AcuhookStore
+import AcuhookAdmin
 import Foundation
 
 /// Reading the `server`, `store` and `sources` sections.
@@ -57,8 +59,9 @@ extension ConfigurationLoader {
         store.path = resolve(store.path, baseDirectory)
         if let n = keys["path"] { store.path = resolve(try n.nonEmptyString(), baseDirectory) }
         if let n = keys["synchronous"] {
-            let value = try n.string().lowercased()
-            guard ["full", "normal"].contains(value) else { throw n.error("expected full or normal, found \(n.found)") }
+            guard let value = SQLiteEventStore.Configuration.Synchronous(rawValue: try n.string().lowercased()) else {
+                throw n.error("expected full or normal, found \(n.found)")
+            }
             store.synchronous = value
         }
         if let n = keys["idempotency_retention"] { store.idempotencyRetention = try n.duration() }
@@ -88,7 +91,8 @@ extension ConfigurationLoader {
             var source = SourceSettings(name: name, authentication: try authentication(auth, environment: environment))
             if let n = keys["format"] {
                 let text = try n.string()
-                guard let format = DeliveryFormat(rawValue: text) else {
+                // `seed`: the guide format's earlier name, still accepted.
+                guard let format = text == "seed" ? .guide : DeliveryFormat(rawValue: text) else {
                     throw n.error("expected one of \(DeliveryFormat.allCases.map(\.rawValue).joined(separator: ", ")), found \(n.found)")
                 }
                 source.normalizer.format = format

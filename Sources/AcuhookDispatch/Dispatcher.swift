@@ -13,16 +13,24 @@ import Synchronization
 /// gives claimed jobs no worker started back to the store, lets calls in flight finish and commits
 /// their outcomes. (After a crash, claimed jobs return when their lease expires.)
 public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
-    private let store: SQLiteEventStore
+    private let store: any EventStore
     private let host: PluginHost<C>
     private let configuration: DispatcherConfiguration
+    private let wallClock: any WallClock
     private let logger: Logger
     /// Signal it to look for work now (the receiver does after each stored delivery).
     public let wakeup = Wakeup()
 
     /// Creates a dispatcher over `store` and the plugins of `host`.
-    public init(store: SQLiteEventStore, host: PluginHost<C>, configuration: DispatcherConfiguration = DispatcherConfiguration(), logger: Logger) {
+    public init(
+        store: any EventStore,
+        host: PluginHost<C>,
+        configuration: DispatcherConfiguration = DispatcherConfiguration(),
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         self.store = store
+        self.wallClock = wallClock
         self.host = host
         self.configuration = configuration
         self.logger = logger
@@ -55,7 +63,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     var claimed = 0
                     if !limits.isEmpty {
                         do {
-                            let jobs = try await store.claimJobs(perPlugin: limits, lease: configuration.lease, nowUnixMilliseconds: Self.now())
+                            let jobs = try await store.claimJobs(perPlugin: limits, lease: configuration.lease, nowUnixMilliseconds: now())
                             claimed = jobs.count
                             for (plugin, count) in queues.add(jobs, limit: { self.host.runners[$0]?.concurrency ?? 1 }) {
                                 for _ in 0..<count {
@@ -73,7 +81,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                 let unstarted = queues.drain()
                 if !unstarted.isEmpty {
                     do {
-                        try await store.release(unstarted.map(\.id), nowUnixMilliseconds: Self.now())
+                        try await store.release(unstarted.map(\.id), nowUnixMilliseconds: now())
                         logger.info("dispatcher stopping; claimed jobs not started were returned to the queue", metadata: ["acuhook.jobs": "\(unstarted.count)"])
                     } catch {
                         logger.warning("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(unstarted.count)", "acuhook.error": "\(error)"])
@@ -117,7 +125,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         }
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    private func now() -> Int64 { wallClock.nowUnixMilliseconds }
 
     private func jobLogger(_ job: ClaimedJob) -> Logger {
         var jobLogger = logger
@@ -132,19 +140,19 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     func call(_ job: ClaimedJob) async -> JobCompletion {
         guard let runner = host.runners[job.plugin] else {
             jobLogger(job).warning("job's plugin is not loaded; holding the job")
-            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.missingPluginHold)), attempt: nil)
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.missingPluginHold.wholeMilliseconds), attempt: nil)
         }
         return await run(job, on: runner)
     }
 
     private func run(_ job: ClaimedJob, on runner: any PluginRunner) async -> JobCompletion {
         let stored = job.event
-        // A plugin's own settings (reloaded with it) unless the dispatcher's configuration names one.
+        // The plugin's own settings, reloaded with it.
         let own = host.settings(for: job.plugin)
-        if let filter = configuration.filterByPlugin[job.plugin] ?? own?.filter {
+        if let filter = own?.filter {
             let document = JSONValue.parse(stored.event.json) ?? .null
             if !filter.matches(document) {
-                let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: Self.now(), durationMilliseconds: 0, outcome: "filtered", message: "filter: \(filter)")
+                let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: now(), durationMilliseconds: 0, outcome: .filtered, message: "filter: \(filter)")
                 return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
             }
         }
@@ -158,18 +166,20 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             json: stored.event.json,
             derivationDepth: stored.event.derivationDepth
         )
-        let started = Self.now()
+        let started = now()
         let result = await runner.run(event, attempt: job.attempt)
         let record = AttemptRecord(
             number: job.attempt,
             startedAtUnixMilliseconds: started,
-            durationMilliseconds: Self.milliseconds(result.duration),
-            outcome: Self.name(result.outcome),
+            durationMilliseconds: result.duration.wholeMilliseconds,
+            outcome: AttemptOutcome(result.outcome),
             message: result.message
         )
         switch result.outcome {
         case .ok:
             let derived = result.derived.map { derived in
+                // Routed by the same policy as received events (ordering, debounce); a derived
+                // event is ordered only where its plugin's settings say so.
                 InboundEvent(
                     eventType: derived.eventType,
                     entityType: derived.entityType,
@@ -177,9 +187,8 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     tenant: stored.event.tenant,
                     orderingKey: stored.event.orderingKey,
                     json: Self.derivedDocument(derived, parent: stored),
-                    plugins: host.router.plugins(for: derived.eventType),
                     derivationDepth: derived.derivationDepth
-                )
+                ).routed(host.route(derived.eventType, orderedByDefault: false))
             }
             return JobCompletion(jobID: job.id, disposition: .done(skipped: false), attempt: record, derived: derived)
         case .skipped:
@@ -188,18 +197,18 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             jobLogger(job).warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
             return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
         case .retry, .failed:
-            let policy = configuration.retryByPlugin[job.plugin] ?? own?.retry ?? configuration.retry
+            let policy = own?.retry ?? configuration.retry
             switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {
             case .retry(let delay):
-                let ms = Self.milliseconds(delay)
+                let ms = delay.wholeMilliseconds
                 jobLogger(job).info("plugin call failed; will retry", metadata: ["acuhook.outcome": "\(record.outcome)", "acuhook.retry_in_ms": "\(ms)"])
-                return JobCompletion(jobID: job.id, disposition: .retry(atUnixMilliseconds: Self.now() + ms, delayMilliseconds: ms), attempt: record)
+                return JobCompletion(jobID: job.id, disposition: .retry(atUnixMilliseconds: now() + ms, delayMilliseconds: ms), attempt: record)
             case .giveUp:
                 jobLogger(job).error("plugin call failed on its last attempt; dead-lettered", metadata: ["acuhook.outcome": "\(record.outcome)"])
                 return JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: record)
             }
         case .notAttempted:
-            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: Self.now() + Self.milliseconds(configuration.breakerHold)), attempt: nil)
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.breakerHold.wholeMilliseconds), attempt: nil)
         }
     }
 
@@ -216,27 +225,5 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             "parentEventType":\(quoted(parent.event.eventType)),"derivationDepth":\(derived.derivationDepth)}}
             """
         return Array(document.utf8)
-    }
-
-    static func name(_ outcome: PluginCallResult.Outcome) -> String {
-        switch outcome {
-        case .ok: "ok"
-        case .skipped: "skipped"
-        case .retry: "retry"
-        case .rejected: "rejected"
-        case .notAttempted: "not_attempted"
-        case .failed(let failure):
-            switch failure {
-            case .timeout: "timeout"
-            case .invalidStatus(let status): "invalid_status_\(status)"
-            case .invalidResult: "invalid_result"
-            case .unavailable: "unavailable"
-            case .crashed: "crashed"
-            }
-        }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -2,13 +2,8 @@ import AcuhookCore
 
 /// Settings of the dispatcher. Every field has the documented default.
 public struct DispatcherConfiguration: Sendable, Equatable {
-    /// Retry policy for every plugin without its own. Defaults: base 1 s, factor 2, cap 10 min, 8 attempts, full jitter.
+    /// Retry policy for every plugin without its own `retry` setting. Defaults: base 1 s, factor 2, cap 10 min, 8 attempts, full jitter.
     public var retry = RetryPolicy()
-    /// Retry policies by plugin name (else the plugin's own `retry` setting, else ``retry``).
-    public var retryByPlugin: [String: RetryPolicy] = [:]
-    /// Route filters by plugin name (else the plugin's own `filter` setting): events that do not
-    /// match are skipped (`filtered`).
-    public var filterByPlugin: [String: EventFilter] = [:]
     /// Most jobs of one plugin claimed at once (a plugin gets 32 × its concurrency, within this).
     /// Default 256.
     public var claimBatch = 256

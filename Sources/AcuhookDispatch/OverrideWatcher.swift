@@ -7,13 +7,13 @@ import ServiceLifecycle
 /// Applies runtime overrides changed by another process (the CLI writes them to the store):
 /// polls the store's overrides version and, when it moves, applies the whole set to the host.
 public struct OverrideWatcher<C: Clock>: Service where C.Duration == Duration {
-    private let store: SQLiteEventStore
+    private let store: any OverrideStore
     private let host: PluginHost<C>
     private let interval: Duration
     private let logger: Logger
 
     /// Creates the watcher; `interval` is how often the version is read (default 1 s).
-    public init(store: SQLiteEventStore, host: PluginHost<C>, interval: Duration = .seconds(1), logger: Logger) {
+    public init(store: any OverrideStore, host: PluginHost<C>, interval: Duration = .seconds(1), logger: Logger) {
         self.store = store
         self.host = host
         self.interval = interval
@@ -22,7 +22,7 @@ public struct OverrideWatcher<C: Clock>: Service where C.Duration == Duration {
 
     /// Reads and applies the overrides now; returns their version.
     @discardableResult
-    public static func applyNow(store: SQLiteEventStore, host: PluginHost<C>) async throws(StoreError) -> Int64 {
+    public static func applyNow(store: any OverrideStore, host: PluginHost<C>) async throws(StoreError) -> Int64 {
         let (version, overrides) = try await store.overrides()
         host.apply(overrides)
         return version

@@ -19,7 +19,12 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         /// Where each plugin's image was loaded from and the content hash of its file then.
         var sources: [String: (configuredPath: String, loadedPath: String, hash: UInt64)] = [:]
         var failures: [PluginLoadError] = []
-        var router = Router(entries: [])
+        var routing = RoutingPolicy(router: Router(entries: []), settings: [:])
+        /// The routing table; setting it rebuilds ``routing`` with the generation's settings.
+        var router: Router {
+            get { routing.router }
+            set { routing = RoutingPolicy(router: newValue, settings: settings) }
+        }
     }
 
     /// Runners by plugin name: in-process or in worker processes, as configured.
@@ -34,6 +39,11 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     public var failures: [PluginLoadError] { state.withLock { $0.failures } }
     /// The settings a loaded plugin runs with.
     public func settings(for plugin: String) -> PluginSettings? { state.withLock { $0.settings[plugin] } }
+    /// Where an event goes now: its plugins, with their ordering and debounce settings. The one
+    /// routing decision, for received and derived events alike (see ``RoutingPolicy``).
+    public func route(_ eventType: String, orderedByDefault: Bool) -> RouteDecision {
+        state.withLock { $0.routing }.decide(eventType, orderedByDefault: orderedByDefault)
+    }
     /// The thread pool every in-process plugin call runs on.
     public let pool: NIOThreadPool
 
@@ -109,7 +119,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         guard report.errors.isEmpty else {
             // Nothing switches; new workers are stopped, new instances destroyed with their runners.
             for (name, runner) in next.runners where previous.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
-                if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown(grace: .zero) }
+                await runner.shutdown(grace: .zero)
             }
             logger.error("reload failed; the previous plugins keep running", metadata: ["acuhook.reload.errors": "\(report.errors.joined(separator: "; "))"])
             return report
@@ -119,7 +129,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         report.applied = true
         applyBreakers()
         for (name, runner) in previous.runners where next.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
-            if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown() }
+            await runner.shutdown()
         }
         logger.notice(
             "reload applied",
@@ -273,7 +283,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
             defer { held = breakers }
             return held
         }
-        for (plugin, state) in breakers where previous[plugin] != state || runners[plugin]?.breakerState == "closed" {
+        for (plugin, state) in breakers where previous[plugin] != state || runners[plugin]?.breakerState == .closed {
             runners[plugin]?.controlBreaker(state == .open ? .open : .disable, reason: "runtime override")
         }
         let newResets = resetsSeen.withLock { seen in
@@ -289,9 +299,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     /// calls that never return keep the process from finishing this; the caller decides how
     /// long to wait.
     public func shutdown() async throws {
-        for runner in runners.values {
-            if let isolated = runner as? ProcessPluginRunner<C> { await isolated.shutdown() }
-        }
+        for runner in runners.values { await runner.shutdown() }
         try await pool.shutdownGracefully()
     }
 

@@ -21,7 +21,7 @@ public final class DeliveryPipeline: Sendable {
 
     /// What ``preflight(source:contentType:contentLength:headers:peer:)`` decided.
     public enum Preflight: Sendable {
-        /// Read the body (up to `maxBodySize`) and call ``deliver(_:body:headers:)``.
+        /// Read the body (up to `maxBodySize`) and call ``deliver(_:body:headers:completion:)``.
         case proceed(Admitted)
         /// Answer this now.
         case reject(ReceiverOutcome)
@@ -32,11 +32,12 @@ public final class DeliveryPipeline: Sendable {
 
     private let sources: [String: SourceRuntime]
     private let resolver: ClientAddressResolver
-    private let store: any EventStore
+    private let store: any Inbox
+    private let wallClock: any WallClock
     private let retention: Duration
     private let server: ServerSettings
     private let logger: Logger
-    private let route: @Sendable (InboundEvent, DeliveryFormat) -> RouteDecision
+    private let route: @Sendable (InboundEvent, Delivery.Format) -> RouteDecision
     private let onStored: @Sendable () -> Void
 
     /// Builds every source's checks.
@@ -49,10 +50,11 @@ public final class DeliveryPipeline: Sendable {
     public init(
         server: ServerSettings,
         sources: [SourceSettings],
-        store: any EventStore,
+        store: any Inbox,
         retention: Duration,
+        wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
-        route: @escaping @Sendable (InboundEvent, DeliveryFormat) -> RouteDecision = { _, _ in RouteDecision() },
+        route: @escaping @Sendable (InboundEvent, Delivery.Format) -> RouteDecision = { _, _ in RouteDecision() },
         onStored: @escaping @Sendable () -> Void = {}
     ) throws {
         var runtimes: [String: SourceRuntime] = [:]
@@ -65,6 +67,7 @@ public final class DeliveryPipeline: Sendable {
         self.sources = runtimes
         self.resolver = ClientAddressResolver(trustedProxies: server.trustedProxies)
         self.store = store
+        self.wallClock = wallClock
         self.retention = retention
         self.server = server
         self.logger = logger
@@ -112,24 +115,9 @@ public final class DeliveryPipeline: Sendable {
         refuse(Self.tooLarge(admitted.maxBodySize), source: admitted.source.settings.name, client: admitted.client, deliveryID: Self.deliveryID(headers))
     }
 
-    /// Authenticates, normalises and commits one delivery; answers only after the commit.
-    public func deliver(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders) async -> ReceiverOutcome {
-        switch prepare(admitted, body: body, headers: headers) {
-        case .answer(let outcome):
-            return outcome
-        case .commit(let delivery):
-            let result: Result<AcceptResult, StoreError>
-            do {
-                result = .success(try await store.accept(delivery, keepKeyFor: retention))
-            } catch {
-                result = .failure(error)
-            }
-            return committed(delivery, result)
-        }
-    }
-
-    /// The same for a caller that cannot wait (an event loop): `completion` gets the answer,
-    /// at once for a refusal, else on the store's thread once the commit is durable or failed.
+    /// Authenticates, normalises and commits one delivery. `completion` gets the answer: at once
+    /// for a refusal, else on the store's thread once the commit is durable or has failed.
+    /// Never blocks (the event loop calls it).
     public func deliver(_ admitted: Admitted, body: [UInt8], headers: DeliveryHeaders, completion: @escaping @Sendable (ReceiverOutcome) -> Void) {
         switch prepare(admitted, body: body, headers: headers) {
         case .answer(let outcome):
@@ -152,15 +140,15 @@ public final class DeliveryPipeline: Sendable {
         let isTest = admitted.isTest
         let source = admitted.source
         let name = source.settings.name
-        let now = Date()
+        let now = wallClock.nowUnixMilliseconds
         do {
-            _ = try source.authenticator.authenticate(body: body, headers: headers, nowUnixSeconds: Int64(now.timeIntervalSince1970))
+            _ = try source.authenticator.authenticate(body: body, headers: headers, nowUnixSeconds: now / 1000)
         } catch {
             return .answer(refuse(.error(401, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: Self.deliveryID(headers)))
         }
         let normalized: NormalizedDelivery
         do {
-            normalized = isTest ? try Self.testDelivery(body: body, headers: headers, now: now) : try source.normalizer.normalize(body: body, headers: headers)
+            normalized = isTest ? try Self.testDelivery(body: body, headers: headers, nowUnixMilliseconds: now) : try source.normalizer.normalize(body: body, headers: headers)
         } catch {
             return .answer(refuse(.error(error.httpStatus, code: error.code.rawValue, error.message), source: name, client: admitted.client, deliveryID: Self.deliveryID(headers)))
         }
@@ -169,19 +157,12 @@ public final class DeliveryPipeline: Sendable {
                 source: name,
                 idempotencyKey: normalized.idempotencyKey,
                 idempotencyKeyOrigin: normalized.idempotencyKeyOrigin,
-                format: isTest ? "test" : normalized.format.rawValue,
-                receivedAtUnixMilliseconds: Int64(now.timeIntervalSince1970 * 1000),
+                format: isTest ? .test : normalized.format,
+                receivedAtUnixMilliseconds: now,
                 body: body,
                 headers: Self.keptHeaders.compactMap { name in headers[name].map { Delivery.HeaderField(name: name, value: $0) } },
                 clientAddress: admitted.client,
-                events: normalized.events.map { event in
-                    var routed = event
-                    let decision = route(event, normalized.format)
-                    routed.plugins = decision.plugins
-                    routed.orderedPlugins = decision.ordered
-                    routed.debounceMilliseconds = decision.debounceMilliseconds
-                    return routed
-                }
+                events: normalized.events.map { $0.routed(route($0, normalized.format)) }
             )
         )
     }
@@ -248,19 +229,19 @@ public final class DeliveryPipeline: Sendable {
     }
 
     /// The test endpoint's synthetic event.
-    private static func testDelivery(body: [UInt8], headers: DeliveryHeaders, now: Date) throws(NormalizationError) -> NormalizedDelivery {
+    private static func testDelivery(body: [UInt8], headers: DeliveryHeaders, nowUnixMilliseconds now: Int64) throws(NormalizationError) -> NormalizedDelivery {
         var data = JSONValue.object([:])
         if !body.isEmpty {
             guard let parsed = JSONValue.parse(body) else { throw NormalizationError(.malformedJSON, "body is not valid JSON") }
             if case .object = parsed { data = parsed }
         }
         let id = headers["X-Acumatica-Delivery"] ?? "test-\(UUID().uuidString.lowercased())"
-        let timestamp = ISO8601DateFormatter().string(from: now)
+        let timestamp = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000))
         let document = JSONValue.object([
             "eventType": .string("Test.Event"), "entityType": .string("Test"), "entityId": .string(id),
             "timestamp": .string(timestamp), "data": data, "metadata": .object(["source": .string("test-endpoint"), "correlationId": .string(id)]),
         ])
         let event = InboundEvent(eventType: "Test.Event", entityType: "Test", entityId: id, tenant: "", orderingKey: timestamp, json: document.encoded())
-        return NormalizedDelivery(format: .seed, events: [event], idempotencyKey: id, idempotencyKeyOrigin: "test endpoint")
+        return NormalizedDelivery(format: .guide, events: [event], idempotencyKey: id, idempotencyKeyOrigin: "test endpoint")
     }
 }

@@ -1,17 +1,19 @@
-import Foundation
+import AcuhookCore
 import Logging
 import ServiceLifecycle
 
 /// Deletes expired idempotency keys on a schedule; a swift-service-lifecycle `Service`.
 public struct IdempotencySweeper: Service {
-    private let store: any EventStore
+    private let store: any Inbox
     private let interval: Duration
+    private let wallClock: any WallClock
     private let logger: Logger
 
     /// Sweeps `store` every `interval` (default 10 minutes).
-    public init(store: any EventStore, interval: Duration = .seconds(600), logger: Logger) {
+    public init(store: any Inbox, interval: Duration = .seconds(600), wallClock: any WallClock = SystemWallClock(), logger: Logger) {
         self.store = store
         self.interval = interval
+        self.wallClock = wallClock
         self.logger = logger
     }
 
@@ -19,8 +21,7 @@ public struct IdempotencySweeper: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
-                let removed = try await store.expireIdempotencyKeys(nowUnixMilliseconds: now)
+                let removed = try await store.expireIdempotencyKeys(nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
                 if removed > 0 { logger.info("expired idempotency keys removed", metadata: ["acuhook.store.removed": "\(removed)"]) }
             } catch {
                 logger.warning("idempotency key sweep failed; will retry", metadata: ["acuhook.error": "\(error)"])

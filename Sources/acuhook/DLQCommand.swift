@@ -24,7 +24,7 @@ struct DLQCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "The configuration file (its store.path is used).")
         var config: String?
 
-        func open() throws -> SQLiteEventStore {
+        func open() throws -> any EventStore {
             var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
             if let config { path = try loadConfigurationFile(config).store.path }
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path)") }
@@ -56,7 +56,7 @@ struct DLQCommand: AsyncParsableCommand {
 
         func filter(ids: [Int64] = [], all: Bool = false) throws -> DeadLetterFilter {
             do {
-                return try query(ids: ids, all: all).filter(nowUnixMilliseconds: now())
+                return try query(ids: ids, all: all).filter(nowUnixMilliseconds: nowMilliseconds())
             } catch {
                 throw ValidationError("--\(error.field == "event_type" ? "event-type" : error.field) \(error.message)")
             }
@@ -122,7 +122,7 @@ struct DLQCommand: AsyncParsableCommand {
         func run() async throws {
             guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
             let bar = ProgressBar(label: "replaying")
-            let count = try await store.open().replay(try filters.filter(ids: ids, all: all), nowUnixMilliseconds: now()) { done, total in
+            let count = try await store.open().replay(try filters.filter(ids: ids, all: all), nowUnixMilliseconds: nowMilliseconds()) { done, total in
                 bar.update(done: done, total: total)
             }
             bar.finish()
@@ -148,7 +148,6 @@ struct DLQCommand: AsyncParsableCommand {
     }
 }
 
-private func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 private func timestamp(_ ms: Int64) -> String {
     let formatter = ISO8601DateFormatter()

@@ -13,7 +13,7 @@ struct OperatorOptions: ParsableArguments {
     var config: String?
 
     /// The configured plugins (for checking names) and the store.
-    func open() throws -> (plugins: [PluginSettings], store: SQLiteEventStore) {
+    func open() throws -> (plugins: [PluginSettings], store: any EventStore) {
         var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
         var plugins = DefaultConfiguration.examplePlugins()
         if let config {
@@ -38,7 +38,8 @@ struct OperatorOptions: ParsableArguments {
     }
 }
 
-func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+/// Now, for the commands' stored changes (the CLI reads the system's wall clock).
+func nowMilliseconds() -> Int64 { SystemWallClock().nowUnixMilliseconds }
 
 /// `acuhook breaker open|reset|disable PLUGIN`: hold a plugin's breaker, or release it.
 struct BreakerCommand: AsyncParsableCommand {

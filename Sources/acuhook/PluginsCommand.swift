@@ -110,7 +110,7 @@ struct PluginsCommand: AsyncParsableCommand {
         func run() async throws {
             let (plugins, store) = try options.open()
             try options.check(plugin, in: plugins)
-            let removed = try await store.removeRouteOverrides(plugin: plugin)
+            let removed = try await store.removeRouteOverrides(plugin: plugin, pattern: nil)
             print("removed \(removed) route override(s) of \(plugin)")
         }
     }

@@ -52,21 +52,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("the configuration defines no sources: nothing could be received")
         }
 
-        let store: SQLiteEventStore
+        let store: any EventStore
         do {
-            var settings = SQLiteEventStore.Configuration(path: configuration.store.path)
-            settings.synchronous = configuration.store.synchronous == "normal" ? .normal : .full
-            settings.commitDelay = configuration.store.commitDelay
-            store = try SQLiteEventStore(configuration: settings, logger: logger)
+            store = try SQLiteEventStore(configuration: .init(configuration.store), logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
         let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
-        var dispatch = DispatcherConfiguration()
-        dispatch.retry = configuration.dispatch.retry
-        dispatch.lease = configuration.dispatch.lease
-        dispatch.idlePoll = configuration.dispatch.idlePoll
-        let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger)
+        let dispatcher = Dispatcher(store: store, host: plugins, configuration: configuration.dispatch, logger: logger)
         // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
         do {
             try await OverrideWatcher.applyNow(store: store, host: plugins)
@@ -80,18 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
             retention: configuration.store.idempotencyRetention,
             logger: logger,
             route: { event, format in
-                let names = plugins.router.plugins(for: event.eventType)
-                var ordered: Set<String> = []
-                var debounce: [String: Int64] = [:]
-                for name in names {
-                    let settings = plugins.settings(for: name)
-                    // Ordered per entity: as configured, else for push notifications only.
-                    if settings?.ordered ?? (format == .pushNotification) { ordered.insert(name) }
-                    if let window = settings?.debounce {
-                        debounce[name] = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
-                    }
-                }
-                return RouteDecision(plugins: names, ordered: ordered, debounceMilliseconds: debounce)
+                // Ordered per entity: as configured, else for push notifications only.
+                plugins.route(event.eventType, orderedByDefault: format == .pushNotification)
             },
             onStored: { dispatcher.wakeup.signal() }
         )

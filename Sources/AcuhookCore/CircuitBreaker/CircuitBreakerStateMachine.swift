@@ -25,14 +25,14 @@ where Instant.Duration == Duration, Instant: Sendable {
         /// Turned off: calls always flow and outcomes are not judged.
         case disabled
 
-        /// A short name (`closed`, `open`, `half-open`, `forced-open`, `disabled`) for logs and APIs.
-        public var name: String {
+        /// The state without its details.
+        public var phase: CircuitBreakerPhase {
             switch self {
-            case .closed: "closed"
-            case .open: "open"
-            case .halfOpen: "half-open"
-            case .forcedOpen: "forced-open"
-            case .disabled: "disabled"
+            case .closed: .closed
+            case .open: .open
+            case .halfOpen: .halfOpen
+            case .forcedOpen: .forcedOpen
+            case .disabled: .disabled
             }
         }
     }
@@ -67,9 +67,9 @@ where Instant.Duration == Duration, Instant: Sendable {
     /// A change of state, to be logged with the plugin's name.
     public struct Transition: Sendable, Equatable {
         /// The state before.
-        public let from: String
+        public let from: CircuitBreakerPhase
         /// The state after.
-        public let to: String
+        public let to: CircuitBreakerPhase
         /// Why, in words ("failure rate 60% ≥ 50% over 10 calls").
         public let reason: String
     }
@@ -220,7 +220,7 @@ where Instant.Duration == Duration, Instant: Sendable {
     }
 
     private mutating func move(to next: State, reason: String) -> Transition {
-        let transition = Transition(from: state.name, to: next.name, reason: reason)
+        let transition = Transition(from: state.phase, to: next.phase, reason: reason)
         state = next
         generation &+= 1
         window.removeAll(keepingCapacity: true)

@@ -9,7 +9,7 @@ public struct InboundEvent: Sendable, Equatable {
     /// The tenant / company.
     public var tenant: String
     /// Orders events of one entity: the push notification's `TimeStamp` (exact digits) or the
-    /// seed's `timestamp`; empty when the sender gives none (receipt order applies).
+    /// guide event's `timestamp`; empty when the sender gives none (receipt order applies).
     public var orderingKey: String
     /// The normalised event as a JSON object (what plugins receive).
     public var json: [UInt8]
@@ -45,6 +45,17 @@ public struct InboundEvent: Sendable, Equatable {
     }
 }
 
+extension InboundEvent {
+    /// This event with `decision`'s plugins (one job each), ordering and debounce windows.
+    public func routed(_ decision: RouteDecision) -> InboundEvent {
+        var event = self
+        event.plugins = decision.plugins
+        event.orderedPlugins = decision.ordered
+        event.debounceMilliseconds = decision.debounceMilliseconds
+        return event
+    }
+}
+
 /// One accepted HTTP delivery: what the store commits before the receiver answers.
 public struct Delivery: Sendable, Equatable {
     /// The configured source it arrived at (`acumatica`).
@@ -53,8 +64,8 @@ public struct Delivery: Sendable, Equatable {
     public var idempotencyKey: String
     /// Where the key came from (`X-Acumatica-Delivery`, `metadata.correlationId`, …), for operators.
     public var idempotencyKeyOrigin: String
-    /// Which format it was read as (`seed`, `push-notification`, `standard-webhooks`).
-    public var format: String
+    /// Which format it was read as.
+    public var format: Format
     /// Receipt time, milliseconds since the Unix epoch.
     public var receivedAtUnixMilliseconds: Int64
     /// The exact bytes received.
@@ -65,6 +76,20 @@ public struct Delivery: Sendable, Equatable {
     public var clientAddress: String
     /// The events it normalised to (at least one).
     public var events: [InboundEvent]
+
+    /// What a delivery's body is. Stored by its raw value.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// The JSON event format of Acumatica's webhook guide (`eventType`, `entityId`, `data`, …).
+        case guide
+        /// A real Acumatica push notification (`Inserted`/`Deleted` rows, `Query`, `Id`, `TimeStamp`).
+        case pushNotification = "push-notification"
+        /// A Standard Webhooks body.
+        case standardWebhooks = "standard-webhooks"
+        /// The synthetic event of the test endpoint (`POST /webhooks/test`).
+        case test
+        /// Events plugins emitted while handling others (not received over HTTP).
+        case derived
+    }
 
     /// A header name and value.
     public struct HeaderField: Sendable, Equatable, Codable {
@@ -85,7 +110,7 @@ public struct Delivery: Sendable, Equatable {
         source: String,
         idempotencyKey: String,
         idempotencyKeyOrigin: String,
-        format: String,
+        format: Format,
         receivedAtUnixMilliseconds: Int64,
         body: [UInt8],
         headers: [HeaderField],

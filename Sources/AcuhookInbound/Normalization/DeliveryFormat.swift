@@ -2,10 +2,11 @@ import AcuhookCore
 
 /// The body formats a source can receive.
 public enum DeliveryFormat: String, Sendable, CaseIterable {
-    /// Detect per delivery: push-notification shape, seed shape, or Standard Webhooks headers.
+    /// Detect per delivery: push-notification shape, guide-event shape, or Standard Webhooks headers.
     case auto
-    /// The Acumatica webhook guide's format (`eventType`, `entityId`, `data`, `changes`, …).
-    case seed
+    /// The JSON event format of Acumatica's webhook guide (`eventType`, `entityId`, `data`,
+    /// `changes`, …). Configuration files may also call it `seed`, its earlier name.
+    case guide
     /// Real Acumatica push notifications (`Inserted`/`Deleted` rows, `Query`, `Id`, `TimeStamp`).
     case pushNotification = "push-notification"
     /// Standard Webhooks bodies (event type from a JSON field).
@@ -53,14 +54,14 @@ public struct NormalizationError: Error, Sendable, Equatable {
 /// What normalising one delivery gave.
 public struct NormalizedDelivery: Sendable {
     /// The format it was read as.
-    public var format: DeliveryFormat
+    public var format: Delivery.Format
     /// One or more events.
     public var events: [InboundEvent]
     /// The idempotency key and where it came from.
     public var idempotencyKey: String, idempotencyKeyOrigin: String
 
     /// Creates a result.
-    public init(format: DeliveryFormat, events: [InboundEvent], idempotencyKey: String, idempotencyKeyOrigin: String) {
+    public init(format: Delivery.Format, events: [InboundEvent], idempotencyKey: String, idempotencyKeyOrigin: String) {
         self.format = format
         self.events = events
         self.idempotencyKey = idempotencyKey

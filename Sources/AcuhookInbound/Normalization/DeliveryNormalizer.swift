@@ -3,7 +3,7 @@ import Crypto
 
 /// Turns one delivery's body into events of the one event model, and finds its idempotency key.
 ///
-/// Pure: no I/O, no clock. Verification has already run on the exact bytes; the seed format's
+/// Pure: no I/O, no clock. Verification has already run on the exact bytes; the guide format's
 /// events keep those bytes verbatim as their JSON.
 public struct DeliveryNormalizer: Sendable {
     /// How bodies are read.
@@ -20,7 +20,7 @@ public struct DeliveryNormalizer: Sendable {
         guard Self.isASCII(body) || String(validating: body, as: UTF8.self) != nil else {
             throw NormalizationError(.invalidUTF8, "body is not valid UTF-8")
         }
-        // The seed format (the common case) needs only a few top-level fields: validate the whole
+        // The guide format (the common case) needs only a few top-level fields: validate the whole
         // body, build just those. Other formats need the whole tree.
         let wantsTree = configuration.format == .pushNotification || configuration.format == .standardWebhooks
         var object: [String: JSONValue]
@@ -31,7 +31,7 @@ public struct DeliveryNormalizer: Sendable {
                 }
                 object = whole
             } else {
-                guard let parsed = try JSONParser.parseObject(body, keeping: Self.seedFields) else {
+                guard let parsed = try JSONParser.parseObject(body, keeping: Self.guideFields) else {
                     throw NormalizationError(.unknownFormat, "body must be a JSON object")
                 }
                 object = parsed
@@ -51,13 +51,13 @@ public struct DeliveryNormalizer: Sendable {
         }
         var normalized: NormalizedDelivery
         switch format {
-        case .seed: normalized = try seed(object, body: body, headers: headers)
+        case .guide: normalized = try guideEvent(object, body: body, headers: headers)
         case .pushNotification: normalized = try PushNotificationReader(configuration: configuration).read(object)
         case .standardWebhooks: normalized = try standardWebhooks(.object(object), headers: headers)
         case .auto:
             throw NormalizationError(
                 .unknownFormat,
-                "body is neither a seed event (eventType), a push notification (Inserted/Deleted, Query) nor a Standard Webhooks delivery"
+                "body is neither a guide event (eventType), a push notification (Inserted/Deleted, Query) nor a Standard Webhooks delivery"
             )
         }
         if let delivery = headers["X-Acumatica-Delivery"], !delivery.isEmpty {
@@ -90,17 +90,17 @@ public struct DeliveryNormalizer: Sendable {
         }
     }
 
-    /// Top-level fields the seed format and format detection read.
-    static let seedFields: Set<String> = ["eventType", "entityType", "entityId", "tenantId", "timestamp", "metadata", "Query", "Inserted", "Deleted"]
+    /// Top-level fields the guide format and format detection read.
+    static let guideFields: Set<String> = ["eventType", "entityType", "entityId", "tenantId", "timestamp", "metadata", "Query", "Inserted", "Deleted"]
 
     private func detect(_ object: [String: JSONValue], headers: DeliveryHeaders) -> DeliveryFormat {
         if object["Query"] != nil, object["Inserted"] != nil || object["Deleted"] != nil { return .pushNotification }
-        if object["eventType"] != nil || headers["X-Acumatica-Event"] != nil { return .seed }
+        if object["eventType"] != nil || headers["X-Acumatica-Event"] != nil { return .guide }
         if headers["webhook-id"] != nil { return .standardWebhooks }
         return .auto
     }
 
-    private func seed(_ object: [String: JSONValue], body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
+    private func guideEvent(_ object: [String: JSONValue], body: [UInt8], headers: DeliveryHeaders) throws(NormalizationError) -> NormalizedDelivery {
         let header = headers["X-Acumatica-Event"]
         let field = object["eventType"]
         if let field, field.string == nil { throw NormalizationError(.missingField, "eventType must be a string") }
@@ -127,7 +127,7 @@ public struct DeliveryNormalizer: Sendable {
         )
         let correlation = object["metadata"]?["correlationId"]?.scalarText ?? ""
         return NormalizedDelivery(
-            format: .seed,
+            format: .guide,
             events: [event],
             idempotencyKey: correlation,
             idempotencyKeyOrigin: correlation.isEmpty ? "" : "metadata.correlationId"

@@ -19,8 +19,8 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
         self.logger = logger
     }
 
-    /// The current state's name (`closed`, `open`, `half-open`, `forced-open`, `disabled`).
-    public var stateName: String { machine.withLock { $0.state.name } }
+    /// The current state without its details.
+    public var phase: CircuitBreakerPhase { machine.withLock { $0.state.phase } }
 
     /// The current state.
     public var state: CircuitBreakerStateMachine<C.Instant>.State { machine.withLock { $0.state } }
@@ -65,7 +65,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     private func log(_ transition: CircuitBreakerStateMachine<C.Instant>.Transition?) {
         guard let transition else { return }
         logger.log(
-            level: transition.to == "closed" || transition.to == "half-open" ? .notice : .warning,
+            level: transition.to == .closed || transition.to == .halfOpen ? .notice : .warning,
             "circuit breaker changed state",
             metadata: [
                 "acuhook.breaker.from": "\(transition.from)",

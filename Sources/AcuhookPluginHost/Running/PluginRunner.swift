@@ -2,8 +2,8 @@ import AcuhookCore
 
 /// Runs one plugin's calls: breaker, concurrency limit, timeout and the call itself.
 ///
-/// The in-process runner calls the plugin through the C ABI on a pool thread; an isolated runner
-/// (a worker process) implements the same protocol.
+/// ``GuardedPluginRunner`` implements it over a ``PluginTransport``: a thread pool in this
+/// process, or worker processes.
 public protocol PluginRunner: Sendable {
     /// What the plugin is.
     var image: PluginImage { get }
@@ -21,8 +21,11 @@ public protocol PluginRunner: Sendable {
     func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult
     /// Counters for operators and tests.
     var statistics: PluginRunnerStatistics { get }
-    /// The breaker's state name.
-    var breakerState: String { get }
+    /// The breaker's state.
+    var breakerState: CircuitBreakerPhase { get }
+    /// Stops taking calls: calls in flight finish for up to `grace`; worker processes are then
+    /// killed. (A pool thread lost to a hung plugin cannot be stopped.)
+    func shutdown(grace: Duration) async
 }
 
 /// What an operator can do to a plugin's breaker.
@@ -49,7 +52,14 @@ public struct PluginRunnerStatistics: Sendable, Equatable {
     public var notAttempted = 0
     /// Calls that timed out.
     public var timeouts = 0
+    /// Worker processes started again after they ended (isolated plugins).
+    public var restarts = 0
 
     /// Zeroes.
     public init() {}
+}
+
+extension PluginRunner {
+    /// Stops taking calls, with 5 s of grace for calls in flight.
+    public func shutdown() async { await shutdown(grace: .seconds(5)) }
 }

@@ -169,7 +169,7 @@ enum Schema {
     static func insert(_ delivery: Delivery, retention: Duration, ids: inout DeliveryIDs, in db: Database) throws -> AcceptResult {
         let received = delivery.receivedAtUnixMilliseconds
         let deliveryID = try ids.peek(in: db)
-        let retentionMs = retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000
+        let retentionMs = retention.wholeMilliseconds
         try BoundStatement(
             """
             INSERT INTO idempotency_keys (source, key, delivery_id, expires_at) VALUES (?, ?, ?, ?)
@@ -192,7 +192,7 @@ enum Schema {
             in: db
         ).run(
             [
-                .integer(deliveryID), .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format),
+                .integer(deliveryID), .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format.rawValue),
                 .integer(received), .text(delivery.clientAddress), .text(headersText(delivery.headers)), .integer(Int64(delivery.events.count)),
             ],
             blob: delivery.body, at: 10

@@ -2,9 +2,9 @@ import AcuhookCore
 import AcuhookStore
 import Synchronization
 
-/// An `EventStore` in memory: same deduplication rules as the SQLite store, no durability. For
+/// An ``Inbox`` in memory: same deduplication rules as the SQLite store, no durability. For
 /// tests and benchmarks of the layers above the store.
-public final class InMemoryEventStore: EventStore {
+public final class InMemoryInbox: Inbox {
     private struct State {
         var keys: [String: (deliveryID: Int64, expiresAt: Int64)] = [:]
         var events: [StoredEvent] = []
@@ -16,8 +16,12 @@ public final class InMemoryEventStore: EventStore {
     /// An empty store.
     public init() {}
 
-    /// Accepts unless the (source, key) pair is live.
-    public func accept(_ delivery: Delivery, keepKeyFor retention: Duration) async throws(StoreError) -> AcceptResult {
+    /// Accepts unless the (source, key) pair is live; `completion` runs before this returns.
+    public func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
+        completion(.success(insert(delivery, retention: retention)))
+    }
+
+    private func insert(_ delivery: Delivery, retention: Duration) -> AcceptResult {
         state.withLock { state in
             let key = delivery.source + "\u{0}" + delivery.idempotencyKey
             if let live = state.keys[key], live.expiresAt >= delivery.receivedAtUnixMilliseconds {
@@ -36,8 +40,7 @@ public final class InMemoryEventStore: EventStore {
                     )
                 )
             }
-            let retentionMs = retention.components.seconds * 1000
-            state.keys[key] = (id, delivery.receivedAtUnixMilliseconds + retentionMs)
+            state.keys[key] = (id, delivery.receivedAtUnixMilliseconds + retention.wholeMilliseconds)
             return .accepted(deliveryID: id, eventIDs: ids)
         }
     }

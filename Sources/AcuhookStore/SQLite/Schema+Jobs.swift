@@ -25,25 +25,6 @@ extension Schema {
         )
     }
 
-    /// Leases up to `limit` due jobs of any plugin: running jobs whose lease expired (their
-    /// claimant died), then pending jobs that are due, oldest due first. (The dispatcher claims
-    /// per plugin, ``claim(now:perPlugin:leaseMilliseconds:in:)``; this sorts every due job.)
-    static func claim(now: Int64, limit: Int, leaseMilliseconds: Int64, excluding: Set<String> = [], in db: Database) throws -> [ClaimedJob] {
-        var ids = try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id LIMIT ?"),
-            arguments: [now, limit]
-        )
-        if ids.count < limit {
-            let skipped = excluding.sorted()
-            let notExcluded = skipped.isEmpty ? "" : "AND j.plugin NOT IN (\(skipped.map { _ in "?" }.joined(separator: ",")))"
-            ids += try Int64.fetchAll(
-                db.cachedStatement(sql: "SELECT id FROM jobs AS j WHERE j.state = 'pending' AND j.due_at <= ? \(notExcluded) AND \(laneIsFree) ORDER BY j.due_at, j.id LIMIT ?"),
-                arguments: [now] + StatementArguments(skipped) + [limit - ids.count]
-            )
-        }
-        return try lease(ids, now: now, leaseMilliseconds: leaseMilliseconds, in: db)
-    }
-
     /// An ordered job waits while a job of its lane runs, or one with an earlier ordering key
     /// (or the same, received earlier) is pending.
     static let laneIsFree = """
@@ -130,7 +111,7 @@ extension Schema {
         if let attempt = completion.attempt {
             let values: [BoundStatement.Value] = [
                 job, .integer(Int64(attempt.number)), .integer(attempt.startedAtUnixMilliseconds), .integer(attempt.durationMilliseconds),
-                .text(attempt.outcome), attempt.message.map { .text($0) } ?? .null,
+                .text(attempt.outcome.rawValue), attempt.message.map { .text($0) } ?? .null,
             ]
             if isFirstTimeSuccess(completion, attempt) {
                 // Recorded only after earlier history (a replay). A separate lookup: as one
@@ -150,7 +131,7 @@ extension Schema {
         switch completion.disposition {
         case .done(let skipped):
             try BoundStatement("UPDATE jobs SET state = ?, attempts = attempts + ?, lease_until = NULL, updated_at = ? WHERE id = ?", in: db)
-                .run([.text(skipped ? "skipped" : "done"), counted, .integer(now), job])
+                .run([.text(skipped ? JobState.skipped.rawValue : JobState.done.rawValue), counted, .integer(now), job])
         case .retry(let at, let delay):
             try BoundStatement(
                 "UPDATE jobs SET state = 'pending', attempts = attempts + ?, due_at = ?, last_delay_ms = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
@@ -170,7 +151,7 @@ extension Schema {
                 source: "derived",
                 idempotencyKey: "job:\(completion.jobID):attempt:\(completion.attempt?.number ?? 0)",
                 idempotencyKeyOrigin: "derived event",
-                format: "derived",
+                format: .derived,
                 receivedAtUnixMilliseconds: now,
                 body: [],
                 headers: [],
@@ -183,7 +164,7 @@ extension Schema {
 
     private static func isFirstTimeSuccess(_ completion: JobCompletion, _ attempt: AttemptRecord) -> Bool {
         guard case .done = completion.disposition, attempt.number == 1 else { return false }
-        return attempt.outcome == "ok" || attempt.outcome == "skipped"
+        return attempt.outcome == .ok || attempt.outcome == .skipped
     }
 
     static func deadLetterWhere(_ filter: DeadLetterFilter) -> (String, StatementArguments) {
@@ -229,7 +210,7 @@ extension Schema {
                 db,
                 sql: "SELECT attempt, started_at, duration_ms, outcome, message FROM job_attempts WHERE job_id = ? ORDER BY rowid",
                 arguments: [jobID]
-            ).map { AttemptRecord(number: $0[0], startedAtUnixMilliseconds: $0[1], durationMilliseconds: $0[2], outcome: $0[3], message: $0[4]) }
+            ).map { AttemptRecord(number: $0[0], startedAtUnixMilliseconds: $0[1], durationMilliseconds: $0[2], outcome: AttemptOutcome(rawValue: $0[3]) ?? .other($0[3]), message: $0[4]) }
             return DeadLetter(
                 jobID: jobID,
                 plugin: row[1],

@@ -1,0 +1,204 @@
+import AcuhookCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Calls a plugin in `acuhook plugin-worker` processes (`isolation: process`), framed over
+/// their stdin and stdout.
+///
+/// A worker that crashes (SIGSEGV, abort, `fatalError`, exit) fails its calls in flight as
+/// `crashed` and is started again after an exponential backoff (100 ms doubling to 30 s, back
+/// to 100 ms after a reply). A call past its timeout kills its worker with SIGKILL (no thread is
+/// ever lost); the worker's other calls fail as crashed and it is restarted. A call that finds
+/// every worker restarting waits for one (at most 2 s or its timeout), then fails as
+/// `unavailable`. The host's other plugins are not affected by any of this.
+///
+/// Starting one ignores SIGPIPE in the host process (a worker dying mid-write must cost an
+/// EPIPE, not the host). The plugin's descriptor is read in the host (its entry point, which the
+/// ABI requires to be free of side effects); `create` and `handle` run only in the workers.
+public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Duration == Duration {
+    /// The plugin file.
+    public let image: PluginImage
+    /// Most calls in flight over all workers.
+    public let concurrency: Int
+    /// Worker processes kept running.
+    public let workerCount: Int
+
+    private struct Slot {
+        var worker: WorkerProcess?
+        var failures = 0
+        var restarting = false
+    }
+
+    private let executable: String
+    private let arguments: [String]
+    private let clock: C
+    private let logger: Logger
+    private let slots: Mutex<[Slot]>
+    private let nextCall = Atomic<UInt64>(1)
+    private let nextSlot = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let restartCount = Atomic<Int>(0)
+    /// Longest a call waits for a restarting worker.
+    private let restartWait: Duration = .seconds(2)
+
+    /// Starts `settings.workers` worker processes (`executable plugin-worker …`) for `image`.
+    /// `settings.maxConcurrency` is spread over the workers: at least 1 each, and 1 each for
+    /// plugins that are not thread-safe.
+    public init(image: PluginImage, settings: PluginSettings, limits: PluginInstance.Limits, executable: String, clock: C, logger: Logger) {
+        self.image = image
+        self.workerCount = max(1, settings.workers)
+        let perWorker = image.threadSafe ? max(1, settings.maxConcurrency / workerCount) : 1
+        self.concurrency = perWorker * workerCount
+        self.clock = clock
+        self.logger = logger
+        self.executable = executable
+        self.arguments = [
+            "plugin-worker", "--plugin", settings.path, "--config-json", String(decoding: settings.configJSON, as: UTF8.self),
+            "--concurrency", "\(perWorker)", "--max-output-bytes", "\(limits.maxOutputBytes)",
+            "--max-derived-events", "\(limits.maxDerivedEvents)", "--max-derivation-depth", "\(limits.maxDerivationDepth)",
+        ]
+        self.slots = Mutex(Array(repeating: Slot(), count: workerCount))
+        // A worker that dies while the host writes to it must cost an EPIPE, not the host.
+        signal(SIGPIPE, SIG_IGN)
+        for index in 0..<workerCount { start(slot: index) }
+    }
+
+    /// `process`.
+    public var isolation: PluginIsolation { .process }
+    /// Always 0: a call past its timeout kills its worker instead of holding a thread.
+    public var lostCalls: Int { 0 }
+    /// Workers started again after ending (crashes, kills on timeout).
+    public var restarts: Int { restartCount.load(ordering: .relaxed) }
+    /// Process ids of the workers running now.
+    public var workerPIDs: [Int32] { slots.withLock { $0.compactMap { $0.worker?.pid } } }
+
+    /// Sends the call to a worker; while every worker is restarting, waits for one (bounded)
+    /// rather than fail a burst of calls that would open the breaker over a single crash.
+    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
+        defer { release() }
+        let wait = min(timeout, restartWait)
+        let deadline = clock.now.advanced(by: wait)
+        while !stopping.load(ordering: .relaxed) {
+            if let worker = pickWorker(), let ending = await call(worker, event, attempt: attempt, timeout: timeout) { return ending }
+            if clock.now >= deadline { break }
+            try? await clock.sleep(for: .milliseconds(5))
+        }
+        return .failed(.unavailable, message: "no worker process came up within \(wait) (restarting after failures)")
+    }
+
+    /// One call on `worker`; nil when it was not sent (the worker had ended).
+    private func call(_ worker: WorkerProcess, _ event: PluginEvent, attempt: Int, timeout: Duration) async -> TransportEnding? {
+        let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
+        let timer = Task { [clock, logger] in
+            do {
+                try await clock.sleep(for: timeout)
+            } catch {
+                return
+            }
+            if worker.settle(id, .timedOut) {
+                logger.warning("plugin call exceeded its timeout; killing its worker", metadata: ["acuhook.timeout": "\(timeout)", "acuhook.worker.pid": "\(worker.pid)"])
+                worker.kill()
+            }
+        }
+        let outcome = await worker.call(id: id, attempt: attempt, event: event)
+        timer.cancel()
+        switch outcome {
+        case .reply(let reply): return .returned(reply)
+        case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout); its worker was killed")
+        case .ended(let reason): return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)")
+        case .notSent: return nil
+        }
+    }
+
+    private func pickWorker() -> WorkerProcess? {
+        let first = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue
+        return slots.withLock { slots -> WorkerProcess? in
+            for offset in 0..<slots.count {
+                if let worker = slots[(first + offset) % slots.count].worker { return worker }
+            }
+            return nil
+        }
+    }
+
+    private func start(slot index: Int) {
+        guard !stopping.load(ordering: .relaxed) else { return }
+        do {
+            let worker = try WorkerProcess(
+                executable: executable,
+                arguments: arguments,
+                logger: logger,
+                onHello: { [logger] hello in
+                    if let error = hello.error {
+                        logger.error("plugin worker could not load the plugin", metadata: ["acuhook.error": "\(error)"])
+                    }
+                },
+                onReply: { [weak self] in self?.slots.withLock { $0[index].failures = 0 } },
+                onEnd: { [weak self] worker, reason in self?.ended(worker, slot: index, reason: reason) }
+            )
+            slots.withLock { slots in
+                slots[index].worker = worker
+                slots[index].restarting = false
+            }
+            logger.info("plugin worker started", metadata: ["acuhook.worker.pid": "\(worker.pid)", "acuhook.worker.slot": "\(index)"])
+        } catch {
+            logger.error("cannot start a plugin worker", metadata: ["acuhook.error": "\(error)", "acuhook.worker.executable": "\(executable)"])
+            // Try again later (with the growing backoff), like a worker that ended.
+            slots.withLock { $0[index].restarting = false }
+            ended(nil, slot: index, reason: "cannot start: \(error)")
+        }
+    }
+
+    private func ended(_ worker: WorkerProcess?, slot index: Int, reason: String) {
+        let failures = slots.withLock { slots -> Int? in
+            if let worker, slots[index].worker !== worker { return nil }
+            slots[index].worker = nil
+            guard !slots[index].restarting else { return nil }
+            slots[index].restarting = true
+            slots[index].failures += 1
+            return slots[index].failures
+        }
+        guard let failures, !stopping.load(ordering: .relaxed) else { return }
+        let delay = Duration.milliseconds(min(30_000, 100 << min(failures - 1, 9)))
+        logger.warning(
+            "plugin worker ended; restarting it",
+            metadata: ["acuhook.worker.reason": "\(reason)", "acuhook.worker.restart_in": "\(delay)", "acuhook.worker.slot": "\(index)"]
+        )
+        restartCount.wrappingAdd(1, ordering: .relaxed)
+        Task { [weak self, clock] in
+            try? await clock.sleep(for: delay)
+            self?.start(slot: index)
+        }
+    }
+
+    /// Stops the workers: each finishes its calls and exits when its input closes; any still
+    /// running after `grace` is killed.
+    public func shutdown(grace: Duration) async {
+        stopping.store(true, ordering: .relaxed)
+        let workers = slots.withLock { $0.compactMap(\.worker) }
+        for worker in workers { worker.closeInput() }
+        let deadline = clock.now.advanced(by: grace)
+        while clock.now < deadline, workers.contains(where: { Glibc.kill($0.pid, 0) == 0 && $0.inFlight > 0 }) {
+            try? await clock.sleep(for: .milliseconds(20))
+        }
+        for worker in workers where Glibc.kill(worker.pid, 0) == 0 { worker.kill() }
+    }
+}
+
+extension GuardedPluginRunner where Transport == WorkerPoolTransport<C> {
+    /// A runner for a plugin in `settings.workers` worker processes (`executable plugin-worker …`).
+    public convenience init(image: PluginImage, settings: PluginSettings, limits: PluginInstance.Limits, executable: String, clock: C, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "acuhook.plugin"] = "\(image.name)"
+        let transport = WorkerPoolTransport(image: image, settings: settings, limits: limits, executable: executable, clock: clock, logger: logger)
+        self.init(transport: transport, timeout: settings.timeout, breaker: settings.breaker, clock: clock, logger: logger)
+    }
+
+    /// Process ids of the workers running now.
+    public var workerPIDs: [Int32] { transport.workerPIDs }
+    /// Workers started again after ending.
+    public var restarts: Int { transport.restarts }
+}
+
+/// A runner of a plugin in worker processes.
+public typealias ProcessPluginRunner<C: Clock> = GuardedPluginRunner<C, WorkerPoolTransport<C>> where C.Duration == Duration

@@ -1,0 +1,106 @@
+import AcuhookCore
+import Logging
+import Synchronization
+
+/// Runs one plugin's calls over a transport: circuit breaker → concurrency limit → the call
+/// (the transport enforces the timeout) → counters and the breaker's judgement. The one
+/// implementation of ``PluginRunner``, for in-process and isolated plugins alike.
+///
+/// A call past its timeout is reported as a failure at once; the slot it holds is freed only
+/// when the transport releases it (a pool thread, when the plugin returns), so a hanging plugin
+/// holds at most its own concurrency limit.
+public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: PluginRunner where C.Duration == Duration {
+    /// How calls reach the plugin.
+    public let transport: Transport
+    /// The plugin's breaker.
+    public let breaker: CircuitBreaker<C>
+    /// Longest a call may run (and, separately, wait for a free slot).
+    public let timeout: Duration
+    private let limiter: ConcurrencyLimiter
+    private let clock: C
+    private let counters = Mutex(PluginRunnerStatistics())
+
+    /// A runner over `transport`; `logger` should carry the plugin's name (`acuhook.plugin`).
+    public init(transport: Transport, timeout: Duration, breaker: CircuitBreakerConfiguration, clock: C, logger: Logger) {
+        self.transport = transport
+        self.timeout = timeout
+        self.limiter = ConcurrencyLimiter(limit: transport.concurrency)
+        self.breaker = CircuitBreaker(configuration: breaker, clock: clock, logger: logger)
+        self.clock = clock
+    }
+
+    /// What the plugin is.
+    public var image: PluginImage { transport.image }
+    /// In this process or in worker processes.
+    public var isolation: PluginIsolation { transport.isolation }
+    /// Most calls in flight.
+    public var concurrency: Int { limiter.limit }
+    /// The breaker's state.
+    public var breakerState: CircuitBreakerPhase { breaker.phase }
+    /// Whether the breaker refuses calls now.
+    public var isRefusingCalls: Bool { breaker.isRefusingCalls }
+
+    /// A snapshot of the counters: the runner's, with the slots held and the transport's own.
+    public var statistics: PluginRunnerStatistics {
+        var statistics = counters.withLock { $0 }
+        statistics.inFlight = limiter.held
+        statistics.lost = transport.lostCalls
+        statistics.restarts = transport.restarts
+        return statistics
+    }
+
+    /// Forces the breaker open, disables it, or resets it.
+    public func controlBreaker(_ action: BreakerAction, reason: String) {
+        switch action {
+        case .open: breaker.forceOpen(reason: reason)
+        case .reset: breaker.reset(reason: reason)
+        case .disable: breaker.disable(reason: reason)
+        }
+    }
+
+    /// Handles one event.
+    public func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult {
+        let (permit, retryAt) = breaker.acquire()
+        guard let permit else {
+            counters.withLock { $0.notAttempted += 1 }
+            let when = retryAt.map { " for another \(clock.now.duration(to: $0))" } ?? ""
+            return PluginCallResult(outcome: .notAttempted(reason: "circuit breaker is \(breaker.phase)\(when)"))
+        }
+        let started = clock.now
+        guard await limiter.acquire(timeout: timeout, clock: clock) else {
+            counters.withLock {
+                $0.calls += 1
+                $0.failures += 1
+                $0.timeouts += 1
+            }
+            breaker.record(permit, failed: true)
+            return PluginCallResult(
+                outcome: .failed(.timeout),
+                message: "no free call slot within \(timeout): \(limiter.held) call(s) in flight, \(transport.lostCalls) past their timeout",
+                duration: started.duration(to: clock.now)
+            )
+        }
+        counters.withLock { $0.calls += 1 }
+        let limiter = self.limiter
+        let ending = await transport.call(event, attempt: attempt, timeout: timeout, release: { limiter.release() })
+        let duration = started.duration(to: clock.now)
+        let result: PluginCallResult
+        switch ending {
+        case .returned(let invocation):
+            result = PluginCallResult(outcome: invocation.outcome, message: invocation.message, output: invocation.output, derived: invocation.derived, duration: duration)
+        case .failed(let failure, let message):
+            result = PluginCallResult(outcome: .failed(failure), message: message, duration: duration)
+        }
+        counters.withLock { stats in
+            if result.isBreakerFailure { stats.failures += 1 }
+            if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }
+        }
+        breaker.record(permit, failed: result.isBreakerFailure)
+        return result
+    }
+
+    /// Stops the transport (workers finish their calls for up to `grace`, then are killed).
+    public func shutdown(grace: Duration) async {
+        await transport.shutdown(grace: grace)
+    }
+}

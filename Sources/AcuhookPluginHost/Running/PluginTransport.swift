@@ -1,0 +1,36 @@
+import AcuhookCore
+
+/// How calls reach one plugin: a thread pool in this process (``ThreadPoolTransport``) or
+/// worker processes (``WorkerPoolTransport``). The policy around each call — breaker,
+/// concurrency limit, counters — is ``GuardedPluginRunner``'s, once for both.
+public protocol PluginTransport: Sendable {
+    /// What the plugin is.
+    var image: PluginImage { get }
+    /// Where its calls run.
+    var isolation: PluginIsolation { get }
+    /// Most calls the transport can run at once (1 for plugins that are not thread-safe).
+    var concurrency: Int { get }
+    /// Calls past their timeout that still hold a thread (a plugin that has not returned).
+    var lostCalls: Int { get }
+    /// Workers started again after they ended.
+    var restarts: Int { get }
+
+    /// Makes one call and returns how it ended: the plugin returned, or the transport ended
+    /// the call (out of time, its worker crashed, nothing could run it).
+    ///
+    /// - Important: `release` is called exactly once, when the call no longer holds anything:
+    ///   for a call past its timeout on a pool thread, that is when the plugin finally returns,
+    ///   which may be long after this method did.
+    func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding
+
+    /// Stops taking calls; lets calls in flight finish for up to `grace`, then ends them.
+    func shutdown(grace: Duration) async
+}
+
+/// How a transport ended one call.
+public enum TransportEnding: Sendable, Equatable {
+    /// The plugin returned (its status may itself be a failure, such as an invalid status).
+    case returned(PluginInstance.Invocation)
+    /// The transport ended the call, with the host's explanation.
+    case failed(PluginFailure, message: String)
+}

@@ -1,0 +1,109 @@
+import AcuhookCore
+import Logging
+import NIOPosix
+import Synchronization
+
+/// Calls a plugin in this process, through the C ABI on a thread of the host's plugin pool.
+///
+/// A call past its timeout ends at once as a failure, but its pool thread stays busy until
+/// the plugin returns: the call is counted in ``lostCalls`` and keeps its slot (``release`` is
+/// called only then). No thread is ever started to replace a lost one.
+public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Duration == Duration {
+    /// The created plugin.
+    public let instance: PluginInstance
+    /// Most calls at once: the configured limit for thread-safe plugins, else 1.
+    public let concurrency: Int
+    private let pool: NIOThreadPool
+    private let clock: C
+    private let logger: Logger
+    private let lost = Mutex(0)
+
+    /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is thread-safe.
+    public init(instance: PluginInstance, maxConcurrency: Int, pool: NIOThreadPool, clock: C, logger: Logger) {
+        self.instance = instance
+        self.concurrency = instance.image.threadSafe ? max(1, maxConcurrency) : 1
+        self.pool = pool
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The plugin file.
+    public var image: PluginImage { instance.image }
+    /// `in-process`.
+    public var isolation: PluginIsolation { .inProcess }
+    /// Calls past their timeout whose threads have not returned.
+    public var lostCalls: Int { lost.withLock { $0 } }
+    /// Always 0: nothing restarts in process.
+    public var restarts: Int { 0 }
+
+    /// Runs the call on a pool thread, racing it against `timeout` on the injected clock.
+    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
+        let race = CallRace<TransportEnding>()
+        return await withCheckedContinuation { continuation in
+            race.arm(continuation)
+            pool.submit { [self] state in
+                guard case .active = state else {
+                    release()
+                    race.settle(.failed(.unavailable, message: "the plugin thread pool is shut down"))
+                    return
+                }
+                let callStarted = ContinuousClock.now
+                let invocation = instance.invoke(event, attempt: attempt)
+                // Free the slot before waking the caller, so what it sees next reflects this end.
+                release()
+                guard !race.settle(.returned(invocation)) else { return }
+                lost.withLock { lost in
+                    lost -= 1
+                    logger.notice(
+                        "plugin call returned after its timeout; its thread is free again",
+                        metadata: ["acuhook.call.duration": "\(callStarted.duration(to: .now))", "acuhook.plugin.lost_threads": "\(lost)"]
+                    )
+                }
+            }
+            let timer = Task { [self] in
+                do {
+                    try await clock.sleep(for: timeout)
+                } catch {
+                    return
+                }
+                // Counted and logged before the caller resumes, so it already sees the lost call.
+                lost.withLock { lost in
+                    guard race.settle(.failed(.timeout, message: "plugin did not return within \(timeout)")) else { return }
+                    lost += 1
+                    logger.warning(
+                        "plugin call exceeded its timeout; its thread is lost until the call returns",
+                        metadata: ["acuhook.timeout": "\(timeout)", "acuhook.plugin.lost_threads": "\(lost)", "acuhook.pool.threads": "\(pool.numberOfThreads)"]
+                    )
+                }
+            }
+            race.attach(timer: timer)
+        }
+    }
+
+    /// Nothing to stop: the pool is the host's, and a running plugin call cannot be interrupted.
+    public func shutdown(grace: Duration) async {}
+}
+
+extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
+    /// A runner for a plugin created in this process, called on `pool`.
+    public convenience init(
+        instance: PluginInstance,
+        timeout: Duration,
+        maxConcurrency: Int,
+        breaker: CircuitBreakerConfiguration,
+        pool: NIOThreadPool,
+        clock: C,
+        logger: Logger
+    ) {
+        var logger = logger
+        logger[metadataKey: "acuhook.plugin"] = "\(instance.image.name)"
+        let transport = ThreadPoolTransport(instance: instance, maxConcurrency: maxConcurrency, pool: pool, clock: clock, logger: logger)
+        self.init(transport: transport, timeout: timeout, breaker: breaker, clock: clock, logger: logger)
+    }
+
+    /// The created plugin.
+    public var instance: PluginInstance { transport.instance }
+}
+
+/// A runner of a plugin created in this process.
+public typealias InProcessPluginRunner<C: Clock> = GuardedPluginRunner<C, ThreadPoolTransport<C>> where C.Duration == Duration

@@ -1,0 +1,33 @@
+import AcuhookCore
+
+/// How one claimed job ended, committed by ``JobQueue/complete(_:)``.
+public struct JobCompletion: Sendable, Equatable {
+    /// What happens to the job.
+    public enum Disposition: Sendable, Equatable {
+        /// Handled (`skipped`: the plugin was not interested).
+        case done(skipped: Bool)
+        /// Try again at the time (ms since the epoch) after `delayMilliseconds`.
+        case retry(atUnixMilliseconds: Int64, delayMilliseconds: Int64)
+        /// Not attempted (breaker open): back to pending until the time; no attempt counted.
+        case held(untilUnixMilliseconds: Int64)
+        /// Into the dead-letter queue: `rejected` (bad data) or `exhausted` (retries used up).
+        case dead(reason: DeadLetterReason)
+    }
+
+    /// The job.
+    public var jobID: Int64
+    /// Its fate.
+    public var disposition: Disposition
+    /// The attempt made, or nil when none was (held).
+    public var attempt: AttemptRecord?
+    /// Events the plugin emitted (stored with their own jobs in the same transaction).
+    public var derived: [InboundEvent]
+
+    /// Creates a completion.
+    public init(jobID: Int64, disposition: Disposition, attempt: AttemptRecord?, derived: [InboundEvent] = []) {
+        self.jobID = jobID
+        self.disposition = disposition
+        self.attempt = attempt
+        self.derived = derived
+    }
+}

@@ -1,0 +1,44 @@
+extension SQLiteEventStore {
+    /// Settings.
+    public struct Configuration: Sendable {
+        /// The database file; its folder is created if missing.
+        public var path: String
+        /// `full` (default): fsync on every commit, durable across power loss. `normal`: durable
+        /// across a process crash (`kill -9`) but may lose the last commits on power loss.
+        public var synchronous: Synchronous = .full
+        /// Most writes committed in one transaction. Default 256.
+        public var maxBatch: Int = 256
+        /// How long a commit waits for a lock held by another connection before failing. Default 5 s.
+        public var busyTimeout: Duration = .seconds(5)
+        /// WAL pages after which a commit runs a PASSIVE checkpoint (`wal_autocheckpoint`).
+        /// Default 16000 (~64 MiB): that checkpoint stalls the commit that runs it, so it
+        /// should be rare under load (`Benchmarks/README.md` has the settings compared).
+        public var checkpointPages: Int = 16000
+        /// Size the WAL file is truncated to when it starts over (`journal_size_limit`).
+        /// Default 96 MiB: above the checkpoint size, so a steady load does not truncate and
+        /// regrow the file at every restart.
+        public var walSizeLimitBytes: Int = 96 << 20
+        /// How often a second connection copies WAL pages back (and fsyncs the database file)
+        /// in the background, so the writer's own checkpoint finds little left to copy. nil:
+        /// never. Default 5 ms; scheduled only by commits, so an idle store does not run it.
+        public var backgroundCheckpointInterval: Duration? = .milliseconds(5)
+        /// Group commit window: when the last commit carried more than one write and was taken
+        /// less than 10 ms ago (senders are concurrent), the next waits up to this long, or until
+        /// ``commitDelayTarget`` writes wait, so more writes share one transaction and its fsync.
+        /// A write arriving at an idle writer never waits. `.zero` disables. Default 500 µs.
+        public var commitDelay: Duration = .microseconds(500)
+        /// Writes waiting that end the commit window early. Default 32.
+        public var commitDelayTarget: Int = 32
+
+        /// SQLite's `synchronous` levels offered.
+        public enum Synchronous: String, Sendable, CaseIterable {
+            /// fsync on every commit.
+            case full
+            /// fsync at checkpoints only.
+            case normal
+        }
+
+        /// Settings for the file at `path`.
+        public init(path: String) { self.path = path }
+    }
+}

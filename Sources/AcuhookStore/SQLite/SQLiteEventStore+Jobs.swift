@@ -1,0 +1,54 @@
+import AcuhookCore
+import GRDB
+
+extension SQLiteEventStore {
+    /// Leases, per plugin, up to its number of due jobs. Shares the next group commit with
+    /// deliveries and outcomes, in a savepoint: a failed claim does not undo the others' writes.
+    public func claimJobs(perPlugin limits: [String: Int], lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob] {
+        let leaseMilliseconds = lease.wholeMilliseconds
+        let claimed = try await shared { db, _ in
+            try GroupCommitWriter.savepoint(db) {
+                try Schema.claim(now: nowUnixMilliseconds, perPlugin: limits, leaseMilliseconds: leaseMilliseconds, in: db)
+            }
+        }
+        switch claimed {
+        case .success(let jobs): return jobs
+        case .failure(let error): throw StoreError(.unavailable, "cannot claim jobs", underlying: error)
+        }
+    }
+
+    /// Commits how claimed jobs ended, sharing the transaction with whatever else waits.
+    public func complete(_ completions: [JobCompletion]) async throws(StoreError) {
+        guard !completions.isEmpty else { return }
+        try await shared { db, batch in
+            for completion in completions { try Schema.complete(completion, now: batch.nowUnixMilliseconds, ids: &batch.deliveryIDs, in: db) }
+        }
+    }
+
+    /// Gives claimed jobs back without counting an attempt.
+    public func release(_ jobIDs: [Int64], nowUnixMilliseconds: Int64) async throws(StoreError) {
+        guard !jobIDs.isEmpty else { return }
+        try await write("cannot release claimed jobs") { db in
+            for chunk in stride(from: 0, to: jobIDs.count, by: 500).map({ Array(jobIDs[$0..<min(jobIDs.count, $0 + 500)]) }) {
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET state = 'pending', lease_until = NULL, due_at = MIN(due_at, ?), updated_at = ?
+                        WHERE state = 'running' AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                        """,
+                    arguments: [nowUnixMilliseconds, nowUnixMilliseconds] + StatementArguments(chunk)
+                )
+            }
+        }
+    }
+
+    /// Jobs per state (states without jobs are left out).
+    public func jobCounts() async throws(StoreError) -> [JobState: Int] {
+        try await read("cannot count jobs") { db in
+            var counts: [JobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM jobs GROUP BY state") {
+                if let state = JobState(rawValue: row[0]) { counts[state] = row[1] }
+            }
+            return counts
+        }
+    }
+}

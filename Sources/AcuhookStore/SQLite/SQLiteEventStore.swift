@@ -1,0 +1,76 @@
+import AcuhookCore
+import Foundation
+import GRDB
+import Logging
+
+/// The store in one SQLite file (WAL mode, via GRDB), for one machine.
+///
+/// Writes on the hot paths — deliveries, job outcomes and the dispatcher's claims — share
+/// commits through the ``GroupCommitWriter``, on a thread of the store's own. Operator writes
+/// (dead-letter replays and purges, overrides, key expiry) are rare and take GRDB's own write
+/// path; SQLite serialises them with the writer.
+///
+/// The WAL is checkpointed by SQLite's automatic `PASSIVE` checkpoint on the writer once it
+/// holds ``Configuration/checkpointPages`` pages, helped by background checkpoints on a second
+/// connection; ``Configuration/walSizeLimitBytes`` truncates the file when it starts over.
+///
+/// The concerns live in one file each: `+Inbox`, `+Jobs`, `+DeadLetters`, `+Overrides`.
+public final class SQLiteEventStore: EventStore {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
+    let wallClock: any WallClock
+    let logger: Logger
+
+    /// Opens (creating if needed) and migrates the database.
+    public init(configuration: Configuration, wallClock: any WallClock = SystemWallClock(), logger: Logger) throws(StoreError) {
+        self.path = configuration.path
+        self.wallClock = wallClock
+        self.logger = logger
+        do {
+            let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var grdb = GRDB.Configuration()
+            grdb.busyMode = .timeout(Double(configuration.busyTimeout.wholeMilliseconds) / 1000)
+            let synchronous = configuration.synchronous.rawValue
+            let (pages, limit) = (configuration.checkpointPages, configuration.walSizeLimitBytes)
+            grdb.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(limit)")
+            }
+            pool = try DatabasePool(path: configuration.path, configuration: grdb)
+            try Schema.migrator.migrate(pool)
+            let checkpointer = try DatabaseQueue(path: configuration.path, configuration: grdb)
+            writer = GroupCommitWriter(pool: pool, checkpointer: checkpointer, configuration: configuration, wallClock: wallClock, logger: logger)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path)", underlying: error)
+        }
+    }
+
+    /// Runs `body` on GRDB's writer connection; any failure becomes a ``StoreError`` saying `what`.
+    func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw StoreError(.unavailable, what, underlying: error)
+        }
+    }
+
+    /// Runs `body` on a reader connection; any failure becomes a ``StoreError`` saying `what`.
+    func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw StoreError(.unavailable, what, underlying: error)
+        }
+    }
+
+    /// Runs `perform` in the next shared commit and returns its value once that commit is durable.
+    func shared<T: Sendable>(_ perform: @escaping @Sendable (Database, inout GroupCommitBatch) throws -> T) async throws(StoreError) -> T {
+        try await withUnsafeContinuation { continuation in
+            writer.enqueue(SharedWrite(perform) { continuation.resume(returning: $0) })
+        }.get()
+    }
+}

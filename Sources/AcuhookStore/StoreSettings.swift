@@ -1,0 +1,26 @@
+/// The durable store.
+public struct StoreSettings: Sendable, Equatable {
+    /// The SQLite file. Default `./acuhook-data/acuhook.db`.
+    public var path = "acuhook-data/acuhook.db"
+    /// `full` (default, fsync every commit) or `normal` (survives a process crash, not power loss).
+    public var synchronous: SQLiteEventStore.Configuration.Synchronous = .full
+    /// How long idempotency keys are kept. Default 3 days (Acumatica resends for 2).
+    public var idempotencyRetention: Duration = .seconds(3 * 86_400)
+    /// How often expired keys are deleted. Default 10 minutes.
+    public var sweepInterval: Duration = .seconds(600)
+    /// Group commit window: after a commit that carried several writes, the next one waits up to
+    /// this long for more to share it (a lone write never waits). `0s` disables. Default 500 µs.
+    public var commitDelay: Duration = .microseconds(500)
+
+    /// The defaults.
+    public init() {}
+}
+
+extension SQLiteEventStore.Configuration {
+    /// The SQLite settings the `store` section gives; the rest keep their defaults.
+    public init(_ settings: StoreSettings) {
+        self.init(path: settings.path)
+        synchronous = settings.synchronous
+        commitDelay = settings.commitDelay
+    }
+}
