@@ -34,7 +34,7 @@ import Testing
               commit_delay: 2ms
             sources:
               - name: erp
-                format: seed
+                format: guide
                 auth:
                   scheme: hmac-sha256
                   secrets: ["${ERP_SECRET}", old-secret]
@@ -60,12 +60,12 @@ import Testing
         #expect(server.trustedProxies.map(\.description) == ["10.0.0.0/8", "::1"])
         #expect(server.tlsCertificate == "/srv/acuhook/tls/cert.pem" && server.tlsKey == "/etc/acuhook/key.pem")
         #expect(server.testEndpointEnabled && server.testEndpointSource == "erp")
-        #expect(configuration.store.path == "/srv/acuhook/data/inbox.db" && configuration.store.synchronous == "normal")
+        #expect(configuration.store.path == "/srv/acuhook/data/inbox.db" && configuration.store.synchronous == .normal)
         #expect(configuration.store.idempotencyRetention == .seconds(4 * 86_400) && configuration.store.sweepInterval == .seconds(300))
         #expect(configuration.store.commitDelay == .milliseconds(2))
         let erp = configuration.sources[0]
         #expect(erp.authentication == .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["from-env", "old-secret"]))
-        #expect(erp.normalizer.format == .seed && erp.allow.map(\.description) == ["192.0.2.0/24"] && erp.maxBodySize == 65_536)
+        #expect(erp.normalizer.format == .guide && erp.allow.map(\.description) == ["192.0.2.0/24"] && erp.maxBodySize == 65_536)
         #expect(erp.rateLimit == RateLimit(requestsPerSecond: 50, burst: 100))
         #expect(erp.perClientRateLimit == RateLimit(requestsPerSecond: 5, burst: 5))
         let push = configuration.sources[1]
@@ -107,7 +107,12 @@ import Testing
         #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n  - name: a\n    auth: {scheme: none}\n")?.message.contains("defined twice") == true)
         #expect(failure("server:\n  test_endpoint: {enabled: true, source: ghost}\n")?.key == "server.test_endpoint.source")
         #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    allow: [not-an-ip]\n")?.message.contains("CIDR") == true)
-        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: xml\n")?.message.contains("expected one of auto, seed") == true)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: xml\n")?.message.contains("expected one of auto, guide") == true)
+    }
+
+    @Test func theGuideFormatsEarlierNameSeedStillReadsAsGuide() throws {
+        let configuration = try parse("sources:\n  - name: a\n    auth: {scheme: none}\n    format: seed\n")
+        #expect(configuration.sources.first?.normalizer.format == .guide)
     }
 }
 

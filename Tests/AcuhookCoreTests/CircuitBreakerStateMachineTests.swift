@@ -16,7 +16,7 @@ import Testing
     @discardableResult
     private func call(_ machine: inout Machine, _ outcome: Machine.Outcome, taking: Duration = .zero) throws -> Machine.Transition? {
         guard case .allow(let permit) = machine.acquire(now: clock.now).admission else {
-            Issue.record("call was not admitted in state \(machine.state.name)")
+            Issue.record("call was not admitted in state \(machine.state.phase)")
             return nil
         }
         clock.advance(by: taking)
@@ -35,7 +35,7 @@ import Testing
         var machine = Machine(configuration: configuration())
         for _ in 0..<4 { #expect(try call(&machine, .failure) == nil) }
         let transition = try #require(try call(&machine, .failure))
-        #expect(transition.from == "closed" && transition.to == "open")
+        #expect(transition.from == .closed && transition.to == .open)
         #expect(transition.reason.contains("5 consecutive failures"))
         #expect(machine.state == .open(until: clock.now.advanced(by: .seconds(30))))
     }
@@ -61,7 +61,7 @@ import Testing
         // The window now holds 10 successes; 4 more failures make 40 %.
         for _ in 0..<4 { #expect(try call(&machine, .failure) == nil) }
         #expect(machine.state == .closed)
-        #expect(try call(&machine, .failure)?.to == "open")
+        #expect(try call(&machine, .failure)?.to == .open)
     }
 
     @Test func tripsOnSlowCallRate() throws {
@@ -89,7 +89,7 @@ import Testing
         #expect(retryAt == opened.advanced(by: .seconds(30)))
         clock.advance(by: .seconds(1))
         let (admission, transition) = machine.acquire(now: clock.now)
-        #expect(transition?.to == "half-open")
+        #expect(transition?.to == .halfOpen)
         guard case .allow(let probe) = admission else {
             Issue.record("half-open breaker refused its probe")
             return
@@ -100,7 +100,7 @@ import Testing
             Issue.record("second probe admitted")
             return
         }
-        #expect(machine.record(probe, .success, now: clock.now)?.to == "closed")
+        #expect(machine.record(probe, .success, now: clock.now)?.to == .closed)
         #expect(machine.tripCount == 0)
     }
 
@@ -112,7 +112,7 @@ import Testing
         while !expected.isEmpty {
             clock.advance(by: waited)
             let transition = try #require(try call(&machine, .failure))
-            #expect(transition.from == "half-open" && transition.to == "open")
+            #expect(transition.from == .halfOpen && transition.to == .open)
             let next = expected.removeFirst()
             #expect(machine.state == .open(until: clock.now.advanced(by: next)))
             waited = next
@@ -125,7 +125,7 @@ import Testing
         clock.advance(by: .seconds(30))
         #expect(try call(&machine, .success) == nil)
         #expect(machine.state == .halfOpen)
-        #expect(try call(&machine, .success)?.to == "closed")
+        #expect(try call(&machine, .success)?.to == .closed)
     }
 
     @Test func slowProbeCountsAsFailure() throws {
@@ -144,22 +144,22 @@ import Testing
         // The call admitted before the trip ends now, successfully: it must not close the breaker.
         #expect(machine.record(early, .success, now: clock.now) == nil)
         #expect(machine.state == .halfOpen)
-        #expect(machine.record(probe, .success, now: clock.now)?.to == "closed")
+        #expect(machine.record(probe, .success, now: clock.now)?.to == .closed)
     }
 
     @Test func manualControls() throws {
         var machine = Machine(configuration: configuration())
-        #expect(machine.forceOpen(reason: "operator").to == "forced-open")
+        #expect(machine.forceOpen(reason: "operator").to == .forcedOpen)
         clock.advance(by: .seconds(3600))
         guard case .reject(nil) = machine.acquire(now: clock.now).admission else {
             Issue.record("forced-open breaker admitted a call")
             return
         }
-        #expect(machine.disable(reason: "operator").to == "disabled")
+        #expect(machine.disable(reason: "operator").to == .disabled)
         for _ in 0..<50 { #expect(try call(&machine, .failure) == nil) }
         #expect(machine.state == .disabled)
         let reset = machine.reset(reason: "operator")
-        #expect(reset.from == "disabled" && reset.to == "closed")
+        #expect(reset.from == .disabled && reset.to == .closed)
         for _ in 0..<4 { try call(&machine, .failure) }
         #expect(machine.state == .closed)
     }

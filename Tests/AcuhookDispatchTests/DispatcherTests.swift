@@ -27,13 +27,14 @@ import Testing
         return retry
     }
 
-    static func makeWorld(extraPlugins: [PluginSettings] = [], retryAttempts: Int = 3) throws -> World {
+    static func makeWorld(extraPlugins: [PluginSettings] = [], retryAttempts: Int = 3, customerFilter: EventFilter? = nil) throws -> World {
         let dir = try FixturePlugins.temporaryDirectory()
         let logger = Logger(label: "test")
         let store = try SQLiteEventStore(configuration: .init(path: dir.appendingPathComponent("acuhook.db").path), logger: logger)
         var settings = PluginHostSettings()
         var customer = PluginSettings(path: FixturePlugins.path("CustomerSync"))
         customer.configJSON = Array(#"{"output":"\#(dir.path)/customers.jsonl"}"#.utf8)
+        customer.filter = customerFilter
         var orders = PluginSettings(path: FixturePlugins.path("OrderThreshold"))
         orders.configJSON = Array(#"{"order_total":1000}"#.utf8)
         var stock = PluginSettings(path: FixturePlugins.path("StockLog"))
@@ -48,15 +49,11 @@ import Testing
         return World(store: store, host: host, dispatcher: dispatcher, dir: dir)
     }
 
-    /// Stores a delivery the way the receiver does (routed, one job per plugin).
+    /// Stores a delivery the way the receiver does (routed by the host's policy, one job per plugin).
     static func deliver(_ world: World, _ events: [InboundEvent], key: String = UUID().uuidString) async throws {
-        let routed = events.map { event in
-            var event = event
-            event.plugins = world.host.router.plugins(for: event.eventType)
-            return event
-        }
+        let routed = events.map { $0.routed(world.host.route($0.eventType, orderedByDefault: false)) }
         let delivery = Delivery(
-            source: "acumatica", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "seed",
+            source: "acumatica", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide,
             receivedAtUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), body: Array("{}".utf8), headers: [],
             clientAddress: "127.0.0.1", events: routed
         )
@@ -98,14 +95,14 @@ import Testing
         let store = world.store
         try await Self.dispatch(world) {
             let counts = try await store.jobCounts()
-            return counts["pending", default: 0] == 0 && counts["running", default: 0] == 0 && counts["done", default: 0] + counts["skipped", default: 0] >= 6
+            return counts[.pending, default: 0] == 0 && counts[.running, default: 0] == 0 && counts[.done, default: 0] + counts[.skipped, default: 0] >= 6
         }
         let counts = try await store.jobCounts()
         // Done: customer-sync, order-threshold (large order), stock-log, and the fixture for the derived
         // LargeOrder. Skipped: order-threshold for the small order and for its own derived event.
-        #expect(counts["done"] == 4, "\(counts)")
-        #expect(counts["skipped"] == 2, "\(counts)")
-        #expect(counts["dead"] == nil, "\(counts)")
+        #expect(counts[.done] == 4, "\(counts)")
+        #expect(counts[.skipped] == 2, "\(counts)")
+        #expect(counts[.dead] == nil, "\(counts)")
         let customers = try String(contentsOf: world.dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)
         #expect(customers.contains(#""id":"CUST001""#) && customers.contains(#""name":"Acme""#))
         let stock = try String(contentsOf: world.dir.appendingPathComponent("stock.tsv"), encoding: .utf8)
@@ -114,6 +111,31 @@ import Testing
         let derived = try #require(events.first { $0.event.eventType == "SalesOrder.LargeOrder" })
         #expect(derived.event.entityId == "SO-LARGE" && derived.event.derivationDepth == 1 && derived.source == "derived")
         #expect(String(decoding: derived.event.json, as: UTF8.self).contains(#""parentEventType":"SalesOrder.Inserted""#))
+    }
+
+    @Test func derivedEventsAreRoutedWithTheirPluginsOrderingAndDebounce() async throws {
+        // order-threshold emits SalesOrder.LargeOrder for the large order; the fixture receives
+        // it with `ordered` and a long `debounce`, as a received event would.
+        var large = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        large.events = [.exact("SalesOrder.LargeOrder")]
+        large.ordered = true
+        large.debounce = .seconds(600)
+        let world = try Self.makeWorld(extraPlugins: [large])
+        try await Self.deliver(world, [
+            Self.seed("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
+        ])
+        let store = world.store
+        try await Self.dispatch(world) {
+            try await store.jobRows().contains { $0.eventType == "SalesOrder.LargeOrder" && $0.plugin == "fixture-scripted" }
+        }
+        let derived = try #require(try await store.jobRows().first { $0.eventType == "SalesOrder.LargeOrder" && $0.plugin == "fixture-scripted" })
+        #expect(derived.lane != nil, "the derived event's job runs in its entity's lane")
+        #expect(derived.debounceKey != nil, "the derived event's job is debounced")
+        #expect(derived.dueAtUnixMilliseconds - derived.receivedAtUnixMilliseconds == 600_000)
+        #expect(derived.state == .pending)
+        // The received event's own job for order-threshold was neither ordered nor debounced.
+        let received = try #require(try await store.jobRows().first { $0.eventType == "SalesOrder.Inserted" && $0.plugin == "order-threshold" })
+        #expect(received.lane == nil && received.debounceKey == nil && received.state == .done)
     }
 
     @Test func transientFailuresAreRetriedThenDeadLetteredWithEveryAttempt() async throws {
@@ -126,11 +148,11 @@ import Testing
             InboundEvent(eventType: "Fixture.Test", entityType: "Fixture", entityId: "reject", tenant: "", orderingKey: "", json: Array("{}".utf8)),
         ])
         let store = world.store
-        try await Self.dispatch(world) { try await store.jobCounts()["dead", default: 0] == 2 }
+        try await Self.dispatch(world) { try await store.jobCounts()[.dead, default: 0] == 2 }
         let dead = try await store.deadLetters()
         let exhausted = try #require(dead.first { $0.reason == .exhausted })
         #expect(exhausted.attempts.map(\.number) == [1, 2, 3])
-        #expect(exhausted.attempts.allSatisfy { $0.outcome == "retry" && $0.message == "downstream unavailable (fixture)" })
+        #expect(exhausted.attempts.allSatisfy { $0.outcome == .retry && $0.message == "downstream unavailable (fixture)" })
         let rejected = try #require(dead.first { $0.reason == .rejected })
         #expect(rejected.attempts.count == 1 && rejected.attempts.first?.message == "bad data (fixture)")
         #expect(try await store.deadLetters(DeadLetterFilter(reason: .rejected)).count == 1)
@@ -139,7 +161,7 @@ import Testing
         #expect(try await store.replay(DeadLetterFilter(jobIDs: [rejected.jobID]), nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)) == 1)
         try await Self.dispatch(world) {
             let counts = try await store.jobCounts()
-            return counts["dead", default: 0] == 2 && counts["pending", default: 0] == 0 && counts["running", default: 0] == 0
+            return counts[.dead, default: 0] == 2 && counts[.pending, default: 0] == 0 && counts[.running, default: 0] == 0
         }
         let again = try #require(try await store.deadLetters(DeadLetterFilter(jobIDs: [rejected.jobID])).first)
         #expect(again.attempts.map(\.number) == [1, 1])
@@ -148,11 +170,7 @@ import Testing
     }
 
     @Test func filteredEventsAreMarkedSkippedNotDropped() async throws {
-        var world = try Self.makeWorld()
-        var configuration = DispatcherConfiguration()
-        configuration.idlePoll = .milliseconds(20)
-        configuration.filterByPlugin["customer-sync"] = try EventFilter(parsing: #"data.Status == "Active""#)
-        world = World(store: world.store, host: world.host, dispatcher: Dispatcher(store: world.store, host: world.host, configuration: configuration, logger: Logger(label: "test")), dir: world.dir)
+        let world = try Self.makeWorld(customerFilter: try EventFilter(parsing: #"data.Status == "Active""#))
         try await Self.deliver(world, [
             Self.seed("Customer.Updated", id: "ACTIVE", data: #"{"CustomerID":{"value":"ACTIVE"},"Status":{"value":"Active"}}"#),
             Self.seed("Customer.Updated", id: "GONE", data: #"{"CustomerID":{"value":"GONE"},"Status":{"value":"Inactive"}}"#),
@@ -160,9 +178,9 @@ import Testing
         let store = world.store
         try await Self.dispatch(world) {
             let counts = try await store.jobCounts()
-            return counts["done", default: 0] + counts["skipped", default: 0] == 2
+            return counts[.done, default: 0] + counts[.skipped, default: 0] == 2
         }
-        #expect(try await store.jobCounts() == ["done": 1, "skipped": 1])
+        #expect(try await store.jobCounts() == [.done: 1, .skipped: 1])
         let customers = try String(contentsOf: world.dir.appendingPathComponent("customers.jsonl"), encoding: .utf8)
         #expect(customers.contains("ACTIVE") && !customers.contains("GONE"))
     }
@@ -178,10 +196,10 @@ import Testing
         let until = ContinuousClock.now + .milliseconds(300)
         try await Self.dispatch(world) { ContinuousClock.now >= until }
         #expect(world.host.runners["fixture-scripted"]!.statistics.calls == 0)
-        #expect(try await store.jobCounts()["pending"] == 1)
+        #expect(try await store.jobCounts()[.pending] == 1)
         #expect(try await store.count("job_attempts") == 0)
         world.host.runners["fixture-scripted"]?.controlBreaker(.reset, reason: "test")
-        try await Self.dispatch(world) { try await store.jobCounts()["done", default: 0] == 1 }
+        try await Self.dispatch(world) { try await store.jobCounts()[.done, default: 0] == 1 }
         // Done at its first attempt: the job row is the record (no attempt row).
         #expect(try await store.count("job_attempts") == 0)
     }
@@ -207,12 +225,12 @@ import Testing
         // The failing plugin tripped its breaker after a few calls; the rest were held, not attempted.
         #expect(scripted.statistics.calls < 300)
         #expect(scripted.statistics.notAttempted > 0)
-        #expect(scripted.breakerState != "closed")
+        #expect(scripted.breakerState != .closed)
         // Nothing of the failing plugin is dead-lettered yet: held jobs spend no attempt.
         #expect(try await world.store.deadLetters().isEmpty)
         let counts = try await world.store.jobCounts()
-        #expect(counts["done"] == 300)
-        #expect(counts["pending", default: 0] + counts["running", default: 0] == 300)
+        #expect(counts[.done] == 300)
+        #expect(counts[.pending, default: 0] + counts[.running, default: 0] == 300)
     }
 
     /// The isolation acceptance test: a plugin in a worker process segfaults on every 10th event,
@@ -236,23 +254,23 @@ import Testing
         let store = world.store
         try await Self.dispatch(world) {
             let counts = try await store.jobCounts()
-            return counts["done", default: 0] == 76 && counts["dead", default: 0] == 4
+            return counts[.done, default: 0] == 76 && counts[.dead, default: 0] == 4
         }
         #expect(world.host.runners["fixture-noop"]!.statistics.calls == 40)
         let counts = try await store.jobCounts()
-        #expect(counts["done"] == 76)  // 40 healthy + 36 good ones of the faulty plugin
+        #expect(counts[.done] == 76)  // 40 healthy + 36 good ones of the faulty plugin
         let dead = try await store.deadLetters()
         #expect(dead.count == 4)
         #expect(dead.allSatisfy { $0.plugin == "fixture-scripted" && $0.reason == .exhausted && $0.event.event.entityId == "segv" })
         // Each bad event was tried 3 times: a crash with its signal, or — while the worker's
         // restart backs off after crashes in a row — "unavailable". At least one crash each.
         let attempts = dead.flatMap(\.attempts)
-        #expect(dead.allSatisfy { $0.attempts.count == 3 && $0.attempts.contains { $0.outcome == "crashed" } })
+        #expect(dead.allSatisfy { $0.attempts.count == 3 && $0.attempts.contains { $0.outcome == .crashed } })
         #expect(attempts.allSatisfy {
-            ($0.outcome == "crashed" && ($0.message ?? "").contains("SIGSEGV")) || ($0.outcome == "unavailable" && ($0.message ?? "").contains("restarting"))
+            ($0.outcome == .crashed && ($0.message ?? "").contains("SIGSEGV")) || ($0.outcome == .unavailable && ($0.message ?? "").contains("restarting"))
         })
         // Every crash restarted the worker (the last restart may still be on its way).
-        let crashes = attempts.filter { $0.outcome == "crashed" }.count
+        let crashes = attempts.filter { $0.outcome == .crashed }.count
         let faultyRunner = try #require(world.host.runners["fixture-scripted"] as? ProcessPluginRunner<ContinuousClock>)
         let deadline = ContinuousClock.now + .seconds(10)
         while faultyRunner.restarts < crashes, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -294,14 +312,14 @@ import Testing
                 remember()
             }
         }
-        try await Self.dispatch(world) { try await store.jobCounts()["done", default: 0] == 400 }
+        try await Self.dispatch(world) { try await store.jobCounts()[.done, default: 0] == 400 }
         try await reloads.value
         let runners = seen.withLock { Array($0.values) }
         #expect(runners.count == 7)
         // Exactly one call per job over all generations: nothing lost, nothing repeated.
         #expect(runners.reduce(0) { $0 + $1.statistics.calls } == 400)
         #expect(try await store.count("job_attempts") == 0)
-        #expect(try await store.jobCounts() == ["done": 400])
+        #expect(try await store.jobCounts() == [.done: 400])
         // More than one generation did real work.
         #expect(runners.filter { $0.statistics.calls > 0 }.count >= 2)
         try await host.shutdown()
@@ -319,9 +337,9 @@ import Testing
         // The call in flight finishes (a loaded machine may start one more before the stop lands);
         // every job not started is pending again at once — none is left leased.
         let counts = try await world.store.jobCounts()
-        let done = counts["done", default: 0], pending = counts["pending", default: 0]
+        let done = counts[.done, default: 0], pending = counts[.pending, default: 0]
         #expect(done >= 1 && pending >= 1 && done + pending == 6)
-        #expect(counts["running"] == nil)
+        #expect(counts[.running] == nil)
         // Given back without an attempt: the next claim is their first attempt, due now.
         let next = try await world.store.claimJobs(perPlugin: ["fixture-serial": 10], lease: .seconds(60), nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
         #expect(next.count == pending && next.allSatisfy { $0.attempt == 1 })
@@ -331,12 +349,12 @@ import Testing
         let world = try Self.makeWorld()
         try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let first = try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now)
+        let first = try await world.store.claimJobs(plugins: ["customer-sync"], limit: 10, lease: .seconds(30), nowUnixMilliseconds: now)
         #expect(first.count == 1)
         // The claimant "dies": nothing completes the job. Within the lease nobody else gets it…
-        #expect(try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 29_000).isEmpty)
+        #expect(try await world.store.claimJobs(plugins: ["customer-sync"], limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 29_000).isEmpty)
         // …after it, the job is claimed again, with the same attempt number (none was recorded).
-        let second = try await world.store.claimJobs(limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 31_000)
+        let second = try await world.store.claimJobs(plugins: ["customer-sync"], limit: 10, lease: .seconds(30), nowUnixMilliseconds: now + 31_000)
         #expect(second.map(\.id) == first.map(\.id) && second.first?.attempt == 1)
     }
 }

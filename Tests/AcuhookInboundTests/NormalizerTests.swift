@@ -31,7 +31,7 @@ import Testing
 
     @Test func seedEventKeepsTheBodyVerbatim() throws {
         let delivery = try normalize(seedBody, [("X-Acumatica-Event", "Customer.Updated")])
-        #expect(delivery.format == .seed)
+        #expect(delivery.format == .guide)
         let event = try #require(delivery.events.first)
         #expect(event.eventType == "Customer.Updated" && event.entityType == "Customer" && event.entityId == "CUST001")
         #expect(event.tenant == "MyCompany" && event.orderingKey == "2024-01-15T10:30:00Z")

@@ -76,7 +76,7 @@ import Testing
         let store = RecordingLogHandler.Store()
         let runner = try makeRunner("FixtureScripted", clock: clock, logger: RecordingLogHandler.logger(store))
         for _ in 0..<5 { #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "retry"), attempt: 1).outcome == .retry) }
-        #expect(runner.breakerState == "open")
+        #expect(runner.breakerState == .open)
         let held = await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1)
         guard case .notAttempted(let reason) = held.outcome else {
             Issue.record("expected notAttempted, got \(held.outcome)")
@@ -93,7 +93,7 @@ import Testing
 
         clock.advance(by: .seconds(30))
         #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
-        #expect(runner.breakerState == "closed")
+        #expect(runner.breakerState == .closed)
     }
 
     @Test func rejectAndSkipDoNotTripTheBreakerButGarbageDoes() async throws {
@@ -103,9 +103,9 @@ import Testing
             _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "reject"), attempt: 1)
             _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "skip"), attempt: 1)
         }
-        #expect(runner.breakerState == "closed")
+        #expect(runner.breakerState == .closed)
         for _ in 0..<5 { _ = await runner.run(seedEvent(type: "Fixture.Test", entityId: "garbage"), attempt: 1) }
-        #expect(runner.breakerState == "open")
+        #expect(runner.breakerState == .open)
     }
 
     @Test func operatorControlsTheBreaker() async throws {

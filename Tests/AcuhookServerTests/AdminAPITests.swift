@@ -41,16 +41,16 @@ import Testing
             let json = #"{"eventType":"\#(type)","entityId":"E\#(index)","data":{"TimeStamp":638400000000000001}}"#
             let event = InboundEvent(eventType: type, entityType: "X", entityId: "E\(index)", tenant: "", orderingKey: "", json: Array(json.utf8), plugins: ["alpha", "beta"])
             let delivery = Delivery(
-                source: "acumatica", idempotencyKey: "key-\(index)", idempotencyKeyOrigin: "test", format: "seed",
+                source: "acumatica", idempotencyKey: "key-\(index)", idempotencyKeyOrigin: "test", format: .guide,
                 receivedAtUnixMilliseconds: 1_000, body: Array(json.utf8), headers: [], clientAddress: "127.0.0.1", events: [event]
             )
             _ = try await store.accept(delivery, keepKeyFor: .seconds(3600))
         }
-        let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).filter { $0.plugin == "alpha" }
-        let attempt = AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 3, outcome: "rejected", message: "bad total")
+        let claimed = try await store.claimJobs(plugins: ["alpha", "beta"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).filter { $0.plugin == "alpha" }
+        let attempt = AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 3, outcome: .rejected, message: "bad total")
         try await store.complete([
             JobCompletion(jobID: claimed[0].id, disposition: .dead(reason: .rejected), attempt: attempt),
-            JobCompletion(jobID: claimed[1].id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: "timeout", message: nil)),
+            JobCompletion(jobID: claimed[1].id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: .timeout, message: nil)),
         ])
         return store
     }
@@ -116,7 +116,7 @@ import Testing
         }
         // The replayed job kept its history and got a fresh budget.
         let counts = try await store.jobCounts()
-        #expect(counts["dead"] == nil)
+        #expect(counts[.dead] == nil)
         #expect(try await store.count("job_attempts") == 1)
     }
 

@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func storeThatCannotCommitAnswers503AndTheRetryLandsLater() async throws {
-        let receiver = try TestReceiver(busyTimeout: 0.2)
+        let receiver = try TestReceiver(busyTimeout: .milliseconds(200))
         try await receiver.application().test(.live) { client in
             // Another process-like connection holds the write lock: commits time out.
             let blocker = try FileHandleLock(path: receiver.storePath)

@@ -30,7 +30,7 @@ struct TestReceiver {
         ]
     }
 
-    init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Double = 5) throws {
+    init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Duration = .seconds(5)) throws {
         let logs = RecordingLogHandler.Store()
         let logger = RecordingLogHandler.logger(logs)
         storePath = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path

@@ -16,7 +16,7 @@ import Testing
             source: source,
             idempotencyKey: key,
             idempotencyKeyOrigin: "X-Acumatica-Delivery",
-            format: "seed",
+            format: .guide,
             receivedAtUnixMilliseconds: time,
             body: Array(#"{"eventType":"Customer.Updated"}"#.utf8),
             headers: [Delivery.HeaderField(name: "x-acumatica-delivery", value: key)],
@@ -120,19 +120,19 @@ import Testing
             event("B", plugins: ["p"], ordered: ["p"]),  // job 5 (p, lane B)
         ]
         let delivery = Delivery(
-            source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: "push-notification", receivedAtUnixMilliseconds: 1_000,
+            source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: .pushNotification, receivedAtUnixMilliseconds: 1_000,
             body: [], headers: [], clientAddress: "-", events: events
         )
         _ = try await store.accept(delivery, keepKeyFor: .seconds(60))
-        let first = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
+        let first = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
         #expect(first.map(\.id) == [1, 2, 4, 5])
         // Job 1 fails and is rescheduled: job 3 (same lane) must still wait.
         try await store.complete([JobCompletion(jobID: 1, disposition: .retry(atUnixMilliseconds: 5_000, delayMilliseconds: 3_000), attempt: nil)])
-        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000).isEmpty)
-        let retried = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
+        #expect(try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000).isEmpty)
+        let retried = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
         #expect(retried.map(\.id) == [1])
         try await store.complete([JobCompletion(jobID: 1, disposition: .done(skipped: false), attempt: nil)])
-        let next = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_001)
+        let next = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_001)
         #expect(next.map(\.id) == [3])
     }
 }
@@ -144,7 +144,7 @@ import Testing
             event.orderedPlugins = ["p"]
             return event
         }
-        return Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "push-notification", receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events)
+        return Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .pushNotification, receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events)
     }
 
     @Test func jobsOfOneEntityRunInTimeStampOrderWhateverTheReceiptOrder() async throws {
@@ -157,7 +157,7 @@ import Testing
         _ = try await store.accept(push("c", timestamps: ["99"]), keepKeyFor: .seconds(60))  // job 4
         var order: [Int64] = []
         for now in Int64(2_000)..<2_010 {
-            let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: now)
+            let claimed = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: now)
             #expect(claimed.count <= 1, "one job of the lane at a time")
             guard let job = claimed.first else { break }
             order.append(job.id)
@@ -170,11 +170,11 @@ import Testing
         let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
         let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
         _ = try await store.accept(push("a", timestamps: ["638465233453014300"]), keepKeyFor: .seconds(60))
-        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).map(\.id) == [1])
+        #expect(try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000).map(\.id) == [1])
         _ = try await store.accept(push("b", timestamps: ["638465233453014100"]), keepKeyFor: .seconds(60))
-        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_001).isEmpty)
+        #expect(try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_001).isEmpty)
         try await store.complete([JobCompletion(jobID: 1, disposition: .done(skipped: false), attempt: nil)])
-        #expect(try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_002).map(\.id) == [2])
+        #expect(try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_002).map(\.id) == [2])
     }
 }
 
@@ -185,7 +185,7 @@ import Testing
         func deliver(_ key: String, entity: String, at time: Int64) async throws {
             var event = InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: entity, tenant: "T", orderingKey: "", json: Array(#"{"n":"\#(key)"}"#.utf8), plugins: ["p"])
             event.debounceMilliseconds = ["p": 5_000]
-            let delivery = Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: time, body: [], headers: [], clientAddress: "-", events: [event])
+            let delivery = Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: time, body: [], headers: [], clientAddress: "-", events: [event])
             _ = try await store.accept(delivery, keepKeyFor: .seconds(60))
         }
         try await deliver("a1", entity: "A", at: 1_000)
@@ -194,10 +194,10 @@ import Testing
         try await deliver("a3", entity: "A", at: 3_000)
         // Nothing is due inside the window, and it is all on disk: reopening loses nothing.
         let reopened = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
-        #expect(try await reopened.jobCounts() == ["pending": 2, "superseded": 2])
-        #expect(try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_000).isEmpty)
-        #expect(try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_600).map(\.event.event.entityId) == ["B"])
-        let latest = try await reopened.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 8_000)
+        #expect(try await reopened.jobCounts() == [.pending: 2, .superseded: 2])
+        #expect(try await reopened.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_000).isEmpty)
+        #expect(try await reopened.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 7_600).map(\.event.event.entityId) == ["B"])
+        let latest = try await reopened.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 8_000)
         #expect(latest.count == 1)
         #expect(latest.first.map { String(decoding: $0.event.event.json, as: UTF8.self) } == #"{"n":"a3"}"#)
     }
@@ -221,7 +221,7 @@ import Testing
         for index in 0..<600 {
             let event = InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(index)", tenant: "T", orderingKey: "", json: body, plugins: ["p"])
             let delivery = Delivery(
-                source: "s", idempotencyKey: "k\(index)", idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: 1_000,
+                source: "s", idempotencyKey: "k\(index)", idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000,
                 body: body, headers: [], clientAddress: "-", events: [event]
             )
             _ = try await store.accept(delivery, keepKeyFor: .seconds(60))
@@ -242,12 +242,12 @@ import Testing
             InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C\(index)", tenant: "", orderingKey: "", json: Array("{}".utf8), plugins: ["p"])
         }
         _ = try await store.accept(
-            Delivery(source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events),
+            Delivery(source: "s", idempotencyKey: "k", idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: events),
             keepKeyFor: .seconds(60)
         )
-        let claimed = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
+        let claimed = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 2_000)
         try await store.complete(claimed.map { job in
-            JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: "retry", message: "down"))
+            JobCompletion(jobID: job.id, disposition: .dead(reason: .exhausted), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 2_000, durationMilliseconds: 1, outcome: .retry, message: "down"))
         })
         var reported: [[Int]] = []
         let count = try await store.replay(DeadLetterFilter(plugin: "p"), nowUnixMilliseconds: 3_000, batchSize: 3) { done, total in
@@ -255,25 +255,25 @@ import Testing
         }
         #expect(count == 7)
         #expect(reported == [[0, 7], [3, 7], [6, 7], [7, 7]])
-        #expect(try await store.jobCounts() == ["pending": 7])
+        #expect(try await store.jobCounts() == [.pending: 7])
         #expect(try await store.count("job_attempts") == 7)
         // A fresh budget: the next claim is attempt 1 again.
-        let again = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000)
+        let again = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 3_000)
         #expect(again.map(\.attempt) == Array(repeating: 1, count: 7))
         // Nothing left to replay.
         #expect(try await store.replay(DeadLetterFilter(), nowUnixMilliseconds: 4_000) == 0)
         // A replayed job's success is recorded after its history; a job that succeeds at its
         // first attempt with no history gets no attempt row (its job row is the record).
-        try await store.complete([JobCompletion(jobID: again[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 3_000, durationMilliseconds: 1, outcome: "ok", message: nil))])
+        try await store.complete([JobCompletion(jobID: again[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 3_000, durationMilliseconds: 1, outcome: .ok, message: nil))])
         #expect(try await store.count("job_attempts") == 8)
         _ = try await store.accept(
-            Delivery(source: "s", idempotencyKey: "k2", idempotencyKeyOrigin: "test", format: "seed", receivedAtUnixMilliseconds: 5_000, body: [], headers: [], clientAddress: "-", events: [events[0]]),
+            Delivery(source: "s", idempotencyKey: "k2", idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 5_000, body: [], headers: [], clientAddress: "-", events: [events[0]]),
             keepKeyFor: .seconds(60)
         )
-        let fresh = try await store.claimJobs(limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
+        let fresh = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 5_000)
         #expect(fresh.count == 1)
-        try await store.complete([JobCompletion(jobID: fresh[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 5_000, durationMilliseconds: 1, outcome: "ok", message: nil))])
+        try await store.complete([JobCompletion(jobID: fresh[0].id, disposition: .done(skipped: false), attempt: AttemptRecord(number: 1, startedAtUnixMilliseconds: 5_000, durationMilliseconds: 1, outcome: .ok, message: nil))])
         #expect(try await store.count("job_attempts") == 8)
-        #expect(try await store.jobCounts()["done"] == 2)
+        #expect(try await store.jobCounts()[.done] == 2)
     }
 }
