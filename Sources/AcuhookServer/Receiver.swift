@@ -13,7 +13,7 @@ public enum Receiver {
     /// The routes for everything but deliveries, which ``WebhookChannelHandler`` answers on the
     /// event loop before a request reaches this router:
     /// - other methods on `/webhooks/{source}` — 405 with `Allow: POST`;
-    /// - `POST` to a webhook path the handler does not take (percent-encoded or deeper) — 404;
+    /// - `POST` to a webhook path the handler does not take (a percent-encoded name) — 404;
     /// - `GET /health` — the process is alive;
     /// - `GET /ready` — the store is writable and plugins are loaded.
     public static func makeRouter(
@@ -29,7 +29,7 @@ public enum Receiver {
                 }
             }
         }
-        router.post("/webhooks/**") { request, _ -> Response in
+        router.post("/webhooks/{source}") { request, _ -> Response in
             response(.error(404, code: "unknown_source", "no webhook source at '\(request.uri.path)'"))
         }
         router.get("/health") { _, _ -> Response in
