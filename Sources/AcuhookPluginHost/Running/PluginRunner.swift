@@ -4,13 +4,7 @@ import AcuhookCore
 ///
 /// ``GuardedPluginRunner`` implements it over a ``PluginTransport``: a thread pool in this
 /// process, or worker processes.
-public protocol PluginRunner: Sendable {
-    /// What the plugin is.
-    var image: PluginImage { get }
-    /// In this process or in worker processes.
-    var isolation: PluginIsolation { get }
-    /// Most calls in flight.
-    var concurrency: Int { get }
+public protocol PluginRunner: PluginCallSite {
     /// Longest a call may run.
     var timeout: Duration { get }
     /// Whether the breaker refuses calls now (open and not yet due to half-open, or forced open).
@@ -26,6 +20,16 @@ public protocol PluginRunner: Sendable {
     /// Stops taking calls: calls in flight finish for up to `grace`; worker processes are then
     /// killed. (A pool thread lost to a hung plugin cannot be stopped.)
     func shutdown(grace: Duration) async
+}
+
+/// Where one plugin's calls go: described alike by its runner and by its transport.
+public protocol PluginCallSite: Sendable {
+    /// What the plugin is.
+    var image: PluginImage { get }
+    /// In this process or in worker processes.
+    var isolation: PluginIsolation { get }
+    /// Most calls in flight at once (1 for plugins that are not thread-safe).
+    var concurrency: Int { get }
 }
 
 /// What an operator can do to a plugin's breaker.

@@ -3,13 +3,7 @@ import AcuhookCore
 /// How calls reach one plugin: a thread pool in this process (``ThreadPoolTransport``) or
 /// worker processes (``WorkerPoolTransport``). The policy around each call — breaker,
 /// concurrency limit, counters — is ``GuardedPluginRunner``'s, once for both.
-public protocol PluginTransport: Sendable {
-    /// What the plugin is.
-    var image: PluginImage { get }
-    /// Where its calls run.
-    var isolation: PluginIsolation { get }
-    /// Most calls the transport can run at once (1 for plugins that are not thread-safe).
-    var concurrency: Int { get }
+public protocol PluginTransport: PluginCallSite {
     /// Calls past their timeout that still hold a thread (a plugin that has not returned).
     var lostCalls: Int { get }
     /// Workers started again after they ended.
