@@ -2,8 +2,8 @@
 # Receive benchmark, all in ONE run on this machine (see Benchmarks/README.md):
 #   1. a bare Hummingbird POST route (reference),
 #   2. Acuhook's full receive path (verify + normalise + dedupe + durable commit + 200),
-#   3. the seed's Flask receiver under gunicorn with 2 workers.
-# Signed ~1 KB seed-format body, 32 connections, wrk from Debian's packages (installed if missing).
+#   3. the webhook guide's Flask receiver under gunicorn with 2 workers.
+# Signed ~1 KB guide-format body, 32 connections, wrk from Debian's packages (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${DURATION:-10s}"
@@ -41,7 +41,7 @@ for port in 18080 18081 18082; do
   done
 done
 
-# A ~1 KB seed-format body and its signature.
+# A ~1 KB guide-format body and its signature.
 body=$(python3 - <<'PY'
 import json
 data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}, "Status": {"value": "Active"}}

@@ -26,8 +26,8 @@ public struct DeliveryHeaders: Sendable {
     }
 
     /// Whether a stored (lower-case) name equals `wanted` in any case. Compares the two UTF-8
-    /// buffers directly (a `zip` over the two `UTF8View`s was the busiest function of the
-    /// receive path in `perf`); non-ASCII falls back to a lower-cased copy.
+    /// buffers directly (this runs for every header of every delivery); non-ASCII falls back to
+    /// a lower-cased copy.
     private static func matches(_ stored: String, _ wanted: String) -> Bool {
         guard stored.utf8.count == wanted.utf8.count else { return false }
         let direct = stored.utf8.withContiguousStorageIfAvailable { a in

@@ -5,10 +5,8 @@ import Synchronization
 /// The server's log output: one line per message on standard error, as text (the layout of
 /// swift-log's `StreamLogHandler`) or as one JSON object per line for log shippers.
 ///
-/// Metadata is formatted only when a line is written. (`StreamLogHandler` formats its metadata
-/// again on every change, and Hummingbird sets a request id on every request's logger: that
-/// was ~5 % of the receive path's CPU under `Benchmarks/receive.sh`, for lines never written at
-/// the usual levels.)
+/// Metadata is formatted only when a line is written, not on every change (Hummingbird sets a
+/// request id on every request's logger, for lines rarely written).
 public struct LineLogHandler: LogHandler {
     /// How lines look.
     public enum Format: String, Sendable, CaseIterable {

@@ -8,13 +8,12 @@ import NIOHTTPTypes
 /// on to Hummingbird's router.
 ///
 /// Hummingbird hands each request to a task on Swift's cooperative pool and writes the answer
-/// back through an async writer: for the bare route that costs ~36 µs of CPU per request on two
-/// cores, more than everything this path does itself (`Benchmarks/receive.sh`, per-thread CPU
-/// from `/proc`). Here the head, body and end are read as NIO delivers them, the delivery is
+/// back through an async writer, which costs more CPU than everything this path does itself.
+/// Here the head, body and end are read as NIO delivers them, the delivery is
 /// checked and normalised in place (bodies over ``inlineBodyLimit`` on the task pool instead),
 /// the store commits it on its writer thread, and the answer is written from the event loop
-/// once the commit is durable. The same ``DeliveryPipeline`` decides every answer, so both
-/// paths answer alike (the router keeps its webhook routes, used when this handler is absent).
+/// once the commit is durable. It is the only path for deliveries: ``DeliveryPipeline``
+/// decides every answer, and the router sees only other requests.
 ///
 /// It sits after Hummingbird's `HTTPConnectionStateHandler`, which therefore sees these
 /// requests and answers too: idle timeouts, `Connection: close` after quiescing (graceful

@@ -1,10 +1,10 @@
 import Foundation
 
-/// Sample bodies for `acuhook send`: the seed format for each event type of Acumatica's guide,
+/// Sample bodies for `acuhook send`: the guide format for each event type of Acumatica's guide,
 /// and a real-shaped push notification.
 enum SampleEvents {
-    /// A seed-format body for `eventType`, with a fresh correlation id.
-    static func seed(_ eventType: String, entityId: String? = nil, orderTotal: Double = 1500) -> [UInt8] {
+    /// A guide-format body for `eventType`, with a fresh correlation id.
+    static func guideEvent(_ eventType: String, entityId: String? = nil, orderTotal: Double = 1500) -> [UInt8] {
         let entity = eventType.split(separator: ".").first.map(String.init) ?? "Entity"
         let id = entityId ?? defaultId(entity)
         let data: [String: Any]

@@ -12,23 +12,23 @@ struct SendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Post a signed sample event (or a file) to a running receiver.",
         discussion: """
-            The body is a seed-format sample for EVENT_TYPE (default Customer.Updated), a real-shaped \
+            The body is a guide-format sample for EVENT_TYPE (default Customer.Updated), a real-shaped \
             push notification (--push-notification), or a file (--file). It is signed with the \
             source's scheme and first secret from --config, or with --secret (hmac-sha256), or with \
             the secret 'acuhook serve' generated in ./acuhook-data/secret.
             """
     )
 
-    @Argument(help: "Event type of the seed-format sample (Customer.Updated, SalesOrder.Inserted, StockItem.Deleted, …).")
+    @Argument(help: "Event type of the guide-format sample (Customer.Updated, SalesOrder.Inserted, StockItem.Deleted, …).")
     var eventType: String = "Customer.Updated"
 
-    @Flag(help: "Send a push notification (Inserted/Deleted rows) instead of a seed event.")
+    @Flag(help: "Send a push notification (Inserted/Deleted rows) instead of a guide-format event.")
     var pushNotification = false
 
     @Option(help: "Send this file's bytes as the body.")
     var file: String?
 
-    @Option(help: "Entity id for the seed sample.")
+    @Option(help: "Entity id for the guide-format sample.")
     var entityId: String?
 
     @Option(help: "OrderTotal for a SalesOrder sample.")
@@ -60,7 +60,7 @@ struct SendCommand: AsyncParsableCommand {
         } else if pushNotification {
             body = SampleEvents.pushNotification()
         } else {
-            body = SampleEvents.seed(eventType, entityId: entityId, orderTotal: orderTotal)
+            body = SampleEvents.guideEvent(eventType, entityId: entityId, orderTotal: orderTotal)
         }
 
         var authentication: AuthenticationSettings

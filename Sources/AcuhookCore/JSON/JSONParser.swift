@@ -1,8 +1,7 @@
 /// A strict RFC 8259 JSON parser over UTF-8 bytes, producing ``JSONValue``.
 ///
-/// Why not Foundation: on this platform `JSONSerialization` takes ~70 µs and `JSONDecoder` into
-/// a dynamic value ~400 µs for a 1.6 KB body (`acuhook-bench receive-path`), which dominated the
-/// receive path; push notifications approach 500 KB. This parser keeps integers exact (Int64;
+/// Why not Foundation: its JSON readers are several times slower on this platform and would
+/// dominate the receive path (push notifications approach 500 KB). This parser keeps integers exact (Int64;
 /// larger or fractional numbers become Double), rejects trailing bytes, unpaired surrogates,
 /// control characters in strings and nesting deeper than ``maxDepth``.
 public struct JSONParser {
@@ -31,7 +30,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON text that must be an object, validating all of it but building values only
-    /// for the top-level keys in `keep` (the seed format's `data` and `changes` are checked, not
+    /// for the top-level keys in `keep` (the guide format's `data` and `changes` are checked, not
     /// materialised). Returns nil when the text is valid JSON but not an object.
     public static func parseObject(_ bytes: [UInt8], keeping keep: Set<String>) throws(Failure) -> [String: JSONValue]? {
         try bytes.withUnsafeBufferPointer { buffer throws(Failure) in

@@ -1,6 +1,6 @@
 import Crypto
 
-/// `X-Acumatica-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` — the seed format's scheme,
+/// `X-Acumatica-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` — the guide format's scheme,
 /// and GitHub's (`X-Hub-Signature-256`) with another header name.
 public struct HMACSignatureAuthenticator: DeliveryAuthenticator {
     /// `hmac-sha256`.

@@ -3,10 +3,9 @@ import GRDBSQLite
 
 /// One of GRDB's cached statements, bound and stepped through SQLite's C API.
 ///
-/// For the few statements every delivery runs (`Schema.insert`): GRDB's `execute(arguments:)`
-/// turns each argument into an existential and a `DatabaseValue` before binding it, which cost
-/// as much as SQLite's own work on the writer thread (`perf` of `acuhook serve` under
-/// `Benchmarks/receive.sh`). Everything else keeps GRDB's API. The statement is reset and its
+/// For the few statements every delivery and job runs: GRDB's `execute(arguments:)` boxes each
+/// argument before binding it, which costs as much as SQLite's own work. Everything else keeps
+/// GRDB's API. The statement is reset and its
 /// bindings cleared after every use, so GRDB finds it as it left it.
 struct BoundStatement {
     private let handle: OpaquePointer

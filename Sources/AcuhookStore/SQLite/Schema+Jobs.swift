@@ -115,8 +115,8 @@ extension Schema {
             ]
             if isFirstTimeSuccess(completion, attempt) {
                 // Recorded only after earlier history (a replay). A separate lookup: as one
-                // `INSERT … SELECT … WHERE EXISTS` on the same table, SQLite built a temporary
-                // table for every job (a third of the writer's time in `acuhook-bench dispatch`).
+                // `INSERT … SELECT … WHERE EXISTS` on the same table, SQLite builds a temporary
+                // table for every job.
                 let hasHistory = try BoundStatement("SELECT 1 FROM job_attempts WHERE job_id = ? LIMIT 1", in: db).run([job]) != nil
                 if hasHistory {
                     try BoundStatement("INSERT INTO job_attempts (job_id, attempt, started_at, duration_ms, outcome, message) VALUES (?, ?, ?, ?, ?, ?)", in: db)

@@ -132,7 +132,7 @@ enum Schema {
     }
 
     /// The text jobs of one lane are sorted by: the event's ordering key (`TimeStamp` ticks,
-    /// or the seed's ISO 8601 `timestamp`), digits left-padded to 20 so they compare as numbers.
+    /// or the guide event's ISO 8601 `timestamp`), digits left-padded to 20 so they compare as numbers.
     static func laneOrder(_ orderingKey: String) -> String {
         guard !orderingKey.isEmpty, orderingKey.count <= 20, orderingKey.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return orderingKey }
         return String(repeating: "0", count: 20 - orderingKey.count) + orderingKey
@@ -217,7 +217,7 @@ enum Schema {
                     .integer(deliveryID), .integer(Int64(position)), .text(event.eventType), .text(event.entityType), .text(event.entityId),
                     .text(event.tenant), .text(event.orderingKey), .integer(received), .integer(Int64(event.derivationDepth)),
                 ],
-                // No blob (NULL): the event's JSON is the delivery body itself (seed format); not stored twice.
+                // No blob (NULL): the event's JSON is the delivery body itself (guide format); not stored twice.
                 blob: event.json == delivery.body ? nil : event.json, at: 10
             )
             let eventID = db.lastInsertedRowID
