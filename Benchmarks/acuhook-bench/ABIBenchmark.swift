@@ -23,7 +23,7 @@ func measure(rounds: Int, iterations: Int, _ body: () -> Bool) -> Double {
         for _ in 0..<iterations where body() { ok += 1 }
         let elapsed = start.duration(to: .now)
         precondition(ok == iterations, "a call did not return OK")
-        let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        let ns = elapsed.inSeconds * 1e9
         perCall.append(ns / Double(iterations))
     }
     return perCall.sorted()[rounds / 2]

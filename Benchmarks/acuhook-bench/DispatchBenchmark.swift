@@ -62,7 +62,7 @@ func dispatchUntil(_ store: SQLiteEventStore, _ host: PluginHost<ContinuousClock
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return elapsed.inSeconds
 }
 
 /// Plugin calls per second through the dispatcher (claim → runner → no-op C plugin → durable

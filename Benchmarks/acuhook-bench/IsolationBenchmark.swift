@@ -29,7 +29,7 @@ func runIsolationBenchmark(calls: Int) async throws {
             let result = await runner.run(event, attempt: 1)
             let elapsed = start.duration(to: .now)
             precondition(result.outcome == .ok, "\(result)")
-            latencies.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            latencies.append(elapsed.inSeconds * 1e6)
         }
         latencies.sort()
         let total = calls * 4
@@ -42,7 +42,7 @@ func runIsolationBenchmark(calls: Int) async throws {
             }
         }
         let elapsed = start.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         rows.append((name, latencies[calls / 2], latencies[calls * 99 / 100], Double(total) / seconds))
         try await host.shutdown()
     }

@@ -22,7 +22,7 @@ func runReceivePathBenchmark(iterations: Int) async throws {
         let start = ContinuousClock.now
         for _ in 0..<iterations { try body() }
         let elapsed = start.duration(to: .now)
-        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
+        let us = (elapsed.inSeconds * 1e6) / Double(iterations)
         print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
     }
     print("receive path steps, \(iterations) iterations, \(body.count)-byte seed body")
@@ -63,7 +63,7 @@ func runReceivePathBenchmark(iterations: Int) async throws {
     }
     func report(_ name: String, since start: ContinuousClock.Instant) {
         let elapsed = start.duration(to: .now)
-        let us = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
+        let us = (elapsed.inSeconds * 1e6) / Double(iterations)
         print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", us))
     }
     if !onlyStore {

@@ -49,7 +49,7 @@ public struct DeadLetterQuery: Sendable, Equatable, Codable {
         }
         if let since {
             if let age = DurationText.parse(since) {
-                filter.sinceUnixMilliseconds = nowUnixMilliseconds - age.components.seconds * 1000
+                filter.sinceUnixMilliseconds = nowUnixMilliseconds - age.wholeMilliseconds
             } else if let date = ISO8601DateFormatter().date(from: since) {
                 filter.sinceUnixMilliseconds = Int64(date.timeIntervalSince1970 * 1000)
             } else {

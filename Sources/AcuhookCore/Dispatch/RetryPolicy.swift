@@ -56,7 +56,7 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.inSeconds
     }
 
     private func pow(_ base: Double, _ exponent: Double) -> Double {

@@ -20,7 +20,7 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     public mutating func take(now: Instant) -> Duration? {
         let elapsed = updated.duration(to: now)
         if elapsed > .zero {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             tokens = min(burst, tokens + seconds * ratePerSecond)
             updated = now
         }
@@ -35,7 +35,7 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     /// Whether the bucket is full at `now` (an idle client that can be forgotten).
     public func isFull(now: Instant) -> Bool {
         let elapsed = updated.duration(to: now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return tokens + seconds * ratePerSecond >= burst
     }
 }
