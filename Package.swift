@@ -31,23 +31,17 @@ let plugins: [(Product, Target)] = [
     swiftPlugin("CustomerSync", folder: "customer-sync"),
     swiftPlugin("OrderThreshold", folder: "order-threshold"),
     cPlugin("StockLog", folder: "stock-log"),
-    // Test fixtures: misbehaving on purpose. Never enable them in production.
-    cPlugin("FixtureScripted", folder: "Fixtures/scripted"),
-    cPlugin("FixtureSerial", folder: "Fixtures/serial"),
-    cPlugin("FixtureNoop", folder: "Fixtures/noop"),
-    cPlugin("FixtureStamp", folder: "Fixtures/stamp"),
-    swiftPlugin("FixtureSwiftNoop", folder: "Fixtures/swift-noop"),
-    cPlugin("FixtureWrongABI", folder: "Fixtures/wrong-abi"),
-    cPlugin("FixtureNoEntry", folder: "Fixtures/no-entry"),
-    cPlugin("FixtureRefuses", folder: "Fixtures/refuses"),
-    cPlugin("FixtureSmallDescriptor", folder: "Fixtures/small-descriptor"),
 ]
+// The tests' misbehaving fixture plugins are a package of their own (Tests/Fixtures), built by
+// scripts/test.sh: they are no product of this one.
 
 let package = Package(
     name: "acuhook",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "acuhook", targets: ["acuhook"]),
+        // The C ABI header, for plugins in C (and for Tests/Fixtures).
+        .library(name: "CAcuhookPlugin", targets: ["CAcuhookPlugin"]),
         .library(name: "AcuhookPluginKit", targets: ["AcuhookPluginKit"]),
     ] + plugins.map(\.0),
     dependencies: [

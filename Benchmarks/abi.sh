@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations="${1:-2000000}"
-for product in acuhook-bench FixtureNoop FixtureSwiftNoop; do
-  swift build -c release --product "$product" >/dev/null
-done
+swift build -c release --product acuhook-bench >/dev/null
+swift build -c release --package-path Tests/Fixtures >/dev/null
 exec .build/release/acuhook-bench "$iterations"

@@ -1,6 +1,7 @@
 // acuhook-bench: measurements run by hand (see Benchmarks/README.md). Not a test: it asserts
 // nothing and its numbers depend on the machine; it prints ratios against a reference measured
 // in the same run.
+import AcuhookTesting
 import AcuhookCore
 import AcuhookPluginHost
 import Foundation
@@ -32,7 +33,6 @@ func measure(rounds: Int, iterations: Int, _ body: () -> Bool) -> Double {
 /// Runs the ABI benchmark with `iterations` calls per round.
 func runABIBenchmark(iterations: Int) {
     let rounds = 7
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let logger = Logger(label: "bench")
 
     let json = Array(
@@ -45,7 +45,7 @@ func runABIBenchmark(iterations: Int) {
 
     func load(_ product: String) -> PluginInstance {
         do {
-            let image = try PluginLoader.load(path: directory.appendingPathComponent("lib\(product).so").path, logger: logger)
+            let image = try PluginLoader.load(path: FixturePlugins.path(product), logger: logger)
             return try PluginInstance(image: image, configJSON: Array("{}".utf8), logger: logger)
         } catch {
             fatalError("\(error)")

@@ -1,3 +1,4 @@
+import AcuhookTesting
 import AcuhookCore
 import AcuhookDispatch
 import AcuhookPluginHost
@@ -18,7 +19,7 @@ func benchLogger() -> Logger {
 
 /// A plugin of this build with the benchmark's concurrency (`BENCH_CONCURRENCY`, default 8).
 func benchPlugin(_ product: String, events: [EventPattern]? = nil) -> PluginSettings {
-    var plugin = PluginSettings(path: buildDirectory.appendingPathComponent("lib\(product).so").path)
+    var plugin = PluginSettings(path: FixturePlugins.path(product))
     plugin.maxConcurrency = Int(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "8") ?? 8
     if let events { plugin.events = events }
     if let ms = ProcessInfo.processInfo.environment["BENCH_TIMEOUT_MS"].flatMap(Int.init) { plugin.timeout = .milliseconds(ms) }

@@ -1,7 +1,7 @@
 import AcuhookPluginKit
 import CAcuhookPlugin
 
-/// A Swift plugin that does nothing: the benchmark's Swift reference. See Plugins/Fixtures/README.md.
+/// A Swift plugin that does nothing: the benchmark's Swift reference. See Tests/Fixtures/README.md.
 final class SwiftNoop: AcuhookHandler {
     static let metadata = PluginMetadata(name: "fixture-swift-noop", version: "0.1.0", subscriptions: ["*"], threadSafe: true)
 
