@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${DURATION:-10s}"
+# ACUHOOK: the acuhook binary to measure (default: this checkout's release build), so that two
+# builds can be alternated in the same minutes (see Benchmarks/README.md).
+acuhook_bin="${ACUHOOK:-.build/release/acuhook}"
 connections="${CONNECTIONS:-32}"
 source scripts/setup.sh
 
@@ -31,7 +34,7 @@ sources:
 YAML
 
 .build/release/acuhook-bench bare-server 18080 & pids+=($!)
-.build/release/acuhook serve --config "$work/acuhook.yaml" --log-level warning & pids+=($!)
+"$acuhook_bin" serve --config "$work/acuhook.yaml" --log-level warning & pids+=($!)
 ACUHOOK_BENCH_SECRET=$secret gunicorn -w 2 -b 127.0.0.1:18082 --chdir Benchmarks --log-level warning flask_receiver:app & pids+=($!)
 
 for port in 18080 18081 18082; do
