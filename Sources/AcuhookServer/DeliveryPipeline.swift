@@ -86,7 +86,7 @@ public final class DeliveryPipeline: Sendable {
         let sourceName = isTest ? server.testEndpointSource : name
         let deliveryID = Self.deliveryID(headers)
         guard name != "test" || isTest, let source = sources[sourceName] else {
-            return .reject(refuse(.error(404, code: "unknown_source", "no webhook source named '\(name)'"), source: name, client: peer ?? "-", deliveryID: deliveryID))
+            return .reject(unknownSource(name, headers: headers, peer: peer))
         }
         // Without trusted proxies or an allow-list nothing needs the parsed address: the client is
         // the peer, as the socket reported it.
@@ -108,6 +108,11 @@ public final class DeliveryPipeline: Sendable {
             return .reject(refuse(outcome, source: name, client: clientText, deliveryID: deliveryID))
         }
         return .proceed(Admitted(source: source, client: clientText, maxBodySize: source.maxBodySize, isTest: isTest))
+    }
+
+    /// The answer (404, logged with the delivery id) for a path naming no configured source.
+    public func unknownSource(_ name: String, headers: DeliveryHeaders, peer: String?) -> ReceiverOutcome {
+        refuse(.error(404, code: "unknown_source", "no webhook source named '\(name)'"), source: name, client: peer ?? "-", deliveryID: Self.deliveryID(headers))
     }
 
     /// The answer for a body over the limit (the HTTP layer found it while reading).

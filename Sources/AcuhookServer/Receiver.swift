@@ -29,8 +29,11 @@ public enum Receiver {
                 }
             }
         }
-        router.post("/webhooks/{source}") { request, _ -> Response in
-            response(.error(404, code: "unknown_source", "no webhook source at '\(request.uri.path)'"))
+        router.post("/webhooks/{source}") { request, context -> Response in
+            // Only a name the event-loop handler does not take gets here (percent-encoded).
+            let headers = DeliveryHeaders(request.headers.map { ($0.name.canonicalName, $0.value) })
+            let name = String(request.uri.path.dropFirst("/webhooks/".count))
+            return response(pipeline.unknownSource(name, headers: headers, peer: context.remoteAddress.flatMap(Receiver.addressText)))
         }
         router.get("/health") { _, _ -> Response in
             response(ReceiverOutcome(status: 200, body: #"{"status":"ok"}"#))

@@ -100,6 +100,7 @@ import Testing
                 }),
                 ("address not allowed", 403, "address_not_allowed", { try await post("/webhooks/fenced", seedBody, bearer) }),
                 ("unknown source", 404, "unknown_source", { try await post("/webhooks/nosuch", seedBody, signedHeaders(seedBody)) }),
+                ("percent-encoded source name", 404, "unknown_source", { try await post("/webhooks/acu%6Datica", seedBody, signedHeaders(seedBody)) }),
                 ("wrong method", 405, "method_not_allowed", { try await client.execute(uri: "/webhooks/acumatica", method: .get) }),
                 ("body over the limit", 413, "body_too_large", {
                     let big = #"{"x":""# + String(repeating: "a", count: 5000) + #""}"#
