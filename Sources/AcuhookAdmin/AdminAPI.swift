@@ -26,15 +26,17 @@ import NIOCore
 /// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
 /// | `POST /admin/dlq/replay` | body `{"ids":[…]}` or filters or `{"all":true}` → `{"replayed":N}` |
 /// | `POST /admin/dlq/purge` | same body → `{"purged":N}` |
+/// | `GET /metrics` | Prometheus text format (when metrics are on; see ``MetricsExporter``) |
 public enum AdminAPI {
     /// Largest request body the admin API reads.
     static let maxBody = 1 << 20
 
-    /// The admin routes over `store` and `operations`.
+    /// The admin routes over `store` and `operations`; `/metrics` when `metrics` is given.
     public static func makeRouter(
         store: any EventStore,
         operations: any AdminOperations,
         token: String?,
+        metrics: MetricsExporter? = nil,
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) -> Router<AcuhookRequestContext> {
@@ -42,6 +44,21 @@ public enum AdminAPI {
         let router = Router(context: AcuhookRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: token))
+        if let metrics {
+            router.get("metrics") { _, _ -> Response in
+                do {
+                    let exposition = try await metrics.scrape()
+                    return Response(
+                        status: .ok,
+                        headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition))
+                    )
+                } catch {
+                    logger.error("metrics scrape failed: the store cannot be read", metadata: ["acuhook.error": "\(error)"])
+                    return Receiver.response(.error(503, code: "store_unavailable", "the queue figures cannot be read; retry later"))
+                }
+            }
+        }
         let admin = router.group("admin")
         admin.get("plugins") { _, _ in
             try json(["plugins": await operations.plugins()])
@@ -128,10 +145,11 @@ public enum AdminAPI {
         serverPort: Int,
         store: any EventStore,
         operations: any AdminOperations,
+        metrics: MetricsExporter? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, operations: operations, token: settings.token, logger: logger)
+        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, logger: logger)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil),

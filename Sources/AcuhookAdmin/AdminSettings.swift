@@ -14,6 +14,8 @@ public struct AdminSettings: Sendable, Equatable {
     public var port: Int? = nil
     /// Bearer token (`Authorization: Bearer <token>`); required unless ``host`` is loopback.
     public var token: String? = nil
+    /// Whether metrics are collected and served at `GET /metrics` on this listener. Default true.
+    public var metrics = true
 
     /// The defaults.
     public init() {}

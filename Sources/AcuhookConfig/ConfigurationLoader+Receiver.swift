@@ -6,7 +6,7 @@ import Foundation
 
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
-    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint"]
+    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details"]
     static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
@@ -28,6 +28,7 @@ extension ConfigurationLoader {
             server.tlsCertificate = resolve(try certificate.nonEmptyString(), baseDirectory)
             server.tlsKey = resolve(try key.nonEmptyString(), baseDirectory)
         }
+        if let n = keys["health_details"] { server.healthDetails = try n.bool() }
         if let n = keys["test_endpoint"] {
             let test = try n.mapping(allowed: ["enabled", "source"])
             if let e = test["enabled"] { server.testEndpointEnabled = try e.bool() }
@@ -37,11 +38,12 @@ extension ConfigurationLoader {
     }
 
     static func admin(_ node: ConfigNode, environment: [String: String]) throws(ConfigurationError) -> AdminSettings {
-        let keys = try node.mapping(allowed: ["enabled", "host", "port", "token"])
+        let keys = try node.mapping(allowed: ["enabled", "host", "port", "token", "metrics"])
         var admin = AdminSettings()
         if let n = keys["enabled"] { admin.enabled = try n.bool() }
         if let n = keys["host"] { admin.host = try n.nonEmptyString() }
         if let n = keys["port"] { admin.port = try n.int(in: 0...65_535) }
+        if let n = keys["metrics"] { admin.metrics = try n.bool() }
         if let n = keys["token"] {
             let token = try n.expandedString(environment: environment)
             guard token.count >= 16 else { throw n.error("the admin token must be at least 16 characters") }

@@ -1,4 +1,5 @@
 import AcuhookCore
+import CoreMetrics
 import Foundation
 import Logging
 import NIOPosix
@@ -55,11 +56,18 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     private let clock: C
     private let logger: Logger
     private let workerExecutable: String
+    private let metricsFactory: any MetricsFactory
+    private let reloadsApplied: Counter
+    private let reloadsFailed: Counter
 
-    /// Loads every enabled plugin in `settings`.
-    public init(settings: PluginHostSettings, clock: C, logger: Logger) {
+    /// Loads every enabled plugin in `settings`. Each plugin's metrics, and the reload counter
+    /// (`acuhook_reloads_total{result}`), are made by `metricsFactory`.
+    public init(settings: PluginHostSettings, clock: C, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.clock = clock
         self.logger = logger
+        self.metricsFactory = metricsFactory
+        self.reloadsApplied = Counter(label: "acuhook_reloads_total", dimensions: [("result", "applied")], factory: metricsFactory)
+        self.reloadsFailed = Counter(label: "acuhook_reloads_total", dimensions: [("result", "failed")], factory: metricsFactory)
         self.workerExecutable = settings.workerExecutable ?? Self.defaultWorkerExecutable()
         let wanted = settings.plugins.filter { $0.enabled && $0.isolation == .inProcess }.reduce(0) { $0 + max(1, $1.maxConcurrency) }
         let threads = max(1, min(wanted, settings.maxThreads))
@@ -111,6 +119,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     /// version costs its image's memory until the process restarts.
     public func reload(_ settings: PluginHostSettings, copiesDirectory: URL) async -> ReloadReport {
         guard reloading.withLock({ busy in defer { busy = true }; return !busy }) else {
+            countReload(applied: false)
             return ReloadReport(applied: false, errors: ["a reload is already running"])
         }
         defer { reloading.withLock { $0 = false } }
@@ -122,11 +131,13 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                 await runner.shutdown(grace: .zero)
             }
             logger.error("reload failed; the previous plugins keep running", metadata: ["acuhook.reload.errors": "\(report.errors.joined(separator: "; "))"])
+            countReload(applied: false)
             return report
         }
         next.router = Router(entries: routes(next.configuredRoutes, next.runners))
         state.withLock { $0 = next }
         report.applied = true
+        countReload(applied: true)
         applyBreakers()
         for (name, runner) in previous.runners where next.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
             await runner.shutdown()
@@ -141,6 +152,13 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
             ]
         )
         return report
+    }
+
+    /// Counts a reload attempt in `acuhook_reloads_total{result="applied"|"failed"}`. The host
+    /// counts its own; the caller counts a reload that failed before reaching it (a
+    /// configuration file that does not parse).
+    public func countReload(applied: Bool) {
+        (applied ? reloadsApplied : reloadsFailed).increment()
     }
 
     /// Builds a generation from `settings`, reusing `previous` runners whose file and settings
@@ -189,12 +207,16 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                     if pluginSettings.isolation == .process {
                         var workerSettings = pluginSettings
                         workerSettings.path = loadedPath
-                        runner = ProcessPluginRunner(image: image, settings: workerSettings, limits: limits, executable: workerExecutable, clock: clock, logger: logger)
+                        runner = ProcessPluginRunner(
+                            image: image, settings: workerSettings, limits: limits, executable: workerExecutable, clock: clock, logger: logger,
+                            metrics: PluginMetrics(plugin: image.name, factory: metricsFactory)
+                        )
                     } else {
                         let instance = try PluginInstance(image: image, configJSON: pluginSettings.configJSON, limits: limits, logger: logger)
                         runner = InProcessPluginRunner(
                             instance: instance, timeout: pluginSettings.timeout, maxConcurrency: pluginSettings.maxConcurrency,
-                            breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger
+                            breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger,
+                            metrics: PluginMetrics(plugin: image.name, factory: metricsFactory)
                         )
                     }
                     next.runners[image.name] = runner

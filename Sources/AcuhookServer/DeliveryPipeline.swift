@@ -1,6 +1,7 @@
 import AcuhookCore
 import AcuhookInbound
 import AcuhookStore
+import CoreMetrics
 import Foundation
 import Logging
 
@@ -39,6 +40,10 @@ public final class DeliveryPipeline: Sendable {
     private let logger: Logger
     private let route: @Sendable (InboundEvent, Delivery.Format) -> RouteDecision
     private let onStored: @Sendable () -> Void
+    private let meters: [String: SourceMeter]
+    private let unknownMeter: SourceMeter
+    /// When the pipeline was built: the process's start, for `uptimeSeconds`.
+    public let startedAt = ContinuousClock.now
 
     /// Builds every source's checks.
     /// - Throws: When a source's authentication cannot be built (a bad secret).
@@ -47,6 +52,7 @@ public final class DeliveryPipeline: Sendable {
     ///     those of them whose jobs run in order per entity.
     ///   - onStored: Called after a new delivery with at least one job is committed (wakes the
     ///     dispatcher).
+    ///   - metricsFactory: Makes each source's ``SourceMeter`` metrics.
     public init(
         server: ServerSettings,
         sources: [SourceSettings],
@@ -55,16 +61,21 @@ public final class DeliveryPipeline: Sendable {
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
         route: @escaping @Sendable (InboundEvent, Delivery.Format) -> RouteDecision = { _, _ in RouteDecision() },
-        onStored: @escaping @Sendable () -> Void = {}
+        onStored: @escaping @Sendable () -> Void = {},
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws {
         var runtimes: [String: SourceRuntime] = [:]
+        var meters: [String: SourceMeter] = [:]
         for source in sources {
+            meters[source.name] = SourceMeter(source: source.name, factory: metricsFactory)
             runtimes[source.name] = try SourceRuntime(settings: source, defaultMaxBodySize: server.maxBodySize)
             if case .none = source.authentication {
                 logger.warning("source accepts deliveries without authentication (scheme: none)", metadata: ["acuhook.source": "\(source.name)"])
             }
         }
         self.sources = runtimes
+        self.meters = meters
+        self.unknownMeter = SourceMeter(source: "_unknown", factory: metricsFactory)
         self.resolver = ClientAddressResolver(trustedProxies: server.trustedProxies)
         self.store = store
         self.wallClock = wallClock
@@ -77,6 +88,27 @@ public final class DeliveryPipeline: Sendable {
 
     /// The configured source names.
     public var sourceNames: [String] { sources.keys.sorted() }
+
+    /// Each configured source's meter, by name.
+    public var sourceMeters: [String: SourceMeter] { meters }
+
+    /// Records the answer to a delivery to the path segment `name` (the test endpoint counts
+    /// for its source; every unknown name for `_unknown`), whose head was read at `started`.
+    public func record(_ outcome: ReceiverOutcome, source name: String, since started: ContinuousClock.Instant) {
+        let meter = meters[name] ?? (name == "test" && server.testEndpointEnabled ? meters[server.testEndpointSource] : nil) ?? unknownMeter
+        meter.record(outcome, since: started, nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
+    }
+
+    /// Totals over every source (unknown names included), for `/health`.
+    public var activity: ReceiverActivity {
+        var activity = ReceiverActivity(uptime: startedAt.duration(to: .now))
+        for meter in Array(meters.values) + [unknownMeter] {
+            activity.deliveriesProcessed += meter.deliveriesProcessed
+            activity.errors += meter.errors
+            if let last = meter.lastDeliveryUnixMilliseconds { activity.lastDeliveryUnixMilliseconds = max(activity.lastDeliveryUnixMilliseconds ?? 0, last) }
+        }
+        return activity
+    }
 
     /// Checks made before reading the body: source exists (404), declared size (413), content
     /// type (415), client address allowed (403), rate limits (429). `source` is the path segment;

@@ -14,11 +14,13 @@ public enum Receiver {
     /// event loop before a request reaches this router:
     /// - other methods on `/webhooks/{source}` — 405 with `Allow: POST`;
     /// - `POST` to a webhook path the handler does not take (a percent-encoded name) — 404;
-    /// - `GET /health` — the process is alive;
+    /// - `GET /health` — the process is alive, with the receiver's counters unless
+    ///   `healthDetails` is off;
     /// - `GET /ready` — the store is writable and plugins are loaded.
     public static func makeRouter(
         pipeline: DeliveryPipeline,
-        readiness: @escaping @Sendable () async -> Readiness
+        readiness: @escaping @Sendable () async -> Readiness,
+        healthDetails: Bool = true
     ) -> Router<AcuhookRequestContext> {
         let router = Router(context: AcuhookRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
@@ -31,12 +33,15 @@ public enum Receiver {
         }
         router.post("/webhooks/{source}") { request, context -> Response in
             // Only a name the event-loop handler does not take gets here (percent-encoded).
+            let started = ContinuousClock.now
             let headers = DeliveryHeaders(request.headers.map { ($0.name.canonicalName, $0.value) })
             let name = String(request.uri.path.dropFirst("/webhooks/".count))
-            return response(pipeline.unknownSource(name, headers: headers, peer: context.remoteAddress.flatMap(Receiver.addressText)))
+            let outcome = pipeline.unknownSource(name, headers: headers, peer: context.remoteAddress.flatMap(Receiver.addressText))
+            pipeline.record(outcome, source: name, since: started)
+            return response(outcome)
         }
         router.get("/health") { _, _ -> Response in
-            response(ReceiverOutcome(status: 200, body: #"{"status":"ok"}"#))
+            response(ReceiverOutcome(status: 200, body: pipeline.activity.healthJSON(details: healthDetails)))
         }
         router.get("/ready") { _, _ -> Response in
             let report = await readiness()
@@ -54,7 +59,7 @@ public enum Receiver {
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let router = makeRouter(pipeline: pipeline, readiness: readiness)
+        let router = makeRouter(pipeline: pipeline, readiness: readiness, healthDetails: server.healthDetails)
         let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil)
         // Deliveries are answered on the event loop (WebhookChannelHandler); the rest by the router.
         let http1 = HTTPServerBuilder { responder in WebhookHTTP1Channel(responder: responder, pipeline: pipeline) }

@@ -10,6 +10,10 @@ public struct ReceiverOutcome: Sendable, Equatable {
     public var headers: [String: String] = [:]
     /// The error code for logs, or nil on success.
     public var code: String?
+    /// Whether this acknowledges a delivery already stored.
+    public var duplicate = false
+    /// Events stored for this delivery (0 for duplicates and refusals).
+    public var storedEvents = 0
 
     /// An outcome with this status and body.
     public init(status: Int, body: String, headers: [String: String] = [:], code: String? = nil) {
@@ -21,11 +25,17 @@ public struct ReceiverOutcome: Sendable, Equatable {
 
     /// `200 {"received":true,"duplicate":false,"events":N}`.
     public static func accepted(events: Int) -> ReceiverOutcome {
-        ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":false,"events":\#(events)}"#)
+        var outcome = ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":false,"events":\#(events)}"#)
+        outcome.storedEvents = events
+        return outcome
     }
 
     /// `200 {"received":true,"duplicate":true}`.
-    public static let duplicate = ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":true}"#)
+    public static let duplicate: ReceiverOutcome = {
+        var outcome = ReceiverOutcome(status: 200, body: #"{"received":true,"duplicate":true}"#)
+        outcome.duplicate = true
+        return outcome
+    }()
 
     /// An error: `{"error": message, "code": code}`.
     public static func error(_ status: Int, code: String, _ message: String, headers: [String: String] = [:]) -> ReceiverOutcome {

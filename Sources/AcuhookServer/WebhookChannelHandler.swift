@@ -52,6 +52,8 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let pipeline: DeliveryPipeline
     private var state = State.idle
+    /// The delivery being answered: its path's source name and when its head was read.
+    private var delivery = (source: "", started: ContinuousClock.now)
     /// Requests passed on to Hummingbird whose answers have not been written yet.
     private var forwarded = 0
     /// Input that arrived while an earlier answer was owed, in order.
@@ -140,6 +142,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func begin(_ head: HTTPRequest, source: String, context: ChannelHandlerContext) {
+        delivery = (source, .now)
         let headers = DeliveryHeaders(head.headerFields.map { ($0.name.canonicalName, $0.value) })
         let contentLength = headers["content-length"].flatMap { Int($0) }
         let closeAfter = headers["connection"]?.lowercased().contains("close") ?? false
@@ -189,6 +192,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: - Answers
 
     private func answer(_ outcome: ReceiverOutcome, closeAfter: Bool, context: ChannelHandlerContext) {
+        pipeline.record(outcome, source: delivery.source, since: delivery.started)
         guard context.channel.isActive else { return }
         let (head, body) = Receiver.responseParts(outcome)
         context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -14,4 +14,7 @@ public protocol JobQueue: Sendable {
 
     /// How many jobs are in each state.
     func jobCounts() async throws(StoreError) -> [JobState: Int]
+    /// Jobs by state, the earliest due pending job per plugin and dead letters by plugin and
+    /// reason, read together.
+    func queueSummary() async throws(StoreError) -> QueueSummary
 }

@@ -7,6 +7,7 @@ import AcuhookPluginHost
 import AcuhookServer
 import AcuhookStore
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -51,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard !configuration.sources.isEmpty else {
             throw ValidationError("the configuration defines no sources: nothing could be received")
         }
+        // Metrics: every part writes through the bootstrapped system into one Prometheus
+        // registry, served at /metrics on the admin listener. Off, they go nowhere.
+        let metricsFactory = configuration.admin.enabled && configuration.admin.metrics ? MetricsExporter.makeFactory() : nil
+        if let metricsFactory { MetricsSystem.bootstrap(metricsFactory) }
 
         let store: any EventStore
         do {
@@ -133,11 +138,12 @@ struct ServeCommand: AsyncParsableCommand {
                     settings = host.plugins
                 } catch {
                     logger.error("reload failed; the previous plugins keep running", metadata: ["acuhook.error": "\(error)"])
+                    plugins.countReload(applied: false)
                     return .init(applied: false, errors: ["\(error)"])
                 }
             }
             host.plugins = settings
-            let report = await plugins.reload(host, copiesDirectory: copies)
+            let report = await plugins.reload(host, copiesDirectory: copies)  // counts itself
             if report.applied { try? await OverrideWatcher.applyNow(store: store, host: plugins) }
             return report
         }
@@ -157,6 +163,7 @@ struct ServeCommand: AsyncParsableCommand {
                 serverPort: configuration.server.port,
                 store: store,
                 operations: PluginHostOperations(host: plugins, store: store, reload: reload),
+                metrics: metricsFactory.map { MetricsExporter(factory: $0, store: store, plugins: { plugins.order }) },
                 logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)

@@ -14,3 +14,15 @@ public enum CircuitBreakerPhase: String, Sendable, Hashable, CaseIterable, Custo
     /// The short name (`closed`, `open`, `half-open`, `forced-open`, `disabled`).
     public var description: String { rawValue }
 }
+
+extension CircuitBreakerPhase {
+    /// The phase as a gauge value: 0 calls flow (closed, disabled), 1 half-open, 2 calls are
+    /// refused (open, forced open).
+    public var gaugeValue: Int {
+        switch self {
+        case .closed, .disabled: 0
+        case .halfOpen: 1
+        case .open, .forcedOpen: 2
+        }
+    }
+}

@@ -88,3 +88,15 @@ public enum AttemptOutcome: Sendable, Hashable, RawRepresentable, CustomStringCo
     /// The stored name.
     public var description: String { rawValue }
 }
+
+extension AttemptOutcome {
+    /// The outcome as a metric label: one of a fixed set (`invalid_status_77` is `invalid_status`,
+    /// a name this version does not know is `other`), so label sets stay bounded.
+    public var metricLabel: String {
+        switch self {
+        case .invalidStatus: "invalid_status"
+        case .other: "other"
+        default: rawValue
+        }
+    }
+}

@@ -14,6 +14,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var testEndpointEnabled = false
     /// The source whose authentication the test endpoint uses. Default `acumatica`.
     public var testEndpointSource = "acumatica"
+    /// Whether `GET /health` carries the receiver's counters (`deliveriesProcessed`,
+    /// `lastDeliveryAt`, `errors`, `uptimeSeconds`) on the public port. Default true.
+    public var healthDetails = true
 
     /// The defaults.
     public init() {}

@@ -39,14 +39,24 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let nextSlot = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let restartCount = Atomic<Int>(0)
+    private let metrics: PluginMetrics?
     /// Longest a call waits for a restarting worker.
     private let restartWait: Duration = .seconds(2)
 
     /// Starts `settings.workers` worker processes (`executable plugin-worker …`) for `image`.
     /// `settings.maxConcurrency` is spread over the workers: at least 1 each, and 1 each for
-    /// plugins that are not thread-safe.
-    public init(image: PluginImage, settings: PluginSettings, limits: PluginInstance.Limits, executable: String, clock: C, logger: Logger) {
+    /// plugins that are not thread-safe. `metrics`, when given, counts restarts.
+    public init(
+        image: PluginImage,
+        settings: PluginSettings,
+        limits: PluginInstance.Limits,
+        executable: String,
+        clock: C,
+        logger: Logger,
+        metrics: PluginMetrics? = nil
+    ) {
         self.image = image
+        self.metrics = metrics
         self.workerCount = max(1, settings.workers)
         let perWorker = image.threadSafe ? max(1, settings.maxConcurrency / workerCount) : 1
         self.concurrency = perWorker * workerCount
@@ -165,6 +175,7 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
             metadata: ["acuhook.worker.reason": "\(reason)", "acuhook.worker.restart_in": "\(delay)", "acuhook.worker.slot": "\(index)"]
         )
         restartCount.wrappingAdd(1, ordering: .relaxed)
+        metrics?.recordRestart()
         Task { [weak self, clock] in
             try? await clock.sleep(for: delay)
             self?.start(slot: index)
@@ -187,11 +198,20 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
 
 extension GuardedPluginRunner where Transport == WorkerPoolTransport<C> {
     /// A runner for a plugin in `settings.workers` worker processes (`executable plugin-worker …`).
-    public convenience init(image: PluginImage, settings: PluginSettings, limits: PluginInstance.Limits, executable: String, clock: C, logger: Logger) {
+    public convenience init(
+        image: PluginImage,
+        settings: PluginSettings,
+        limits: PluginInstance.Limits,
+        executable: String,
+        clock: C,
+        logger: Logger,
+        metrics: PluginMetrics? = nil
+    ) {
         var logger = logger
         logger[metadataKey: "acuhook.plugin"] = "\(image.name)"
-        let transport = WorkerPoolTransport(image: image, settings: settings, limits: limits, executable: executable, clock: clock, logger: logger)
-        self.init(transport: transport, timeout: settings.timeout, breaker: settings.breaker, clock: clock, logger: logger)
+        let metrics = metrics ?? PluginMetrics(plugin: image.name)
+        let transport = WorkerPoolTransport(image: image, settings: settings, limits: limits, executable: executable, clock: clock, logger: logger, metrics: metrics)
+        self.init(transport: transport, timeout: settings.timeout, breaker: settings.breaker, clock: clock, logger: logger, metrics: metrics)
     }
 
     /// Process ids of the workers running now.

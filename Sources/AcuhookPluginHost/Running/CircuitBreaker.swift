@@ -11,12 +11,17 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     private let machine: Mutex<CircuitBreakerStateMachine<C.Instant>>
     private let clock: C
     private let logger: Logger
+    private let metrics: PluginMetrics?
 
-    /// Creates a breaker; `logger` should carry the plugin's name (`acuhook.plugin`).
-    public init(configuration: CircuitBreakerConfiguration, clock: C, logger: Logger) {
-        self.machine = Mutex(CircuitBreakerStateMachine(configuration: configuration))
+    /// Creates a breaker; `logger` should carry the plugin's name (`acuhook.plugin`); `metrics`,
+    /// when given, follows its state and counts its transitions.
+    public init(configuration: CircuitBreakerConfiguration, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+        let machine = CircuitBreakerStateMachine<C.Instant>(configuration: configuration)
+        metrics?.recordBreaker(machine.state.phase, changed: false)
+        self.machine = Mutex(machine)
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The current state without its details.
@@ -64,6 +69,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
 
     private func log(_ transition: CircuitBreakerStateMachine<C.Instant>.Transition?) {
         guard let transition else { return }
+        metrics?.recordBreaker(transition.to, changed: true)
         logger.log(
             level: transition.to == .closed || transition.to == .halfOpen ? .notice : .warning,
             "circuit breaker changed state",

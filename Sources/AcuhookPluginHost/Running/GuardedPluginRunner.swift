@@ -19,14 +19,19 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
     private let limiter: ConcurrencyLimiter
     private let clock: C
     private let counters = Mutex(PluginRunnerStatistics())
+    /// The plugin's metrics (shared with its transport).
+    public let metrics: PluginMetrics
 
-    /// A runner over `transport`; `logger` should carry the plugin's name (`acuhook.plugin`).
-    public init(transport: Transport, timeout: Duration, breaker: CircuitBreakerConfiguration, clock: C, logger: Logger) {
+    /// A runner over `transport`; `logger` should carry the plugin's name (`acuhook.plugin`);
+    /// `metrics` defaults to the plugin's metrics in the bootstrapped metrics system.
+    public init(transport: Transport, timeout: Duration, breaker: CircuitBreakerConfiguration, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+        let metrics = metrics ?? PluginMetrics(plugin: transport.image.name)
         self.transport = transport
         self.timeout = timeout
         self.limiter = ConcurrencyLimiter(limit: transport.concurrency)
-        self.breaker = CircuitBreaker(configuration: breaker, clock: clock, logger: logger)
+        self.breaker = CircuitBreaker(configuration: breaker, clock: clock, logger: logger, metrics: metrics)
         self.clock = clock
+        self.metrics = metrics
     }
 
     /// What the plugin is.
@@ -63,6 +68,7 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
         let (permit, retryAt) = breaker.acquire()
         guard let permit else {
             counters.withLock { $0.notAttempted += 1 }
+            metrics.recordCall(.notAttempted, duration: nil)
             let when = retryAt.map { " for another \(clock.now.duration(to: $0))" } ?? ""
             return PluginCallResult(outcome: .notAttempted(reason: "circuit breaker is \(breaker.phase)\(when)"))
         }
@@ -74,10 +80,12 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
                 $0.timeouts += 1
             }
             breaker.record(permit, failed: true)
+            let waited = started.duration(to: clock.now)
+            metrics.recordCall(.timeout, duration: waited)
             return PluginCallResult(
                 outcome: .failed(.timeout),
                 message: "no free call slot within \(timeout): \(limiter.held) call(s) in flight, \(transport.lostCalls) past their timeout",
-                duration: started.duration(to: clock.now)
+                duration: waited
             )
         }
         counters.withLock { $0.calls += 1 }
@@ -96,6 +104,7 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
             if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }
         }
         breaker.record(permit, failed: result.isBreakerFailure)
+        metrics.recordCall(AttemptOutcome(result.outcome), duration: duration)
         return result
     }
 

@@ -17,9 +17,12 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let clock: C
     private let logger: Logger
     private let lost = Mutex(0)
+    private let metrics: PluginMetrics?
 
-    /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is thread-safe.
-    public init(instance: PluginInstance, maxConcurrency: Int, pool: NIOThreadPool, clock: C, logger: Logger) {
+    /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is
+    /// thread-safe; `metrics`, when given, counts lost threads.
+    public init(instance: PluginInstance, maxConcurrency: Int, pool: NIOThreadPool, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+        self.metrics = metrics
         self.instance = instance
         self.concurrency = instance.image.threadSafe ? max(1, maxConcurrency) : 1
         self.pool = pool
@@ -70,6 +73,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 lost.withLock { lost in
                     guard race.settle(.failed(.timeout, message: "plugin did not return within \(timeout)")) else { return }
                     lost += 1
+                    metrics?.recordLostThread()
                     logger.warning(
                         "plugin call exceeded its timeout; its thread is lost until the call returns",
                         metadata: ["acuhook.timeout": "\(timeout)", "acuhook.plugin.lost_threads": "\(lost)", "acuhook.pool.threads": "\(pool.numberOfThreads)"]
@@ -93,12 +97,14 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
         breaker: CircuitBreakerConfiguration,
         pool: NIOThreadPool,
         clock: C,
-        logger: Logger
+        logger: Logger,
+        metrics: PluginMetrics? = nil
     ) {
         var logger = logger
         logger[metadataKey: "acuhook.plugin"] = "\(instance.image.name)"
-        let transport = ThreadPoolTransport(instance: instance, maxConcurrency: maxConcurrency, pool: pool, clock: clock, logger: logger)
-        self.init(transport: transport, timeout: timeout, breaker: breaker, clock: clock, logger: logger)
+        let metrics = metrics ?? PluginMetrics(plugin: instance.image.name)
+        let transport = ThreadPoolTransport(instance: instance, maxConcurrency: maxConcurrency, pool: pool, clock: clock, logger: logger, metrics: metrics)
+        self.init(transport: transport, timeout: timeout, breaker: breaker, clock: clock, logger: logger, metrics: metrics)
     }
 
     /// The created plugin.

@@ -66,6 +66,7 @@ final class GroupCommitWriter: Sendable {
     private let configuration: SQLiteEventStore.Configuration
     private let wallClock: any WallClock
     private let logger: Logger
+    private let metrics: StoreMetrics
     private let queue = Mutex(Queue())
     /// Wakes the writer from its commit window once enough writes wait (see ``waitForCompany()``).
     /// A semaphore: signalling never blocks the caller, which may be an event loop.
@@ -76,8 +77,16 @@ final class GroupCommitWriter: Sendable {
     private let checkpointState = Mutex((running: false, last: ContinuousClock.now))
 
     /// A writer over `pool`; `checkpointer` is the second connection background checkpoints use.
-    init(pool: DatabasePool, checkpointer: DatabaseQueue, configuration: SQLiteEventStore.Configuration, wallClock: any WallClock, logger: Logger) {
+    init(
+        pool: DatabasePool,
+        checkpointer: DatabaseQueue,
+        configuration: SQLiteEventStore.Configuration,
+        wallClock: any WallClock,
+        logger: Logger,
+        metrics: StoreMetrics
+    ) {
         self.pool = pool
+        self.metrics = metrics
         self.checkpointer = checkpointer
         self.configuration = configuration
         self.wallClock = wallClock
@@ -117,6 +126,7 @@ final class GroupCommitWriter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            let started = ContinuousClock.now
             do {
                 var shared = GroupCommitBatch(nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
                 try pool.writeWithoutTransaction { db in
@@ -124,8 +134,10 @@ final class GroupCommitWriter: Sendable {
                         for write in batch { try write.write(in: db, &shared) }
                     }
                 }
+                metrics.committed(after: started.duration(to: .now), deliveries: shared.deliveryIDs.taken)
                 for write in batch { write.committed() }
             } catch {
+                metrics.failed()
                 logger.error(
                     "store commit failed; deliveries in this batch are refused with 503",
                     metadata: ["acuhook.store.batch": "\(batch.count)", "acuhook.error": "\(error)"]

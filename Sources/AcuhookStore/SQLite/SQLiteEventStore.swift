@@ -1,4 +1,5 @@
 import AcuhookCore
+import CoreMetrics
 import Foundation
 import GRDB
 import Logging
@@ -23,8 +24,14 @@ public final class SQLiteEventStore: EventStore {
     let wallClock: any WallClock
     let logger: Logger
 
-    /// Opens (creating if needed) and migrates the database.
-    public init(configuration: Configuration, wallClock: any WallClock = SystemWallClock(), logger: Logger) throws(StoreError) {
+    /// Opens (creating if needed) and migrates the database. Commit metrics are made by
+    /// `metricsFactory` (see ``StoreMetrics``).
+    public init(
+        configuration: Configuration,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws(StoreError) {
         self.path = configuration.path
         self.wallClock = wallClock
         self.logger = logger
@@ -43,7 +50,7 @@ public final class SQLiteEventStore: EventStore {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try Schema.migrator.migrate(pool)
             let checkpointer = try DatabaseQueue(path: configuration.path, configuration: grdb)
-            writer = GroupCommitWriter(pool: pool, checkpointer: checkpointer, configuration: configuration, wallClock: wallClock, logger: logger)
+            writer = GroupCommitWriter(pool: pool, checkpointer: checkpointer, configuration: configuration, wallClock: wallClock, logger: logger, metrics: StoreMetrics(factory: metricsFactory))
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path)", underlying: error)
         }

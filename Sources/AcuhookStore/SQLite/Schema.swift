@@ -142,6 +142,8 @@ enum Schema {
     /// once (the write lock is held, so no other connection inserts), then counted up.
     struct DeliveryIDs {
         private var next: Int64?
+        /// Delivery rows inserted so far in this transaction.
+        private(set) var taken = 0
 
         /// Starts a transaction's count.
         init() {}
@@ -155,7 +157,10 @@ enum Schema {
         }
 
         /// Marks the peeked id as used.
-        mutating func take() { next = (next ?? 0) + 1 }
+        mutating func take() {
+            next = (next ?? 0) + 1
+            taken += 1
+        }
     }
 
     /// Inserts one delivery unless its key is live; runs inside the batch's transaction, with
