@@ -238,7 +238,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookPluginHostTests",
-            dependencies: ["AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            dependencies: [
+                .product(name: "MetricsTestKit", package: "swift-metrics"),"AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -248,12 +249,14 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookStoreTests",
-            dependencies: ["AcuhookStore", "AcuhookTesting"],
+            dependencies: [
+                .product(name: "MetricsTestKit", package: "swift-metrics"),"AcuhookStore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookServerTests",
             dependencies: [
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "AcuhookServer",
                 "AcuhookAdmin",
                 "AcuhookPluginHost",

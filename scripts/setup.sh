@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure this machine can build and test Acuhook. Idempotent; run by run.sh and test.sh.
-# Installs what is missing from Debian's packages (nothing beyond the Swift toolchain is needed yet).
+# Installs what is missing from Debian's packages; defines ensure_tools for the test script.
 set -euo pipefail
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
@@ -11,20 +11,20 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-# Debian packages the build and tests need; installed only when missing.
-needed=()
-for tool in cc git; do
-  command -v "$tool" >/dev/null 2>&1 || needed+=("$tool")
-done
-if [ ${#needed[@]} -gt 0 ]; then
-  packages=()
-  for tool in "${needed[@]}"; do
-    case "$tool" in
-      cc) packages+=(gcc libc6-dev) ;;
-      *) packages+=("$tool") ;;
-    esac
+# Installs the Debian packages that provide the tools named `tool:package`, for those of the
+# tools not on PATH yet.
+ensure_tools() {
+  local packages=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=(${pair#*:})
   done
+  [ ${#packages[@]} -gt 0 ] || return 0
   echo "setup: installing ${packages[*]}" >&2
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq "${packages[@]}"
-  else sudo apt-get update -qq && sudo apt-get install -y -qq "${packages[@]}"; fi
-fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+}
+
+# What the build needs.
+ensure_tools "cc:gcc libc6-dev" git:git

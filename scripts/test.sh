@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: builds everything once (the host, the acuhook binary, the example plugins and
 # the misbehaving fixture plugins of Tests/Fixtures, every .so the tests dlopen), then runs the
-# whole Swift Testing suite against those builds.
+# whole Swift Testing suite against those builds. Installs the test tools it lacks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# What the tests need beyond the build: promtool (Debian's prometheus package) lints /metrics.
+ensure_tools promtool:prometheus
 swift build --build-tests "$@"
 swift build --package-path Tests/Fixtures "$@"
 swift test --skip-build "$@"

@@ -3,6 +3,7 @@ import AcuhookPluginHost
 import AcuhookTesting
 import Foundation
 import Logging
+import MetricsTestKit
 import Testing
 
 /// The isolated runner with real `acuhook plugin-worker` processes and real fixture plugins.
@@ -13,7 +14,8 @@ import Testing
         maxConcurrency: Int = 4,
         workers: Int = 1,
         config: String = "{}",
-        logs: RecordingLogHandler.Store = RecordingLogHandler.Store()
+        logs: RecordingLogHandler.Store = RecordingLogHandler.Store(),
+        metrics: TestMetrics = TestMetrics()
     ) throws -> ProcessPluginRunner<ContinuousClock> {
         let logger = RecordingLogHandler.logger(logs)
         let image = try PluginLoader.load(path: FixturePlugins.path(product), logger: logger)
@@ -25,7 +27,7 @@ import Testing
         settings.isolation = .process
         return ProcessPluginRunner(
             image: image, settings: settings, limits: PluginInstance.Limits(), executable: FixturePlugins.acuhookExecutable,
-            clock: ContinuousClock(), logger: logger
+            clock: ContinuousClock(), logger: logger, metrics: PluginMetrics(plugin: image.name, factory: metrics)
         )
     }
 
@@ -70,7 +72,8 @@ import Testing
 
     @Test func crashesFailTheCallAndTheWorkerIsRestarted() async throws {
         let logs = RecordingLogHandler.Store()
-        let runner = try makeRunner(logs: logs)
+        let metrics = TestMetrics()
+        let runner = try makeRunner(logs: logs, metrics: metrics)
         _ = try await untilOK(runner)
         let firstPID = try #require(runner.workerPIDs.first)
         for (command, signal) in [("segv", "SIGSEGV"), ("abort", "SIGABRT"), ("exit", "status 3")] {
@@ -82,6 +85,8 @@ import Testing
             #expect(try await untilOK(runner).outcome == .ok)
         }
         #expect(runner.restarts == 3)
+        #expect(metrics.counterTotal(label: "acuhook_worker_restarts_total", dimensions: [("plugin", "fixture-scripted")]) == 3)
+        #expect(metrics.counterTotal(label: "acuhook_plugin_calls_total", dimensions: [("plugin", "fixture-scripted"), ("outcome", "crashed")]) == 3)
         #expect(runner.workerPIDs.first != firstPID)
         #expect(logs.all.contains { $0.message == "plugin worker ended; restarting it" })
         await runner.shutdown()

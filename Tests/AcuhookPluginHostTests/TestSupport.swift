@@ -37,7 +37,8 @@ func makeRunner<C: Clock>(
     maxConcurrency: Int = 4,
     breaker: CircuitBreakerConfiguration = CircuitBreakerConfiguration(),
     threads: Int = 4,
-    logger: Logger = Logger(label: "test")
+    logger: Logger = Logger(label: "test"),
+    metrics: PluginMetrics? = nil
 ) throws -> InProcessPluginRunner<C> where C.Duration == Duration {
     let pool = NIOThreadPool(numberOfThreads: threads)
     pool.start()
@@ -48,7 +49,8 @@ func makeRunner<C: Clock>(
         breaker: breaker,
         pool: pool,
         clock: clock,
-        logger: logger
+        logger: logger,
+        metrics: metrics
     )
 }
 

@@ -8,6 +8,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MetricsTestKit
 import NIOCore
 
 /// A receiver on a fresh SQLite file, for one test.
@@ -17,6 +18,8 @@ struct TestReceiver {
     let pipeline: DeliveryPipeline
     let server: ServerSettings
     let logs: RecordingLogHandler.Store
+    /// Where the receiver's and the store's metrics go.
+    let metrics: TestMetrics
 
     static let seedSecret = "seed-secret"
 
@@ -33,11 +36,13 @@ struct TestReceiver {
     init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Duration = .seconds(5)) throws {
         let logs = RecordingLogHandler.Store()
         let logger = RecordingLogHandler.logger(logs)
+        let metrics = TestMetrics()
         storePath = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
         var configuration = SQLiteEventStore.Configuration(path: storePath)
         configuration.busyTimeout = busyTimeout
-        store = try SQLiteEventStore(configuration: configuration, logger: logger)
-        pipeline = try DeliveryPipeline(server: server, sources: sources, store: store, retention: .seconds(3 * 86_400), logger: logger)
+        store = try SQLiteEventStore(configuration: configuration, logger: logger, metricsFactory: metrics)
+        pipeline = try DeliveryPipeline(server: server, sources: sources, store: store, retention: .seconds(3 * 86_400), logger: logger, metricsFactory: metrics)
+        self.metrics = metrics
         self.server = server
         self.logs = logs
     }
