@@ -157,12 +157,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Alerts: pure rules (AlertEvaluator) over observations, and webhook messages.
+        .target(
+            name: "AcuhookAlerts",
+            dependencies: [
+                "AcuhookCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Reading the YAML configuration file into each module's settings: the one place that
         // reads files for settings.
         .target(
             name: "AcuhookConfig",
             dependencies: [
                 "AcuhookAdmin",
+                "AcuhookAlerts",
                 "AcuhookCore",
                 "AcuhookDispatch",
                 "AcuhookInbound",
@@ -176,6 +191,7 @@ let package = Package(
         .executableTarget(
             name: "acuhook",
             dependencies: [
+                "AcuhookAlerts",
                 "AcuhookCore",
                 "AcuhookConfig",
                 "AcuhookPluginHost",
@@ -229,6 +245,16 @@ let package = Package(
         .testTarget(
             name: "AcuhookCoreTests",
             dependencies: ["AcuhookCore", "AcuhookTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookAlertsTests",
+            dependencies: [
+                "AcuhookAlerts",
+                "AcuhookTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

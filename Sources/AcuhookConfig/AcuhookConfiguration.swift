@@ -1,5 +1,6 @@
 import AcuhookCore
 import AcuhookAdmin
+import AcuhookAlerts
 import AcuhookDispatch
 import AcuhookInbound
 import AcuhookStore
@@ -18,6 +19,8 @@ public struct AcuhookConfiguration: Sendable, Equatable {
     public var pluginHost = PluginHostSettings()
     /// Dispatch: the default retry policy, job leases and the idle poll (the `dispatch` section).
     public var dispatch = DispatcherConfiguration()
+    /// Alert rules and where alerts go; nil (no `alerts` section): no alerts.
+    public var alerts: AlertSettings? = nil
 
     /// The defaults: no sources, no plugins.
     public init() {}

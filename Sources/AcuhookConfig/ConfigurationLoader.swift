@@ -4,7 +4,7 @@ import Yams
 
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
-    static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins"]
+    static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins", "alerts"]
     static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth", "worker_executable"]
     static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers"]
     static let breakerKeys = [
@@ -62,6 +62,7 @@ public enum ConfigurationLoader {
                 message: "the test endpoint authenticates like source '\(configuration.server.testEndpointSource)', which is not configured"
             )
         }
+        if let n = top["alerts"] { configuration.alerts = try alerts(n, sources: configuration.sources.map(\.name), environment: environment) }
         if let host = top["plugin_host"] {
             let keys = try host.mapping(allowed: pluginHostKeys)
             if let n = keys["max_threads"] { configuration.pluginHost.maxThreads = try n.int(in: 1...1024) }

@@ -156,6 +156,9 @@ struct ServeCommand: AsyncParsableCommand {
         hangup.resume()
         defer { hangup.cancel() }
         var services: [any Service] = [app, dispatcher, sweeper, OverrideWatcher(store: store, host: plugins, logger: logger)]
+        if let alerts = configuration.alerts {
+            services.append(Self.alertMonitor(alerts, plugins: plugins, store: store, pipeline: pipeline, logger: logger))
+        }
         if configuration.admin.enabled {
             let admin = configuration.admin
             services.append(AdminAPI.makeApplication(
