@@ -139,6 +139,7 @@ import Testing
         #expect(configuration.sources.map(\.name) == ["acumatica", "push"])
         #expect(configuration.pluginHost.plugins.count == 3)
         #expect(configuration.server.testEndpointEnabled)
+        #expect(configuration.alerts?.silence?.sources == ["push"])
     }
 }
 
