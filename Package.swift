@@ -59,6 +59,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The C ABI: one header, nothing compiled. The only contract between host and plugins.
@@ -153,6 +154,25 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The browser console on the admin listener: server-rendered Mustache pages.
+        .target(
+            name: "AcuhookConsole",
+            dependencies: [
+                "AcuhookAdmin",
+                "AcuhookCore",
+                "AcuhookInbound",
+                "AcuhookPluginHost",
+                "AcuhookServer",
+                "AcuhookStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -192,6 +212,7 @@ let package = Package(
             name: "acuhook",
             dependencies: [
                 "AcuhookAlerts",
+                "AcuhookConsole",
                 "AcuhookCore",
                 "AcuhookConfig",
                 "AcuhookPluginHost",

@@ -1,6 +1,7 @@
 import protocol AcuhookCore.WallClock
 import struct AcuhookCore.SystemWallClock
 import enum AcuhookCore.EventPattern
+import class AcuhookCore.ActivityFeed
 import AcuhookInbound
 import AcuhookPluginHost
 import AcuhookServer
@@ -26,26 +27,31 @@ import NIOCore
 /// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
 /// | `POST /admin/dlq/replay` | body `{"ids":[…]}` or filters or `{"all":true}` → `{"replayed":N}` |
 /// | `POST /admin/dlq/purge` | same body → `{"purged":N}` |
+/// | `GET /admin/events` | server-sent events: deliveries answered and job attempts (see ``ActivityStream``) |
 /// | `GET /metrics` | Prometheus text format (when metrics are on; see ``MetricsExporter``) |
+///
+/// The bearer token guards `/admin` and `/metrics`; other routes added to the router (the
+/// console) bring their own protection.
 public enum AdminAPI {
     /// Largest request body the admin API reads.
     static let maxBody = 1 << 20
 
-    /// The admin routes over `store` and `operations`; `/metrics` when `metrics` is given.
+    /// The admin routes over `store` and `operations`; `/metrics` when `metrics` is given;
+    /// `/admin/events` when `feed` is.
     public static func makeRouter(
         store: any EventStore,
         operations: any AdminOperations,
         token: String?,
         metrics: MetricsExporter? = nil,
+        feed: ActivityFeed? = nil,
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) -> Router<AcuhookRequestContext> {
         @Sendable func now() -> Int64 { wallClock.nowUnixMilliseconds }
         let router = Router(context: AcuhookRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: token))
         if let metrics {
-            router.get("metrics") { _, _ -> Response in
+            router.group().add(middleware: BearerTokenMiddleware(token: token)).get("metrics") { _, _ -> Response in
                 do {
                     let exposition = try await metrics.scrape()
                     return Response(
@@ -59,7 +65,10 @@ public enum AdminAPI {
                 }
             }
         }
-        let admin = router.group("admin")
+        let admin = router.group("admin").add(middleware: BearerTokenMiddleware(token: token))
+        if let feed {
+            admin.get("events") { _, _ in ActivityStream.response(feed) }
+        }
         admin.get("plugins") { _, _ in
             try json(["plugins": await operations.plugins()])
         }
@@ -146,10 +155,13 @@ public enum AdminAPI {
         store: any EventStore,
         operations: any AdminOperations,
         metrics: MetricsExporter? = nil,
+        feed: ActivityFeed? = nil,
         logger: Logger,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+        configure: (Router<AcuhookRequestContext>) -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, logger: logger)
+        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, feed: feed, logger: logger)
+        configure(router)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil),

@@ -47,16 +47,17 @@ public struct DeadLetterQuery: Sendable, Equatable, Codable {
             }
             filter.reason = parsed
         }
-        if let since {
-            if let age = DurationText.parse(since) {
-                filter.sinceUnixMilliseconds = nowUnixMilliseconds - age.wholeMilliseconds
-            } else if let date = ISO8601DateFormatter().date(from: since) {
-                filter.sinceUnixMilliseconds = Int64(date.timeIntervalSince1970 * 1000)
-            } else {
-                throw DeadLetterQueryError(field: "since", message: "must be an ISO 8601 time or an age such as 2h, not '\(since)'")
-            }
-        }
+        if let since { filter.sinceUnixMilliseconds = try Self.time(since, field: "since", nowUnixMilliseconds: nowUnixMilliseconds) }
         return filter
+    }
+
+    /// A point in time from text: an ISO 8601 time (`2026-11-29T10:00:00Z`) or an age before
+    /// now (`30m`, `2h`, `3d`), in ms since the Unix epoch.
+    /// - Throws: ``DeadLetterQueryError`` naming `field` when it is neither.
+    public static func time(_ text: String, field: String, nowUnixMilliseconds: Int64) throws(DeadLetterQueryError) -> Int64 {
+        if let age = DurationText.parse(text) { return nowUnixMilliseconds - age.wholeMilliseconds }
+        if let date = ISO8601DateFormatter().date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+        throw DeadLetterQueryError(field: field, message: "must be an ISO 8601 time or an age such as 2h, not '\(text)'")
     }
 }
 

@@ -72,7 +72,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
             guard let runner = host.runners[name] else { return nil }
             let image = runner.image
             let s = runner.statistics
-            return PluginStatus(
+            var status = PluginStatus(
                 name: image.name,
                 version: image.version,
                 abi: "\(image.abiMajor).\(image.abiMinor)",
@@ -89,6 +89,12 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 }(),
                 status: "loaded"
             )
+            status.latencyP50Milliseconds = runner.metrics.latency(percentile: 0.5).map { $0.inSeconds * 1000 }
+            status.latencyP99Milliseconds = runner.metrics.latency(percentile: 0.99).map { $0.inSeconds * 1000 }
+            status.transitions = runner.metrics.recentTransitions.map {
+                PluginStatus.Transition(at: $0.atUnixMilliseconds, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason)
+            }
+            return status
         }
         let failed = host.failures.map { error in
             PluginStatus(

@@ -22,10 +22,37 @@ public struct PluginStatus: Sendable, Equatable, Codable {
     public var counters: Counters
     /// `loaded`, or why it is not.
     public var status: String
+    /// Median call duration over the instance's last 1,024 calls, ms; nil before a call.
+    public var latencyP50Milliseconds: Double? = nil
+    /// 99th percentile of the same, ms.
+    public var latencyP99Milliseconds: Double? = nil
+    /// The instance's last breaker transitions, oldest first.
+    public var transitions: [Transition] = []
 
     enum CodingKeys: String, CodingKey {
-        case name, version, abi, path, isolation, concurrency, breaker, counters, status
+        case name, version, abi, path, isolation, concurrency, breaker, counters, status, transitions
         case threadSafe = "thread_safe", timeoutMilliseconds = "timeout_ms"
+        case latencyP50Milliseconds = "latency_p50_ms", latencyP99Milliseconds = "latency_p99_ms"
+    }
+
+    /// A breaker transition.
+    public struct Transition: Sendable, Equatable, Codable {
+        /// When, ms since the Unix epoch.
+        public var at: Int64
+        /// The state left.
+        public var from: String
+        /// The state entered.
+        public var to: String
+        /// Why.
+        public var reason: String
+
+        /// A transition.
+        public init(at: Int64, from: String, to: String, reason: String) {
+            self.at = at
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
     }
 
     /// Call counters since the process started.

@@ -18,17 +18,21 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let configuration: DispatcherConfiguration
     private let wallClock: any WallClock
     private let logger: Logger
+    private let feed: ActivityFeed?
     /// Signal it to look for work now (the receiver does after each stored delivery).
     public let wakeup = Wakeup()
 
-    /// Creates a dispatcher over `store` and the plugins of `host`.
+    /// Creates a dispatcher over `store` and the plugins of `host`; each attempt's end is
+    /// published to `feed` (while anyone follows it).
     public init(
         store: any EventStore,
         host: PluginHost<C>,
         configuration: DispatcherConfiguration = DispatcherConfiguration(),
         wallClock: any WallClock = SystemWallClock(),
-        logger: Logger
+        logger: Logger,
+        feed: ActivityFeed? = nil
     ) {
+        self.feed = feed
         self.store = store
         self.wallClock = wallClock
         self.host = host
@@ -104,9 +108,26 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
         while let (job, remaining) = queues.next(for: plugin) {
             let completion = await call(job)
+            if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
             completions.add(completion, of: job)
             if remaining == lowWater { wakeup.signal() }
         }
+    }
+
+    /// A job's attempt as the activity feed shows it.
+    static func activity(_ job: ClaimedJob, _ completion: JobCompletion, _ attempt: AttemptRecord) -> ActivityEvent.Job {
+        let next: String
+        switch completion.disposition {
+        case .done(let skipped): next = skipped ? "skipped" : "done"
+        case .retry: next = "retry"
+        case .held: next = "held"
+        case .dead: next = "dead"
+        }
+        return ActivityEvent.Job(
+            atUnixMilliseconds: attempt.startedAtUnixMilliseconds + attempt.durationMilliseconds, plugin: job.plugin, jobID: job.id,
+            deliveryRow: job.event.deliveryID, eventType: job.event.event.eventType, outcome: attempt.outcome, next: next,
+            durationMilliseconds: attempt.durationMilliseconds
+        )
     }
 
     /// Commits buffered outcomes, all that are waiting in one call, until closed and empty.

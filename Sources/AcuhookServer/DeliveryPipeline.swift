@@ -41,7 +41,10 @@ public final class DeliveryPipeline: Sendable {
     private let route: @Sendable (InboundEvent, Delivery.Format) -> RouteDecision
     private let onStored: @Sendable () -> Void
     private let meters: [String: SourceMeter]
+    /// Where answered deliveries are published for the console and `acuhook tail`, if anywhere.
+    public let feed: ActivityFeed?
     private let unknownMeter: SourceMeter
+    private let recentAnswers = RecentAnswers(capacity: 1000)
     /// When the pipeline was built: the process's start, for `uptimeSeconds`.
     public let startedAt = ContinuousClock.now
 
@@ -53,6 +56,7 @@ public final class DeliveryPipeline: Sendable {
     ///   - onStored: Called after a new delivery with at least one job is committed (wakes the
     ///     dispatcher).
     ///   - metricsFactory: Makes each source's ``SourceMeter`` metrics.
+    ///   - feed: Where each answer is published (while anyone follows it).
     public init(
         server: ServerSettings,
         sources: [SourceSettings],
@@ -62,8 +66,10 @@ public final class DeliveryPipeline: Sendable {
         logger: Logger,
         route: @escaping @Sendable (InboundEvent, Delivery.Format) -> RouteDecision = { _, _ in RouteDecision() },
         onStored: @escaping @Sendable () -> Void = {},
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        feed: ActivityFeed? = nil
     ) throws {
+        self.feed = feed
         var runtimes: [String: SourceRuntime] = [:]
         var meters: [String: SourceMeter] = [:]
         for source in sources {
@@ -93,11 +99,28 @@ public final class DeliveryPipeline: Sendable {
     public var sourceMeters: [String: SourceMeter] { meters }
 
     /// Records the answer to a delivery to the path segment `name` (the test endpoint counts
-    /// for its source; every unknown name for `_unknown`), whose head was read at `started`.
-    public func record(_ outcome: ReceiverOutcome, source name: String, since started: ContinuousClock.Instant) {
+    /// for its source; every unknown name for `_unknown`), whose head was read at `started`,
+    /// and publishes it to the ``feed`` (with `deliveryID`, the sender's id for it).
+    public func record(_ outcome: ReceiverOutcome, source name: String, deliveryID: String? = nil, since started: ContinuousClock.Instant) {
         let meter = meters[name] ?? (name == "test" && server.testEndpointEnabled ? meters[server.testEndpointSource] : nil) ?? unknownMeter
-        meter.record(outcome, since: started, nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
+        let now = wallClock.nowUnixMilliseconds
+        meter.record(outcome, since: started, nowUnixMilliseconds: now)
+        let remembered = outcome.duplicate || outcome.status / 100 != 2
+        guard remembered || feed?.isFollowed == true else { return }
+        let activity = ActivityEvent.Delivery(
+            atUnixMilliseconds: now, source: meter === unknownMeter ? name : meter.source, deliveryID: deliveryID, status: outcome.status,
+            code: outcome.code, duplicate: outcome.duplicate, events: outcome.storedEvents, deliveryRow: outcome.deliveryRow
+        )
+        // Refusals and duplicates are not stored: the console lists the latest from memory.
+        if remembered { recentAnswers.append(activity) }
+        feed?.publish(.delivery(activity))
     }
+
+    /// The latest refusals and duplicates (not stored), newest first.
+    public var recentRefusalsAndDuplicates: [ActivityEvent.Delivery] { recentAnswers.all }
+
+    /// The sender's id for a delivery (`X-Acumatica-Delivery`, else `webhook-id`).
+    public static func senderDeliveryID(_ headers: DeliveryHeaders) -> String? { deliveryID(headers) }
 
     /// Totals over every source (unknown names included), for `/health`.
     public var activity: ReceiverActivity {
@@ -218,13 +241,17 @@ public final class DeliveryPipeline: Sendable {
                     "acuhook.delivery.row": "\(id)", "acuhook.events": "\(events.count)",
                 ]
             )
-            return .accepted(events: events.count)
+            var outcome = ReceiverOutcome.accepted(events: events.count)
+            outcome.deliveryRow = id
+            return outcome
         case .success(.duplicate(let id)):
             logger.info(
                 "duplicate delivery acknowledged; nothing stored",
                 metadata: ["acuhook.source": "\(name)", "acuhook.delivery.id": "\(delivery.idempotencyKey)", "acuhook.delivery.row": "\(id)"]
             )
-            return .duplicate
+            var outcome = ReceiverOutcome.duplicate
+            outcome.deliveryRow = id
+            return outcome
         case .failure(let error):
             let outcome = ReceiverOutcome.error(503, code: "store_unavailable", "the delivery could not be stored; retry later", headers: ["Retry-After": "5"])
             return refuse(outcome, source: name, client: delivery.clientAddress, deliveryID: delivery.idempotencyKey, reason: "\(error)")

@@ -117,7 +117,7 @@ public enum Receiver {
 
     /// The outcome's JSON body (the common single-event answer is built once).
     private static func body(_ outcome: ReceiverOutcome) -> ByteBuffer {
-        outcome == acceptedOne.outcome ? acceptedOne.body : ByteBuffer(string: outcome.body)
+        outcome.status == 200 && outcome.body == acceptedOne.outcome.body ? acceptedOne.body : ByteBuffer(string: outcome.body)
     }
 }
 

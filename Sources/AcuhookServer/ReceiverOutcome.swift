@@ -14,6 +14,8 @@ public struct ReceiverOutcome: Sendable, Equatable {
     public var duplicate = false
     /// Events stored for this delivery (0 for duplicates and refusals).
     public var storedEvents = 0
+    /// The stored delivery's row id (the new one, or the original of a duplicate).
+    public var deliveryRow: Int64?
 
     /// An outcome with this status and body.
     public init(status: Int, body: String, headers: [String: String] = [:], code: String? = nil) {

@@ -52,8 +52,9 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let pipeline: DeliveryPipeline
     private var state = State.idle
-    /// The delivery being answered: its path's source name and when its head was read.
-    private var delivery = (source: "", started: ContinuousClock.now)
+    /// The delivery being answered: its path's source name, when its head was read, and (while
+    /// the activity feed is followed) the sender's id for it.
+    private var delivery: (source: String, started: ContinuousClock.Instant, id: String?) = ("", .now, nil)
     /// Requests passed on to Hummingbird whose answers have not been written yet.
     private var forwarded = 0
     /// Input that arrived while an earlier answer was owed, in order.
@@ -142,8 +143,8 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func begin(_ head: HTTPRequest, source: String, context: ChannelHandlerContext) {
-        delivery = (source, .now)
         let headers = DeliveryHeaders(head.headerFields.map { ($0.name.canonicalName, $0.value) })
+        delivery = (source, .now, DeliveryPipeline.senderDeliveryID(headers))
         let contentLength = headers["content-length"].flatMap { Int($0) }
         let closeAfter = headers["connection"]?.lowercased().contains("close") ?? false
         let preflight = pipeline.preflight(
@@ -192,7 +193,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: - Answers
 
     private func answer(_ outcome: ReceiverOutcome, closeAfter: Bool, context: ChannelHandlerContext) {
-        pipeline.record(outcome, source: delivery.source, since: delivery.started)
+        pipeline.record(outcome, source: delivery.source, deliveryID: delivery.id, since: delivery.started)
         guard context.channel.isActive else { return }
         let (head, body) = Receiver.responseParts(outcome)
         context.write(wrapOutboundOut(.head(head)), promise: nil)

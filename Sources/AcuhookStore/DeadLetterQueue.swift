@@ -2,6 +2,8 @@
 public protocol DeadLetterQueue: Sendable {
     /// Dead-lettered jobs matching `filter`, oldest first, with every attempt.
     func deadLetters(_ filter: DeadLetterFilter, limit: Int) async throws(StoreError) -> [DeadLetter]
+    /// How many dead letters match `filter`.
+    func deadLetterCount(_ filter: DeadLetterFilter) async throws(StoreError) -> Int
 
     /// Puts matching dead letters back in the queue with a fresh attempt budget (their history
     /// is kept); returns how many. The jobs are chosen once, up front, then replayed `batchSize`

@@ -4,4 +4,4 @@
 /// them.
 ///
 /// ``SQLiteEventStore`` implements it for one machine.
-public protocol EventStore: Inbox, JobQueue, DeadLetterQueue, OverrideStore {}
+public protocol EventStore: Inbox, JobQueue, DeadLetterQueue, OverrideStore, DeliveryLog {}

@@ -1,5 +1,6 @@
 import AcuhookAdmin
 import AcuhookConfig
+import AcuhookConsole
 import AcuhookCore
 import AcuhookDispatch
 import AcuhookInbound
@@ -64,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
-        let dispatcher = Dispatcher(store: store, host: plugins, configuration: configuration.dispatch, logger: logger)
+        // Live activity for the console and `acuhook tail`.
+        let feed = ActivityFeed()
+        let dispatcher = Dispatcher(store: store, host: plugins, configuration: configuration.dispatch, logger: logger, feed: feed)
         // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
         do {
             try await OverrideWatcher.applyNow(store: store, host: plugins)
@@ -81,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
                 // Ordered per entity: as configured, else for push notifications only.
                 plugins.route(event.eventType, orderedByDefault: format == .pushNotification)
             },
-            onStored: { dispatcher.wakeup.signal() }
+            onStored: { dispatcher.wakeup.signal() },
+            feed: feed
         )
         let readiness: @Sendable () async -> Readiness = {
             let failures = plugins.failures.count
@@ -161,22 +165,31 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if configuration.admin.enabled {
             let admin = configuration.admin
+            let operations = PluginHostOperations(host: plugins, store: store, reload: reload)
+            let console = try Console(.init(store: store, operations: operations, pipeline: pipeline, feed: feed, token: admin.token, logger: logger))
             services.append(AdminAPI.makeApplication(
                 settings: admin,
                 serverPort: configuration.server.port,
                 store: store,
-                operations: PluginHostOperations(host: plugins, store: store, reload: reload),
+                operations: operations,
                 metrics: metricsFactory.map { MetricsExporter(factory: $0, store: store, plugins: { plugins.order }) },
+                feed: feed,
                 logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)
                     logger.notice(
                         "admin API listening",
-                        metadata: ["acuhook.admin.url": "http://\(admin.host):\(port)/admin", "acuhook.admin.token": "\(admin.token == nil ? "none (loopback)" : "required")"]
+                        metadata: [
+                            "acuhook.admin.url": "http://\(admin.host):\(port)/admin", "acuhook.admin.token": "\(admin.token == nil ? "none (loopback)" : "required")",
+                            "acuhook.console.url": "http://\(admin.host):\(port)/console",
+                        ]
                     )
-                }
+                },
+                configure: { router in console.addRoutes(to: router) }
             ))
         }
+        // Shut down first (services stop in reverse order): open event streams end at once.
+        services.append(FeedCloser(feed: feed))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

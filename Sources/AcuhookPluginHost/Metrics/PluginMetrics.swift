@@ -22,10 +22,34 @@ public final class PluginMetrics: Sendable {
     private let lostThreads: Counter
     private let calls = Mutex<[String: Counter]>([:])
     private let transitions = Mutex<[CircuitBreakerPhase: Counter]>([:])
+    private let recent = Mutex(Recent())
+    private let wallClock: any WallClock
+
+    /// A breaker transition, as the console's timeline shows it.
+    public struct Transition: Sendable, Equatable {
+        /// When, ms since the Unix epoch.
+        public var atUnixMilliseconds: Int64
+        /// The state left.
+        public var from: CircuitBreakerPhase
+        /// The state entered.
+        public var to: CircuitBreakerPhase
+        /// Why.
+        public var reason: String
+    }
+
+    /// The last calls' durations and the last transitions, for percentiles and the timeline.
+    private struct Recent {
+        static let durationCapacity = 1024
+        static let transitionCapacity = 20
+        var durations: [Int64] = []
+        var nextDuration = 0
+        var transitions: [Transition] = []
+    }
 
     /// The metrics of `plugin`, made by `factory` (the bootstrapped system's by default).
-    public init(plugin: String, factory: any MetricsFactory = MetricsSystem.factory) {
+    public init(plugin: String, factory: any MetricsFactory = MetricsSystem.factory, wallClock: any WallClock = SystemWallClock()) {
         self.plugin = plugin
+        self.wallClock = wallClock
         self.factory = factory
         let label = [("plugin", plugin)]
         self.duration = Timer(label: "acuhook_plugin_call_duration_seconds", dimensions: label, factory: factory)
@@ -44,13 +68,40 @@ public final class PluginMetrics: Sendable {
             return counter
         }
         counter.increment()
-        if let duration { self.duration.recordNanoseconds(duration.wholeNanoseconds) }
+        guard let duration else { return }
+        let nanoseconds = duration.wholeNanoseconds
+        self.duration.recordNanoseconds(nanoseconds)
+        recent.withLock { recent in
+            if recent.durations.count < Recent.durationCapacity {
+                recent.durations.append(nanoseconds)
+            } else {
+                recent.durations[recent.nextDuration] = nanoseconds
+            }
+            recent.nextDuration = (recent.nextDuration + 1) % Recent.durationCapacity
+        }
     }
 
-    /// Records the breaker's state (and, when it changed, the transition).
-    public func recordBreaker(_ phase: CircuitBreakerPhase, changed: Bool) {
+    /// The `fraction` percentile (0.5, 0.99) of the last 1,024 calls' durations of this
+    /// instance; nil before its first call.
+    public func latency(percentile fraction: Double) -> Duration? {
+        let durations = recent.withLock { $0.durations }.sorted()
+        guard !durations.isEmpty else { return nil }
+        let index = min(durations.count - 1, Int((Double(durations.count) * fraction).rounded(.up)) - 1)
+        return .nanoseconds(durations[max(0, index)])
+    }
+
+    /// The last 20 breaker transitions of this instance, oldest first.
+    public var recentTransitions: [Transition] { recent.withLock { $0.transitions } }
+
+    /// Records the breaker's state, and the transition that led to it if any (from, why).
+    public func recordBreaker(_ phase: CircuitBreakerPhase, from previous: CircuitBreakerPhase? = nil, reason: String = "") {
         breakerState.record(phase.gaugeValue)
-        guard changed else { return }
+        guard let previous else { return }
+        let transition = Transition(atUnixMilliseconds: wallClock.nowUnixMilliseconds, from: previous, to: phase, reason: reason)
+        recent.withLock { recent in
+            recent.transitions.append(transition)
+            if recent.transitions.count > Recent.transitionCapacity { recent.transitions.removeFirst() }
+        }
         let counter = transitions.withLock { transitions in
             if let counter = transitions[phase] { return counter }
             let counter = Counter(label: "acuhook_breaker_transitions_total", dimensions: [("plugin", plugin), ("to", phase.rawValue)], factory: factory)

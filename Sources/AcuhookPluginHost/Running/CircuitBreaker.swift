@@ -17,7 +17,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     /// when given, follows its state and counts its transitions.
     public init(configuration: CircuitBreakerConfiguration, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
         let machine = CircuitBreakerStateMachine<C.Instant>(configuration: configuration)
-        metrics?.recordBreaker(machine.state.phase, changed: false)
+        metrics?.recordBreaker(machine.state.phase)
         self.machine = Mutex(machine)
         self.clock = clock
         self.logger = logger
@@ -69,7 +69,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
 
     private func log(_ transition: CircuitBreakerStateMachine<C.Instant>.Transition?) {
         guard let transition else { return }
-        metrics?.recordBreaker(transition.to, changed: true)
+        metrics?.recordBreaker(transition.to, from: transition.from, reason: "\(transition.reason)")
         logger.log(
             level: transition.to == .closed || transition.to == .halfOpen ? .notice : .warning,
             "circuit breaker changed state",

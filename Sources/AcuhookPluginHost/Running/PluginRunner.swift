@@ -17,6 +17,8 @@ public protocol PluginRunner: PluginCallSite {
     var statistics: PluginRunnerStatistics { get }
     /// The breaker's state.
     var breakerState: CircuitBreakerPhase { get }
+    /// The plugin's metrics: exported series, recent latencies and breaker transitions.
+    var metrics: PluginMetrics { get }
     /// Stops taking calls: calls in flight finish for up to `grace`; worker processes are then
     /// killed. (A pool thread lost to a hung plugin cannot be stopped.)
     func shutdown(grace: Duration) async

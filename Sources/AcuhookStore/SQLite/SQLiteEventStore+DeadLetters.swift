@@ -7,6 +7,14 @@ extension SQLiteEventStore {
         try await read("cannot read the dead-letter queue") { db in try Schema.deadLetters(filter, limit: limit, in: db) }
     }
 
+    /// How many dead letters match `filter`.
+    public func deadLetterCount(_ filter: DeadLetterFilter) async throws(StoreError) -> Int {
+        let (condition, arguments) = Schema.deadLetterWhere(filter)
+        return try await read("cannot count dead letters") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs j JOIN events e ON e.id = j.event_id WHERE \(condition)", arguments: arguments) ?? 0
+        }
+    }
+
     /// Puts matching dead letters back in the queue with a fresh attempt budget, `batchSize` at
     /// a time, each batch in its own short transaction (a large replay never holds the writer
     /// for long).

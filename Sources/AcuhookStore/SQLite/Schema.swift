@@ -128,6 +128,16 @@ enum Schema {
             // deliveries by id): one index fewer to write on every delivery.
             try db.execute(sql: "DROP INDEX events_delivery")
         }
+        migrator.registerMigration("10-delivery-log") { db in
+            // The console: a delivery's events, deliveries by source, by event type.
+            try db.execute(
+                sql: """
+                    CREATE INDEX events_delivery ON events (delivery_id);
+                    CREATE INDEX events_type ON events (event_type, delivery_id);
+                    CREATE INDEX deliveries_source ON deliveries (source, id);
+                    """
+            )
+        }
         return migrator
     }
 
