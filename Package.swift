@@ -269,6 +269,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AcuhookConsoleTests",
+            dependencies: [
+                "AcuhookConsole",
+                "AcuhookAdmin",
+                "AcuhookServer",
+                "AcuhookStore",
+                "AcuhookPluginHost",
+                "AcuhookInbound",
+                "AcuhookTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AcuhookAlertsTests",
             dependencies: [
                 "AcuhookAlerts",
