@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# What the tests need beyond the build: promtool (Debian's prometheus package) lints /metrics.
-ensure_tools promtool:prometheus
+# What the tests need beyond the build: promtool (Debian's prometheus package) lints /metrics
+# and the alert rules; headless Chromium, its driver and Selenium (PyPI) drive the console.
+ensure_tools promtool:prometheus chromium:chromium chromedriver:chromium-driver
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q "selenium>=4.20"
 swift build --build-tests "$@"
 swift build --package-path Tests/Fixtures "$@"
 swift test --skip-build "$@"
