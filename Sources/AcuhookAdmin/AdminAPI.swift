@@ -27,6 +27,7 @@ import NIOCore
 /// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
 /// | `POST /admin/dlq/replay` | body `{"ids":[…]}` or filters or `{"all":true}` → `{"replayed":N}` |
 /// | `POST /admin/dlq/purge` | same body → `{"purged":N}` |
+/// | `GET /admin/status` | sources, plugins, jobs, dead letters and the last refusals in one answer (``StatusReport``) |
 /// | `GET /admin/events` | server-sent events: deliveries answered and job attempts (see ``ActivityStream``) |
 /// | `GET /metrics` | Prometheus text format (when metrics are on; see ``MetricsExporter``) |
 ///
@@ -44,6 +45,7 @@ public enum AdminAPI {
         token: String?,
         metrics: MetricsExporter? = nil,
         feed: ActivityFeed? = nil,
+        pipeline: DeliveryPipeline? = nil,
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) -> Router<AcuhookRequestContext> {
@@ -68,6 +70,9 @@ public enum AdminAPI {
         let admin = router.group("admin").add(middleware: BearerTokenMiddleware(token: token))
         if let feed {
             admin.get("events") { _, _ in ActivityStream.response(feed) }
+        }
+        if let pipeline {
+            admin.get("status") { _, _ in try json(try await StatusReport.make(pipeline: pipeline, store: store, operations: operations)) }
         }
         admin.get("plugins") { _, _ in
             try json(["plugins": await operations.plugins()])
@@ -156,11 +161,12 @@ public enum AdminAPI {
         operations: any AdminOperations,
         metrics: MetricsExporter? = nil,
         feed: ActivityFeed? = nil,
+        pipeline: DeliveryPipeline? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         configure: (Router<AcuhookRequestContext>) -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, feed: feed, logger: logger)
+        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, feed: feed, pipeline: pipeline, logger: logger)
         configure(router)
         return Application(
             router: router,

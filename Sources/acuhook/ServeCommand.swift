@@ -174,6 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
                 operations: operations,
                 metrics: metricsFactory.map { MetricsExporter(factory: $0, store: store, plugins: { plugins.order }) },
                 feed: feed,
+                pipeline: pipeline,
                 logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)
