@@ -256,6 +256,7 @@ let package = Package(
                 "AcuhookTesting",
                 "AcuhookDispatch",
                 "CAcuhookPlugin",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -7,8 +7,11 @@
 //   acuhook-bench latency [RATE] [SECS]  receive → plugin latency p50/p99 at a fixed offered rate
 //   acuhook-bench isolation [N]          isolated (worker process) vs. in-process runner, no-op plugin
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
+//   acuhook-bench fill-store PATH N      a SQLite store with N deliveries, jobs done and dead (console.sh)
 let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "dispatch" {
+if arguments.first == "fill-store", arguments.count > 2 {
+    try await runFillStore(path: arguments[1], count: Int(arguments[2]) ?? 1_000_000)
+} else if arguments.first == "dispatch" {
     try await runDispatchBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "dispatch-isolation" {
     try await runDispatchIsolationBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
