@@ -51,7 +51,7 @@ pages = {
     "one delivery": lambda: f"/console/deliveries/{random.randint(1, count)}",
     "plugins": lambda: "/console/plugins",
     "routes": lambda: "/console/routes",
-    "dead letters (500 rows)": lambda: "/console/dlq",
+    "dead letters (200 rows)": lambda: "/console/dlq",
     "dead letters ?since=": lambda: "/console/dlq?since=2h",
     "purge confirmation (count)": lambda: "/console/dlq/purge",
     "/metrics": lambda: "/metrics",

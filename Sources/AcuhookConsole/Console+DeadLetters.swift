@@ -8,23 +8,23 @@ import Hummingbird
 /// after confirmation.
 extension Console {
     /// Most dead letters listed on one page.
-    static let deadLetterPageSize = 500
+    static let deadLetterPageSize = 200
 
     func addDeadLetterRoutes(to console: RouterGroup<AcuhookRequestContext>) {
         console.get("dlq") { request, _ in
             try await signedIn(request) { session in
                 let query = Self.deadLetterQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
                 let filter: DeadLetterFilter
-                do throws(DeadLetterQueryError) {
-                    filter = try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds)
-                } catch {
-                    return self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")
+                switch deadLetterFilter(query) {
+                case .success(let parsed): filter = parsed
+                case .failure(let refusal): return refusal.response
                 }
                 let letters = try await dependencies.store.deadLetters(filter, limit: Self.deadLetterPageSize)
+                let total = letters.count < Self.deadLetterPageSize ? letters.count : try await dependencies.store.deadLetterCount(filter)
                 return page(
                     "dlq",
                     [
-                        "title": "Dead letters", "count": letters.count, "filtered": !query.namesNothing,
+                        "title": "Dead letters", "count": letters.count, "total": total, "filtered": !query.namesNothing,
                         "filter": ["plugin": query.plugin ?? "", "event_type": query.eventType ?? "", "since": query.since ?? ""],
                         "reasons": [("", "any"), ("rejected", "rejected"), ("exhausted", "exhausted")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (query.reason ?? "")] },
                         "filter_fields": Self.fields(query), "query": Self.queryString(query),
@@ -59,10 +59,9 @@ extension Console {
                     query = DeadLetterQuery(ids: ids)
                 }
                 let filter: DeadLetterFilter
-                do throws(DeadLetterQueryError) {
-                    filter = try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds)
-                } catch {
-                    return self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")
+                switch deadLetterFilter(query) {
+                case .success(let parsed): filter = parsed
+                case .failure(let refusal): return refusal.response
                 }
                 let (store, clock, logger) = (dependencies.store, dependencies.wallClock, dependencies.logger)
                 let back = "/console/dlq?" + Self.queryString(Self.deadLetterQuery(form.fields))
@@ -78,10 +77,9 @@ extension Console {
             try await signedIn(request) { session in
                 let query = Self.deadLetterQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
                 let filter: DeadLetterFilter
-                do throws(DeadLetterQueryError) {
-                    filter = try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds)
-                } catch {
-                    return self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")
+                switch deadLetterFilter(query) {
+                case .success(let parsed): filter = parsed
+                case .failure(let refusal): return refusal.response
                 }
                 let count = try await dependencies.store.deadLetterCount(filter)
                 return page(
@@ -99,10 +97,9 @@ extension Console {
                 var query = Self.deadLetterQuery(form.fields)
                 if query.namesNothing { query.all = true }
                 let filter: DeadLetterFilter
-                do throws(DeadLetterQueryError) {
-                    filter = try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds)
-                } catch {
-                    return self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")
+                switch deadLetterFilter(query) {
+                case .success(let parsed): filter = parsed
+                case .failure(let refusal): return refusal.response
                 }
                 let count = try await dependencies.store.purge(filter)
                 dependencies.logger.notice("console: dead letters purged", metadata: ["acuhook.count": "\(count)", "acuhook.query": "\(query)"])
@@ -123,6 +120,20 @@ extension Console {
                     session: session
                 )
             }
+        }
+    }
+
+    /// A page refusing input, as an error (for `Result`).
+    struct Refusal: Error {
+        let response: Response
+    }
+
+    /// The store's filter for `query`, or the page saying which field does not parse.
+    func deadLetterFilter(_ query: DeadLetterQuery) -> Result<DeadLetterFilter, Refusal> {
+        do throws(DeadLetterQueryError) {
+            return .success(try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds))
+        } catch {
+            return .failure(Refusal(response: self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")))
         }
     }
 

@@ -205,7 +205,7 @@ enum ConsoleTemplates {
 
     static let deadLetters = """
         {{<layout}}{{$content}}
-        <h1>Dead letters <span class="hint" id="dlq-count">{{count}} shown</span></h1>
+        <h1>Dead letters <span class="hint" id="dlq-count">{{total}} in all; the oldest {{count}} shown</span></h1>
         <form method="get" action="/console/dlq" class="filters">
           <label>Plugin <input name="plugin" value="{{filter.plugin}}"></label>
           <label>Reason <select name="reason">{{#reasons}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{label}}</option>{{/reasons}}</select></label>

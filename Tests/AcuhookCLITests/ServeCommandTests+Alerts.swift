@@ -63,13 +63,9 @@ extension ServeCommandTests {
         let sink = try await WebhookSink.start(in: dir)
         // SIGKILL: the test process may block SIGTERM, and children inherit the blocked mask.
         defer { kill(sink.process.processIdentifier, SIGKILL) }
-        let config = dir.appendingPathComponent("acuhook.yaml")
-        try """
-            server: {host: 127.0.0.1, port: 0}
-            store: {path: data/inbox.db}
-            sources:
-              - name: erp
-                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+        let config = try Self.writeConfiguration(
+            in: dir,
+            """
             dispatch:
               retry: {max_attempts: 1}
               idle_poll: 50ms
@@ -83,7 +79,8 @@ extension ServeCommandTests {
               breaker: {for: 0s}
               dead_letters: {growth: 5, window: 1m}
               silence: {for: 1s}
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """
+        )
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL())
 

@@ -8,23 +8,21 @@ import Testing
 extension ServeCommandTests {
     @Test func metricsAreServedOnTheAdminListenerCountOnThroughAReloadAndPassPromtool() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let config = dir.appendingPathComponent("acuhook.yaml")
-        func write(output: String) throws {
-            try """
-                server: {host: 127.0.0.1, port: 0}
-                store: {path: data/inbox.db}
-                sources:
-                  - name: erp
-                    auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+        @discardableResult
+        func write(output: String) throws -> URL {
+            try Self.writeConfiguration(
+                in: dir,
+                """
                 dispatch: {idle_poll: 50ms}
                 plugins:
                   - path: \(FixturePlugins.path("CustomerSync"))
                     config: {output: \(dir.path)/\(output)}
                   - path: \(FixturePlugins.path("FixtureScripted"))
                     events: ["Fixture.*"]
-                """.write(to: config, atomically: true, encoding: .utf8)
+                """
+            )
         }
-        try write(output: "first.jsonl")
+        let config = try write(output: "first.jsonl")
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL())
         let metricsURL = admin.replacingOccurrences(of: "/admin", with: "/metrics")
@@ -82,14 +80,12 @@ extension ServeCommandTests {
     @Test func metricsOffAndHealthDetailsHidden() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         let config = dir.appendingPathComponent("acuhook.yaml")
+        // Not the shared head: this one's server section differs.
         try """
             server: {host: 127.0.0.1, port: 0, health_details: false}
             admin: {metrics: false}
             store: {path: data/inbox.db}
-            sources:
-              - name: erp
-                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
-            plugins: []
+            sources: [{name: erp, auth: {scheme: none}}]
             """.write(to: config, atomically: true, encoding: .utf8)
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL())

@@ -5,20 +5,17 @@ import Testing
 extension ServeCommandTests {
     @Test func statusSummarisesAndTailFollowsUntilInterrupted() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let config = dir.appendingPathComponent("acuhook.yaml")
         let token = "status-test-token-0123456789"
-        try """
-            server: {host: 127.0.0.1, port: 0}
+        let config = try Self.writeConfiguration(
+            in: dir,
+            """
             admin: {token: \(token)}
-            store: {path: data/inbox.db}
-            sources:
-              - name: erp
-                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
             dispatch: {idle_poll: 50ms}
             plugins:
               - path: \(FixturePlugins.path("FixtureScripted"))
                 events: ["Fixture.*"]
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """
+        )
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL()).replacingOccurrences(of: "/admin", with: "")
         let url = "http://127.0.0.1:\(server.port)/webhooks/erp"

@@ -294,6 +294,23 @@ import Testing
     }
 }
 
+extension ServeCommandTests {
+    /// Writes `acuhook.yaml` in `dir`: loopback on any port, the store in `data/`, source `erp`
+    /// (hmac-sha256, secret `cli-secret`), then `rest` (more sections).
+    static func writeConfiguration(in dir: URL, _ rest: String) throws -> URL {
+        let config = dir.appendingPathComponent("acuhook.yaml")
+        try """
+            server: {host: 127.0.0.1, port: 0}
+            store: {path: data/inbox.db}
+            sources:
+              - name: erp
+                auth: {scheme: hmac-sha256, secrets: [cli-secret]}
+
+            """.appending(rest).write(to: config, atomically: true, encoding: .utf8)
+        return config
+    }
+}
+
 /// GETs `url` and returns its JSON object.
 func httpGet(_ url: String, token: String? = nil) async throws -> [String: Any] {
     var request = URLRequest(url: URL(string: url)!)

@@ -78,8 +78,10 @@ extension Schema {
     /// a binary search over the primary key, as receipt times rise with ids (one commit's
     /// deliveries share a clock reading; a clock stepped back blurs the bound by that step).
     static func firstDelivery(receivedAtOrAfter time: Int64, in db: Database) throws -> Int64 {
-        let bounds = try Row.fetchOne(db, sql: "SELECT MIN(id), MAX(id) FROM deliveries")
-        guard var low: Int64 = bounds?[0], var high: Int64 = bounds?[1] else { return 0 }
+        // Two queries: SQLite answers a lone MIN or MAX from the key, both at once by a scan.
+        guard var low = try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM deliveries"),
+            var high = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM deliveries")
+        else { return 0 }
         high += 1
         let probe = try db.cachedStatement(sql: "SELECT id, received_at FROM deliveries WHERE id >= ? ORDER BY id LIMIT 1")
         while low < high {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# What the console's three indexes (a delivery's events, deliveries by source, by event type)
+# cost the receive path: the same release build on two stores, one as migrated and one with those
+# indexes dropped, measured alternately ROUNDS times with wrk (32 connections, signed ~1 KB
+# guide body, a new delivery id per request). Reports each run, the medians and their ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${DURATION:-10s}"
+rounds="${ROUNDS:-5}"
+acuhook_bin="${ACUHOOK:-.build/release/acuhook}"
+source scripts/setup.sh
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
+[ -n "${ACUHOOK:-}" ] || swift build -c release --product acuhook >/dev/null
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+secret=bench-secret
+for variant in with without; do
+  port=$([ "$variant" = with ] && echo 18101 || echo 18103)
+  mkdir -p "$work/$variant"
+  cat > "$work/$variant/acuhook.yaml" <<YAML
+server: {host: 127.0.0.1, port: $port}
+admin: {port: $((port + 1))}
+store: {path: $work/$variant/acuhook.db}
+sources:
+  - name: acumatica
+    auth: {scheme: hmac-sha256, secrets: [$secret]}
+YAML
+done
+# Migrate the second store, then drop the console's indexes from it.
+"$acuhook_bin" serve --config "$work/without/acuhook.yaml" --log-level error & first=$!
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/18103) 2>/dev/null && break; sleep 0.1; done
+kill "$first"; wait "$first" 2>/dev/null || true
+sqlite3 "$work/without/acuhook.db" "DROP INDEX events_delivery; DROP INDEX events_type; DROP INDEX deliveries_source;"
+for variant in with without; do
+  "$acuhook_bin" serve --config "$work/$variant/acuhook.yaml" --log-level warning & pids+=($!)
+done
+for port in 18101 18103; do
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+done
+
+body=$(python3 -c '
+import json
+data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}}
+i = 0
+while True:
+    text = json.dumps({"eventType": "Customer.Updated", "timestamp": "2024-01-15T10:30:00Z", "entityType": "Customer",
+                       "entityId": "CUST001", "tenantId": "MyCompany", "data": data,
+                       "metadata": {"source": "WebUI", "correlationId": "bench"}}, separators=(",", ":"))
+    if len(text) >= 1000: break
+    data[f"Attribute{i:02d}"] = {"value": "some attribute value"}; i += 1
+print(text)')
+export BENCH_BODY="$body" BENCH_SIGNATURE="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
+echo "body: ${#body} bytes; 32 connections; $duration per run; $rounds rounds; $(nproc) cores"
+run() { BENCH_RUN="$1-$RANDOM" wrk -t2 -c32 -d"$duration" -s Benchmarks/receive.lua "$2" | grep RESULT | sed -E 's/.*rps=([0-9.]+).*/\1/'; }
+for port in 18101 18103; do BENCH_RUN="warm-$RANDOM" wrk -t2 -c8 -d2s -s Benchmarks/receive.lua "http://127.0.0.1:$port/webhooks/acumatica" >/dev/null; done
+with=(); without=()
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 )); then
+    with+=("$(run with http://127.0.0.1:18101/webhooks/acumatica)"); without+=("$(run without http://127.0.0.1:18103/webhooks/acumatica)")
+  else
+    without+=("$(run without http://127.0.0.1:18103/webhooks/acumatica)"); with+=("$(run with http://127.0.0.1:18101/webhooks/acumatica)")
+  fi
+  echo "round $round: with the indexes ${with[-1]} req/s, without ${without[-1]} req/s"
+done
+python3 - "${with[*]}" "${without[*]}" <<'PY'
+import statistics, sys
+a = [float(x) for x in sys.argv[1].split()]
+b = [float(x) for x in sys.argv[2].split()]
+print(f"median: with {statistics.median(a):.0f} req/s, without {statistics.median(b):.0f} req/s; with / without = {statistics.median(a) / statistics.median(b):.3f}; median of the rounds' ratios = {statistics.median(x / y for x, y in zip(a, b)):.3f}")
+PY
