@@ -124,6 +124,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         self.events = events
     }
 
+    /// Equal summaries, headers, bodies and events.
     public static func == (lhs: DeliveryRecord, rhs: DeliveryRecord) -> Bool {
         lhs.summary == rhs.summary && lhs.headers.elementsEqual(rhs.headers) { $0 == $1 } && lhs.body == rhs.body && lhs.events == rhs.events
     }
