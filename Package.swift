@@ -336,7 +336,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookDispatchTests",
-            dependencies: ["AcuhookDispatch", "AcuhookStore", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            dependencies: [
+                "AcuhookDispatch", "AcuhookStore", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

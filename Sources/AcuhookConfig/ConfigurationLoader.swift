@@ -5,8 +5,10 @@ import Yams
 /// Reads the YAML configuration file: the one place where settings come from disk.
 public enum ConfigurationLoader {
     static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins", "alerts"]
-    static let pluginHostKeys = ["max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derivation_depth", "worker_executable"]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers"]
+    static let pluginHostKeys = [
+        "max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derived_events_per_delivery", "max_derivation_depth", "worker_executable",
+    ]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -68,6 +70,7 @@ public enum ConfigurationLoader {
             if let n = keys["max_threads"] { configuration.pluginHost.maxThreads = try n.int(in: 1...1024) }
             if let n = keys["max_output_bytes"] { configuration.pluginHost.maxOutputBytes = try n.int(in: 0...(1 << 30)) }
             if let n = keys["max_derived_events_per_call"] { configuration.pluginHost.maxDerivedEventsPerCall = try n.int(in: 0...1000) }
+            if let n = keys["max_derived_events_per_delivery"] { configuration.dispatch.maxDerivedEventsPerDelivery = try n.int(in: 0...1_000_000) }
             if let n = keys["max_derivation_depth"] { configuration.pluginHost.maxDerivationDepth = try n.int(in: 0...32) }
             if let n = keys["worker_executable"] { configuration.pluginHost.workerExecutable = resolve(try n.nonEmptyString(), baseDirectory) }
         }
@@ -102,6 +105,7 @@ public enum ConfigurationLoader {
             settings.isolation = isolation
         }
         if let n = keys["workers"] { settings.workers = try n.int(in: 1...64) }
+        if let n = keys["receive_own_events"] { settings.receiveOwnEvents = try n.bool() }
         return settings
     }
 

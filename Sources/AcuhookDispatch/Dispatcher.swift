@@ -1,6 +1,7 @@
 import AcuhookCore
 import AcuhookPluginHost
 import AcuhookStore
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -19,6 +20,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let wallClock: any WallClock
     private let logger: Logger
     private let feed: ActivityFeed?
+    private let metricsFactory: any MetricsFactory
     /// Signal it to look for work now (the receiver does after each stored delivery).
     public let wakeup = Wakeup()
 
@@ -30,9 +32,11 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         configuration: DispatcherConfiguration = DispatcherConfiguration(),
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
-        feed: ActivityFeed? = nil
+        feed: ActivityFeed? = nil,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.feed = feed
+        self.metricsFactory = metricsFactory
         self.store = store
         self.wallClock = wallClock
         self.host = host
@@ -134,7 +138,8 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private func flush(_ completions: CompletionBuffer) async {
         while let batch = await completions.next() {
             do {
-                try await store.complete(batch.map(\.0))
+                let refusals = try await store.complete(batch.map(\.0))
+                if !refusals.isEmpty { report(refusals, batch) }
             } catch {
                 logger.error(
                     "cannot commit job outcomes; those jobs run again when their lease expires",
@@ -143,6 +148,25 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             }
             // Committed outcomes can free ordering lanes: look for work.
             wakeup.signal()
+        }
+    }
+
+    /// Counts refused derived events (`acuhook_derived_events_refused_total{plugin}`) and logs
+    /// each received delivery's first refusal (one line per delivery, not per event).
+    private func report(_ refusals: [DerivedEventRefusal], _ batch: [(JobCompletion, ClaimedJob)]) {
+        let jobs = Dictionary(batch.map { ($0.1.id, $0.1) }, uniquingKeysWith: { first, _ in first })
+        for refusal in refusals {
+            guard let job = jobs[refusal.jobID] else { continue }
+            Counter(label: "acuhook_derived_events_refused_total", dimensions: [("plugin", job.plugin)], factory: metricsFactory).increment(by: refusal.refused)
+            if refusal.first {
+                jobLogger(job).warning(
+                    "derived events refused: the delivery's budget is spent",
+                    metadata: [
+                        "acuhook.delivery.row": "\(refusal.rootDelivery)", "acuhook.derived.refused": "\(refusal.refused)",
+                        "acuhook.derived.budget": "\(configuration.maxDerivedEventsPerDelivery)",
+                    ]
+                )
+            }
         }
     }
 
@@ -198,10 +222,18 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         )
         switch result.outcome {
         case .ok:
+            let receivesOwn = own?.receiveOwnEvents ?? false
             let derived = result.derived.map { derived in
                 // Routed by the same policy as received events (ordering, debounce); a derived
-                // event is ordered only where its plugin's settings say so.
-                InboundEvent(
+                // event is ordered only where its plugin's settings say so, and never goes back
+                // to the plugin that emitted it unless that plugin asks for its own events.
+                var route = host.route(derived.eventType, orderedByDefault: false)
+                if !receivesOwn {
+                    route.plugins.removeAll { $0 == job.plugin }
+                    route.ordered.remove(job.plugin)
+                    route.debounceMilliseconds[job.plugin] = nil
+                }
+                return InboundEvent(
                     eventType: derived.eventType,
                     entityType: derived.entityType,
                     entityId: derived.entityId,
@@ -209,9 +241,12 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     orderingKey: stored.event.orderingKey,
                     json: Self.derivedDocument(derived, parent: stored),
                     derivationDepth: derived.derivationDepth
-                ).routed(host.route(derived.eventType, orderedByDefault: false))
+                ).routed(route)
             }
-            return JobCompletion(jobID: job.id, disposition: .done(skipped: false), attempt: record, derived: derived)
+            return JobCompletion(
+                jobID: job.id, disposition: .done(skipped: false), attempt: record, derived: derived,
+                derivedBudget: configuration.maxDerivedEventsPerDelivery
+            )
         case .skipped:
             return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
         case .rejected:

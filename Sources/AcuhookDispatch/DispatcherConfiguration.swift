@@ -17,6 +17,10 @@ public struct DispatcherConfiguration: Sendable, Equatable {
     public var missingPluginHold: Duration = .seconds(30)
     /// How long jobs wait when the plugin's breaker is open. Default 1 s.
     public var breakerHold: Duration = .seconds(1)
+    /// Most events derived, in all, from one received delivery (over its whole derivation tree:
+    /// events derived from derived events count against the same budget). Events past it are
+    /// not stored. Read from `plugin_host.max_derived_events_per_delivery`. Default 64.
+    public var maxDerivedEventsPerDelivery = 64
 
     /// The defaults.
     public init() {}

@@ -22,12 +22,16 @@ public struct JobCompletion: Sendable, Equatable {
     public var attempt: AttemptRecord?
     /// Events the plugin emitted (stored with their own jobs in the same transaction).
     public var derived: [InboundEvent]
+    /// Most events derived in all from the job's received delivery, over its whole derivation
+    /// tree; ``derived`` past what is left of it are not stored (see ``DerivedEventRefusal``).
+    public var derivedBudget: Int
 
     /// Creates a completion.
-    public init(jobID: Int64, disposition: Disposition, attempt: AttemptRecord?, derived: [InboundEvent] = []) {
+    public init(jobID: Int64, disposition: Disposition, attempt: AttemptRecord?, derived: [InboundEvent] = [], derivedBudget: Int = .max) {
         self.jobID = jobID
         self.disposition = disposition
         self.attempt = attempt
         self.derived = derived
+        self.derivedBudget = derivedBudget
     }
 }

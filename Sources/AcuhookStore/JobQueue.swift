@@ -5,8 +5,10 @@ public protocol JobQueue: Sendable {
     func claimJobs(perPlugin limits: [String: Int], lease: Duration, nowUnixMilliseconds: Int64) async throws(StoreError) -> [ClaimedJob]
 
     /// Commits how claimed jobs ended, with their attempts and derived events (each stored
-    /// with its own jobs in the same transaction).
-    func complete(_ completions: [JobCompletion]) async throws(StoreError)
+    /// with its own jobs in the same transaction, within its delivery's derived-event budget).
+    /// Returns the derived events refused for want of budget.
+    @discardableResult
+    func complete(_ completions: [JobCompletion]) async throws(StoreError) -> [DerivedEventRefusal]
 
     /// Gives claimed jobs back (pending, due now, lease dropped) without counting an attempt:
     /// the dispatcher does this at shutdown for jobs it claimed but never started.

@@ -38,7 +38,6 @@ enum DefaultConfiguration {
             guard FileManager.default.fileExists(atPath: path) else { continue }
             var plugin = PluginSettings(path: path)
             plugin.configJSON = Array(config.utf8)
-            if product == "OrderThreshold" { plugin.disabledEvents = [.exact("SalesOrder.LargeOrder")] }
             plugins.append(plugin)
         }
         return plugins

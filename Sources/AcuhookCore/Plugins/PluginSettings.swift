@@ -30,6 +30,10 @@ public struct PluginSettings: Sendable, Equatable {
     public var isolation: PluginIsolation = .inProcess
     /// Worker processes for `isolation: process`. Default 1.
     public var workers: Int = 1
+    /// Whether events this plugin emits may be routed back to it. Default false: a plugin never
+    /// receives its own derived events unless it asks to (a loop is then bounded by the
+    /// per-delivery budget alone).
+    public var receiveOwnEvents = false
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {

@@ -18,10 +18,11 @@ extension SQLiteEventStore {
     }
 
     /// Commits how claimed jobs ended, sharing the transaction with whatever else waits.
-    public func complete(_ completions: [JobCompletion]) async throws(StoreError) {
-        guard !completions.isEmpty else { return }
-        try await shared { db, batch in
-            for completion in completions { try Schema.complete(completion, now: batch.nowUnixMilliseconds, ids: &batch.deliveryIDs, in: db) }
+    @discardableResult
+    public func complete(_ completions: [JobCompletion]) async throws(StoreError) -> [DerivedEventRefusal] {
+        guard !completions.isEmpty else { return [] }
+        return try await shared { db, batch in
+            try completions.compactMap { completion in try Schema.complete(completion, now: batch.nowUnixMilliseconds, ids: &batch.deliveryIDs, in: db) }
         }
     }
 

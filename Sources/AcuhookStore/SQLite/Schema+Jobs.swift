@@ -105,7 +105,7 @@ extension Schema {
     /// third of the dispatcher's writes. Any other attempt — a failure, a filter, or a success
     /// after earlier attempts (also those before a replay) — is recorded, so a troubled job's
     /// history is complete.
-    static func complete(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws {
+    static func complete(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws -> DerivedEventRefusal? {
         // Bound through SQLite's C API (BoundStatement): this runs for every job.
         let job = BoundStatement.Value.integer(completion.jobID)
         if let attempt = completion.attempt {
@@ -146,7 +146,24 @@ extension Schema {
                 in: db
             ).run([counted, .text(reason.rawValue), .integer(now), job])
         }
-        if !completion.derived.isEmpty {
+        guard !completion.derived.isEmpty else { return nil }
+        return try storeDerived(completion, now: now, ids: &ids, in: db)
+    }
+
+    /// Stores a completion's derived events as one delivery of the `derived` source, as many as
+    /// its received delivery's budget allows (counted on that delivery's row, so it holds across
+    /// the whole tree and across restarts); returns what was refused.
+    private static func storeDerived(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws -> DerivedEventRefusal? {
+        let job = BoundStatement.Value.integer(completion.jobID)
+        guard let root = try BoundStatement(
+            "SELECT COALESCE(d.root_delivery_id, d.id) FROM jobs j JOIN events e ON e.id = j.event_id JOIN deliveries d ON d.id = e.delivery_id WHERE j.id = ?",
+            in: db
+        ).run([job]) else { return nil }
+        let counts = try Row.fetchOne(db, sql: "SELECT derived_events, derived_refused FROM deliveries WHERE id = ?", arguments: [root])
+        let (used, refusedBefore): (Int, Int) = (counts?[0] ?? 0, counts?[1] ?? 0)
+        let allowed = max(0, min(completion.derived.count, completion.derivedBudget - used))
+        let refused = completion.derived.count - allowed
+        if allowed > 0 {
             let delivery = Delivery(
                 source: "derived",
                 idempotencyKey: "job:\(completion.jobID):attempt:\(completion.attempt?.number ?? 0)",
@@ -156,10 +173,18 @@ extension Schema {
                 body: [],
                 headers: [],
                 clientAddress: "-",
-                events: completion.derived
+                events: Array(completion.derived.prefix(allowed))
             )
-            _ = try insert(delivery, retention: .seconds(3 * 86_400), ids: &ids, in: db)
+            if case .accepted(let id, _) = try insert(delivery, retention: .seconds(3 * 86_400), ids: &ids, in: db) {
+                try db.execute(sql: "UPDATE deliveries SET root_delivery_id = ? WHERE id = ?", arguments: [root, id])
+            }
         }
+        try db.execute(
+            sql: "UPDATE deliveries SET derived_events = derived_events + ?, derived_refused = derived_refused + ? WHERE id = ?",
+            arguments: [allowed, refused, root]
+        )
+        guard refused > 0 else { return nil }
+        return DerivedEventRefusal(jobID: completion.jobID, rootDelivery: root, refused: refused, first: refusedBefore == 0)
     }
 
     private static func isFirstTimeSuccess(_ completion: JobCompletion, _ attempt: AttemptRecord) -> Bool {

@@ -138,6 +138,17 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("11-derived-budget") { db in
+            // Derived events count against their received delivery's budget: each derived
+            // delivery names its root; the root keeps the counts.
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN root_delivery_id INTEGER;
+                    ALTER TABLE deliveries ADD COLUMN derived_events INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE deliveries ADD COLUMN derived_refused INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 
