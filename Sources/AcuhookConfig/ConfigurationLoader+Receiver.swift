@@ -6,7 +6,7 @@ import Foundation
 
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
-    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details"]
+    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details", "shutdown_grace"]
     static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
@@ -29,6 +29,7 @@ extension ConfigurationLoader {
             server.tlsKey = resolve(try key.nonEmptyString(), baseDirectory)
         }
         if let n = keys["health_details"] { server.healthDetails = try n.bool() }
+        if let n = keys["shutdown_grace"] { server.shutdownGrace = try n.duration(allowingZero: true) }
         if let n = keys["test_endpoint"] {
             let test = try n.mapping(allowed: ["enabled", "source"])
             if let e = test["enabled"] { server.testEndpointEnabled = try e.bool() }

@@ -84,6 +84,9 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     }
                     if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
                 }
+                // Calls in flight get the grace period; those still running then (a hung plugin)
+                // are ended and their jobs held, unattempted (see `run(_:on:)`).
+                workers.addTask { await self.host.endCalls(grace: self.configuration.shutdownGrace) }
                 // Claimed jobs no worker started go back to the store now, not when their lease
                 // expires: a restart does not delay them.
                 let unstarted = queues.drain()
@@ -252,6 +255,11 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         case .rejected:
             jobLogger(job).warning("plugin rejected the event; dead-lettered", metadata: ["acuhook.message": "\(result.message ?? "")"])
             return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
+        case .failed(.unavailable):
+            // Nothing ran the call (a worker restarting, the call abandoned at shutdown): like an
+            // open breaker, the job waits and no attempt is spent.
+            jobLogger(job).info("plugin call not made; the job waits, no attempt spent", metadata: ["acuhook.message": "\(result.message ?? "")"])
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.breakerHold.wholeMilliseconds), attempt: nil)
         case .retry, .failed:
             let policy = own?.retry ?? configuration.retry
             switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {

@@ -21,6 +21,10 @@ public struct DispatcherConfiguration: Sendable, Equatable {
     /// events derived from derived events count against the same budget). Events past it are
     /// not stored. Read from `plugin_host.max_derived_events_per_delivery`. Default 64.
     public var maxDerivedEventsPerDelivery = 64
+    /// At graceful shutdown, how long plugin calls in flight may still run; those still running
+    /// then are ended and their jobs given back to the store unattempted. Read from
+    /// `server.shutdown_grace`. Default 30 s.
+    public var shutdownGrace: Duration = .seconds(30)
 
     /// The defaults.
     public init() {}

@@ -317,11 +317,24 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
-    /// Stops isolated plugins' workers and the thread pool once running calls finish. Lost
-    /// calls that never return keep the process from finishing this; the caller decides how
-    /// long to wait.
+    /// Lets every plugin's calls in flight finish for up to `grace`, then ends the rest (their
+    /// callers get `unavailable`; a pool thread running a plugin that never returns stays lost).
+    /// The dispatcher calls it when it stops, so that a hung plugin cannot hold shutdown up.
+    public func endCalls(grace: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            for runner in runners.values { group.addTask { await runner.shutdown(grace: grace) } }
+        }
+    }
+
+    /// Stops isolated plugins' workers, and the thread pool unless a plugin call still holds one
+    /// of its threads (a hung plugin: waiting for it would never end; the process's exit ends it).
     public func shutdown() async throws {
         for runner in runners.values { await runner.shutdown() }
+        let lost = runners.values.reduce(0) { $0 + $1.statistics.lost }
+        guard lost == 0 else {
+            logger.warning("plugin calls still hold pool threads; exiting without waiting for them", metadata: ["acuhook.plugin.lost_threads": "\(lost)"])
+            return
+        }
         try await pool.shutdownGracefully()
     }
 

@@ -67,7 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
         let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
         // Live activity for the console and `acuhook tail`.
         let feed = ActivityFeed()
-        let dispatcher = Dispatcher(store: store, host: plugins, configuration: configuration.dispatch, logger: logger, feed: feed)
+        var dispatch = configuration.dispatch
+        dispatch.shutdownGrace = configuration.server.shutdownGrace
+        let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger, feed: feed)
         // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
         do {
             try await OverrideWatcher.applyNow(store: store, host: plugins)

@@ -17,6 +17,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// Whether `GET /health` carries the receiver's counters (`deliveriesProcessed`,
     /// `lastDeliveryAt`, `errors`, `uptimeSeconds`) on the public port. Default true.
     public var healthDetails = true
+    /// At SIGTERM, how long plugin calls in flight may still finish before their jobs are given
+    /// back to the store unattempted and the process exits. Default 30 s.
+    public var shutdownGrace: Duration = .seconds(30)
 
     /// The defaults.
     public init() {}

@@ -116,7 +116,10 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
         switch outcome {
         case .reply(let reply): return .returned(reply)
         case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout); its worker was killed")
-        case .ended(let reason): return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)")
+        case .ended(let reason):
+            // Killed by shutdown after its grace: not the event's fault.
+            if stopping.load(ordering: .relaxed) { return .failed(.unavailable, message: "abandoned at shutdown: its worker was stopped (\(reason))") }
+            return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)")
         case .notSent: return nil
         }
     }

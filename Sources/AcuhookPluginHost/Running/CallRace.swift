@@ -24,6 +24,9 @@ final class CallRace<Value: Sendable>: Sendable {
         if settled { timer.cancel() }
     }
 
+    /// Whether it has been settled.
+    var isSettled: Bool { state.withLock { $0.settled } }
+
     /// Settles with `value`. Returns false if the race was already settled.
     @discardableResult
     func settle(_ value: Value) -> Bool {

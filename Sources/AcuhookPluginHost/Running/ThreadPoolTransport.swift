@@ -17,6 +17,9 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let clock: C
     private let logger: Logger
     private let lost = Mutex(0)
+    /// Calls whose plugin has not returned yet, by call number (settled or not).
+    private let running = Mutex<[UInt64: CallRace<TransportEnding>]>([:])
+    private let nextCall = Atomic<UInt64>(0)
     private let metrics: PluginMetrics?
 
     /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is
@@ -42,16 +45,20 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// Runs the call on a pool thread, racing it against `timeout` on the injected clock.
     public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
         let race = CallRace<TransportEnding>()
+        let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
+        running.withLock { $0[id] = race }
         return await withCheckedContinuation { continuation in
             race.arm(continuation)
             pool.submit { [self] state in
                 guard case .active = state else {
+                    running.withLock { _ = $0.removeValue(forKey: id) }
                     release()
                     race.settle(.failed(.unavailable, message: "the plugin thread pool is shut down"))
                     return
                 }
                 let callStarted = ContinuousClock.now
                 let invocation = instance.invoke(event, attempt: attempt)
+                running.withLock { _ = $0.removeValue(forKey: id) }
                 // Free the slot before waking the caller, so what it sees next reflects this end.
                 release()
                 guard !race.settle(.returned(invocation)) else { return }
@@ -84,8 +91,25 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
         }
     }
 
-    /// Nothing to stop: the pool is the host's, and a running plugin call cannot be interrupted.
-    public func shutdown(grace: Duration) async {}
+    /// Waits up to `grace` (wall-clock time) for calls in flight to return, then ends those
+    /// still running as `unavailable` (their callers are answered; the dispatcher gives their
+    /// jobs back unattempted). A plugin call cannot be interrupted: its thread stays busy and is
+    /// counted as lost until the plugin returns, or the process exits.
+    public func shutdown(grace: Duration) async {
+        let deadline = ContinuousClock.now + grace
+        func waiting() -> [CallRace<TransportEnding>] { running.withLock { Array($0.values) }.filter { !$0.isSettled } }
+        while !waiting().isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for race in waiting() {
+            lost.withLock { lost in
+                guard race.settle(.failed(.unavailable, message: "abandoned at shutdown: the plugin had not returned within \(grace)")) else { return }
+                lost += 1
+                metrics?.recordLostThread()
+                logger.warning("plugin call abandoned at shutdown; its job returns to the queue unattempted", metadata: ["acuhook.shutdown.grace": "\(grace)"])
+            }
+        }
+    }
 }
 
 extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
