@@ -270,19 +270,17 @@ import Testing
         let dead = try await store.deadLetters()
         #expect(dead.count == 4)
         #expect(dead.allSatisfy { $0.plugin == "fixture-scripted" && $0.reason == .exhausted && $0.event.event.entityId == "segv" })
-        // Each bad event was tried 3 times: a crash with its signal, or — while the worker's
-        // restart backs off after crashes in a row — "unavailable". At least one crash each.
+        // Each bad event was charged exactly its 3 attempts, each a crash with its signal (a call
+        // that found the worker restarting waited, unattempted).
         let attempts = dead.flatMap(\.attempts)
-        #expect(dead.allSatisfy { $0.attempts.count == 3 && $0.attempts.contains { $0.outcome == .crashed } })
-        #expect(attempts.allSatisfy {
-            ($0.outcome == .crashed && ($0.message ?? "").contains("SIGSEGV")) || ($0.outcome == .unavailable && ($0.message ?? "").contains("restarting"))
-        })
+        #expect(dead.allSatisfy { $0.attempts.count == 3 })
+        #expect(attempts.allSatisfy { $0.outcome == .crashed && ($0.message ?? "").contains("SIGSEGV") })
         // Every crash restarted the worker (the last restart may still be on its way).
         let crashes = attempts.filter { $0.outcome == .crashed }.count
         let faultyRunner = try #require(world.host.runners["fixture-scripted"] as? ProcessPluginRunner<ContinuousClock>)
         let deadline = ContinuousClock.now + .seconds(10)
         while faultyRunner.restarts < crashes, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(faultyRunner.restarts == crashes)
+        #expect(faultyRunner.restarts >= crashes)
         try await world.host.shutdown()
     }
 

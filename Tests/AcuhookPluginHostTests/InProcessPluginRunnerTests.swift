@@ -57,17 +57,22 @@ import Testing
         #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
     }
 
-    @Test func callsWaitingForAHungPluginsSlotFailInsteadOfHangingForever() async throws {
+    @Test func callsWaitingForAHungPluginsSlotEndUnattemptedInsteadOfHangingForever() async throws {
         let clock = ManualClock()
         let runner = try makeRunner("FixtureSerial", clock: clock, timeout: .milliseconds(100))
         let hung = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:2000"), attempt: 1) }
         let deadline = ContinuousClock.now + .seconds(20)
         while runner.statistics.inFlight == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         let waiting = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1) }
-        try await advance(clock) { runner.statistics.timeouts == 2 }
+        try await advance(clock) { runner.statistics.timeouts == 1 && runner.statistics.notAttempted == 1 }
         let waited = await waiting.value
-        #expect(waited.outcome == .failed(.timeout))
-        #expect(waited.message?.contains("no free call slot") == true)
+        // Admission refused: not the event's fault, so not an attempt (its job is held).
+        guard case .notAttempted(let reason) = waited.outcome else {
+            Issue.record("expected notAttempted, got \(waited.outcome)")
+            return
+        }
+        #expect(reason.contains("no free call slot"))
+        #expect(!waited.isBreakerFailure)
         #expect(await hung.value.outcome == .failed(.timeout))
     }
 

@@ -125,6 +125,13 @@ where Instant.Duration == Duration, Instant: Sendable {
         return .allow(Permit(generation: generation, admittedAt: now, isProbe: true))
     }
 
+    /// Gives back a permit whose call never ran (it found no free slot): nothing is judged, and a
+    /// half-open probe's place is free for another call.
+    public mutating func release(_ permit: Permit) {
+        guard permit.generation == generation, permit.isProbe, case .halfOpen = state, probesAdmitted > 0 else { return }
+        probesAdmitted -= 1
+    }
+
     /// Records how an admitted call ended.
     /// - Returns: The transition it caused, if any. Results from an older generation are ignored.
     public mutating func record(_ permit: Permit, _ outcome: Outcome, now: Instant) -> Transition? {

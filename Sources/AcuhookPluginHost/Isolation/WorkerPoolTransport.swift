@@ -6,12 +6,15 @@ import Synchronization
 /// Calls a plugin in `acuhook plugin-worker` processes (`isolation: process`), framed over
 /// their stdin and stdout.
 ///
-/// A worker that crashes (SIGSEGV, abort, `fatalError`, exit) fails its calls in flight as
-/// `crashed` and is started again after an exponential backoff (100 ms doubling to 30 s, back
-/// to 100 ms after a reply). A call past its timeout kills its worker with SIGKILL (no thread is
-/// ever lost); the worker's other calls fail as crashed and it is restarted. A call that finds
-/// every worker restarting waits for one (at most 2 s or its timeout), then fails as
-/// `unavailable`. The host's other plugins are not affected by any of this.
+/// A worker that crashes (SIGSEGV, abort, `fatalError`, exit) during a call is started again
+/// after 100 ms; one that ends with no call in flight (it cannot start the plugin) backs off
+/// exponentially (100 ms doubling to 30 s, back to 100 ms after a reply). A crash with several
+/// calls in flight is attributed: each of those calls runs again alone on a fresh worker, and
+/// only one that crashes alone fails as `crashed`. A call past its timeout kills its worker with
+/// SIGKILL (no thread is ever lost); the worker's other calls run again alone, and it is
+/// restarted. A call that finds every worker restarting waits for one (at most 2 s or its
+/// timeout), then fails as `unavailable` (the dispatcher holds its job, charging no attempt).
+/// The host's other plugins are not affected by any of this.
 ///
 /// Starting one ignores SIGPIPE in the host process (a worker dying mid-write must cost an
 /// EPIPE, not the host). The plugin's descriptor is read in the host (its entry point, which the
@@ -39,6 +42,8 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let nextSlot = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let restartCount = Atomic<Int>(0)
+    /// Calls whose worker ended with others in flight are run again here, one at a time.
+    private let soloLane = SoloLane()
     private let metrics: PluginMetrics?
     /// Longest a call waits for a restarting worker.
     private let restartWait: Duration = .seconds(2)
@@ -116,11 +121,39 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
         switch outcome {
         case .reply(let reply): return .returned(reply)
         case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout); its worker was killed")
-        case .ended(let reason):
+        case .ended(let reason, let alone):
             // Killed by shutdown after its grace: not the event's fault.
             if stopping.load(ordering: .relaxed) { return .failed(.unavailable, message: "abandoned at shutdown: its worker was stopped (\(reason))") }
-            return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)")
+            if alone { return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)") }
+            // The worker ran other calls too (or was killed for one): which one caused the end is
+            // not known. Run this one again, alone on a fresh worker; only a call that ends its
+            // worker when alone is charged with the crash.
+            logger.notice("plugin worker ended with several calls in flight; running this one again alone", metadata: ["acuhook.worker.end": "\(reason)"])
+            return await soloLane.run { await self.callAlone(event, attempt: attempt, timeout: timeout) }
         case .notSent: return nil
+        }
+    }
+
+    /// One call on a worker of its own, started for it and stopped after it.
+    private func callAlone(_ event: PluginEvent, attempt: Int, timeout: Duration) async -> TransportEnding {
+        let worker: WorkerProcess
+        do {
+            worker = try WorkerProcess(executable: executable, arguments: arguments, logger: logger, onHello: { _ in }, onReply: {}, onEnd: { _, _ in })
+        } catch {
+            return .failed(.unavailable, message: "cannot start a worker to run the call alone: \(error)")
+        }
+        defer { worker.closeInput() }
+        let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
+        let timer = Task { [clock] in
+            guard (try? await clock.sleep(for: timeout)) != nil else { return }
+            if worker.settle(id, .timedOut) { worker.kill() }
+        }
+        defer { timer.cancel() }
+        switch await worker.call(id: id, attempt: attempt, event: event) {
+        case .reply(let reply): return .returned(reply)
+        case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout) (run alone); its worker was killed")
+        case .ended(let reason, _): return .failed(.crashed, message: "the plugin's worker process ended during the call, run alone: \(reason)")
+        case .notSent: return .failed(.unavailable, message: "the worker for running the call alone ended before the call was sent")
         }
     }
 
@@ -163,13 +196,17 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
     }
 
     private func ended(_ worker: WorkerProcess?, slot index: Int, reason: String) {
+        // A worker that ended during a call: the call is charged (and retried with its own
+        // backoff), so the worker comes back at once. One that ended with nothing to do (it
+        // cannot start, or dies on its own) backs off more each time in a row.
+        let duringCall = (worker?.inFlight ?? 0) > 0
         let failures = slots.withLock { slots -> Int? in
             if let worker, slots[index].worker !== worker { return nil }
             slots[index].worker = nil
             guard !slots[index].restarting else { return nil }
             slots[index].restarting = true
-            slots[index].failures += 1
-            return slots[index].failures
+            if !duringCall { slots[index].failures += 1 }
+            return max(1, slots[index].failures)
         }
         guard let failures, !stopping.load(ordering: .relaxed) else { return }
         let delay = Duration.milliseconds(min(30_000, 100 << min(failures - 1, 9)))

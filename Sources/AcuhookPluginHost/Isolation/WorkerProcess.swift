@@ -13,7 +13,9 @@ final class WorkerProcess: Sendable {
     /// How a call ended, seen from the host.
     enum Outcome: Sendable {
         case reply(WorkerReply)
-        case ended(String)
+        /// The worker ended during the call; `alone`: this was its only call and the host did
+        /// not kill it, so the call caused the end.
+        case ended(String, alone: Bool)
         case timedOut
         /// The worker had already ended: the call was never sent (try another worker).
         case notSent
@@ -22,6 +24,8 @@ final class WorkerProcess: Sendable {
     private struct State {
         var pending: [UInt64: CheckedContinuation<Outcome, Never>] = [:]
         var endReason: String?
+        /// The host killed it (a call's timeout, shutdown): its other calls are not to blame.
+        var killedByHost = false
     }
 
     private let process: Process
@@ -147,6 +151,7 @@ final class WorkerProcess: Sendable {
 
     /// Kills the worker (SIGKILL); its calls end when the reader sees the stream close.
     func kill() {
+        state.withLock { $0.killedByHost = true }
         Glibc.kill(pid, SIGKILL)
     }
 
@@ -156,13 +161,13 @@ final class WorkerProcess: Sendable {
     }
 
     private func endAll(_ reason: String) {
-        let waiting = state.withLock { state -> [CheckedContinuation<Outcome, Never>] in
+        let (waiting, alone) = state.withLock { state -> ([CheckedContinuation<Outcome, Never>], Bool) in
             state.endReason = reason
             let waiting = Array(state.pending.values)
             state.pending.removeAll()
-            return waiting
+            return (waiting, waiting.count == 1 && !state.killedByHost)
         }
-        for continuation in waiting { continuation.resume(returning: .ended(reason)) }
+        for continuation in waiting { continuation.resume(returning: .ended(reason, alone: alone)) }
     }
 
     private static func signalName(_ signal: Int32) -> String {

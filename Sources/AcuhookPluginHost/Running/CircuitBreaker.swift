@@ -60,6 +60,9 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
         log(machine.withLock { $0.record(permit, failed ? .failure : .success, now: now) })
     }
 
+    /// Gives back the permit of a call that never ran.
+    public func release(_ permit: Permit) { machine.withLock { $0.release(permit) } }
+
     /// Opens the breaker until reset (operator action).
     public func forceOpen(reason: String) { log(machine.withLock { $0.forceOpen(reason: reason) }) }
     /// Turns the breaker off until reset (operator action).

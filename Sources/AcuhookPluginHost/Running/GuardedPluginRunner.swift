@@ -74,18 +74,15 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
         }
         let started = clock.now
         guard await limiter.acquire(timeout: timeout, clock: clock) else {
-            counters.withLock {
-                $0.calls += 1
-                $0.failures += 1
-                $0.timeouts += 1
-            }
-            breaker.record(permit, failed: true)
-            let waited = started.duration(to: clock.now)
-            metrics.recordCall(.timeout, duration: waited)
+            // Admission refused: the event never reached the plugin, so it is not charged (the
+            // dispatcher holds its job as for an open breaker); the calls holding the slots are
+            // the ones the breaker judges.
+            counters.withLock { $0.notAttempted += 1 }
+            breaker.release(permit)
+            metrics.recordCall(.notAttempted, duration: nil)
             return PluginCallResult(
-                outcome: .failed(.timeout),
-                message: "no free call slot within \(timeout): \(limiter.held) call(s) in flight, \(transport.lostCalls) past their timeout",
-                duration: waited
+                outcome: .notAttempted(reason: "no free call slot within \(timeout): \(limiter.held) call(s) in flight, \(transport.lostCalls) past their timeout"),
+                duration: started.duration(to: clock.now)
             )
         }
         counters.withLock { $0.calls += 1 }
