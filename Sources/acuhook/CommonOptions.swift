@@ -6,15 +6,19 @@ import Logging
 
 /// `--config` and `--log-level`, shared by the commands that read a configuration file.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The YAML configuration file.")
-    var config: String = "acuhook.yaml"
+    @Option(name: .shortAndLong, help: "The YAML configuration file (default: ./acuhook.yaml if there is one, else the defaults `acuhook serve` runs on).")
+    var config: String?
 
     @Option(help: "Log level for messages on standard error (trace, debug, info, notice, warning, error, critical).")
     var logLevel: Logger.Level = .critical
 
-    /// Reads the configuration, turning its errors into a clean exit.
+    /// Reads the configuration, turning its errors into a clean exit. Without `--config`:
+    /// `./acuhook.yaml` when it exists, else what `acuhook serve` runs on without one (the
+    /// default store and the example plugins; no secret is generated).
     func loadConfiguration() throws -> AcuhookConfiguration {
-        try loadConfigurationFile(config)
+        if let config { return try loadConfigurationFile(config) }
+        if FileManager.default.fileExists(atPath: "acuhook.yaml") { return try loadConfigurationFile("acuhook.yaml") }
+        return DefaultConfiguration.withoutSources()
     }
 
     /// A logger writing to standard error at the chosen level.

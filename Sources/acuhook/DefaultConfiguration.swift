@@ -25,6 +25,16 @@ enum DefaultConfiguration {
         return (configuration, created ? secret : nil)
     }
 
+    /// The defaults for commands that only read plugins and the store (`routes`, `plugins`):
+    /// no source, so no secret is generated.
+    static func withoutSources() -> AcuhookConfiguration {
+        let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
+        var configuration = AcuhookConfiguration()
+        configuration.store.path = data.appendingPathComponent("acuhook.db").path
+        configuration.pluginHost.plugins = examplePlugins(data: data)
+        return configuration
+    }
+
     /// The example plugins built next to this binary, configured to write into `data`.
     static func examplePlugins(data: URL = URL(fileURLWithPath: dataDirectory, isDirectory: true)) -> [PluginSettings] {
         let build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()

@@ -88,4 +88,14 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration"))
     }
+
+    @Test func routesWithoutAConfigurationUseServesDefaults() async throws {
+        let empty = try FixturePlugins.temporaryDirectory()
+        let routes = try await acuhook("routes", "--event", "StockItem.Updated", "--event", "Customer.Updated", in: empty)
+        #expect(routes.status == 0, "\(routes.stderr)")
+        #expect(routes.stdout.contains("StockItem.Updated  stock-log [plugin default]"))
+        #expect(routes.stdout.contains("customer-sync"))
+        // Nothing was created: no secret, no store.
+        #expect(!FileManager.default.fileExists(atPath: empty.appendingPathComponent("acuhook-data/secret").path))
+    }
 }

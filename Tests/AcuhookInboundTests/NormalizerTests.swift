@@ -105,7 +105,7 @@ import Testing
             """
         let delivery = try normalize(body)
         // Fallback route: entity from the query's words, keys from *ID columns.
-        #expect(delivery.events.map(\.eventType) == ["StockItems.Inserted", "StockItems.Updated", "StockItems.Deleted"])
+        #expect(delivery.events.map(\.eventType) == ["StockItem.Inserted", "StockItem.Updated", "StockItem.Deleted"])
         #expect(delivery.events.map(\.entityId) == ["NEW1", "SAME", "OLD1"])
         let unchanged = try object(delivery.events[1])
         #expect((unchanged["changes"] as? [Any])?.isEmpty == true)
@@ -140,5 +140,17 @@ import Testing
         var configuration = NormalizerConfiguration()
         configuration.format = .pushNotification
         #expect(throws: NormalizationError.self) { try normalize(seedBody, configuration: configuration) }
+    }
+}
+
+/// Entity names for push notifications nobody routed, from their query names.
+@Suite struct PushRouteFallbackTests {
+    @Test(arguments: [
+        ("Stock Items", "StockItem"), ("Sales Orders: Last Modified", "SalesOrder"), ("Customers", "Customer"),
+        ("Vendor Classes", "VendorClass"), ("Activities", "Activity"), ("Batches", "Batch"), ("Inventory Summary", "InventorySummary"),
+        ("Order Status", "OrderStatus"), ("Customer Address", "CustomerAddress"), ("", "PushNotification"),
+    ])
+    func theEntityIsTheQueryInCamelCaseWithItsLastWordSingular(query: String, entity: String) {
+        #expect(PushRoute.fallback(query: query, columns: ["InventoryID"]).entity == entity)
     }
 }

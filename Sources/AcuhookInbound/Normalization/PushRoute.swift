@@ -14,16 +14,30 @@ public struct PushRoute: Sendable, Equatable {
     }
 
     /// The route used for a `Query` nobody configured: the entity is the query's words before
-    /// any `:` in CamelCase (`Stock Items: Last Modified` → `StockItems`), and the key columns are
-    /// the row's columns named `…ID`, `…Nbr` or `…CD` without a `_` (`InventoryID`, `OrderNbr`).
+    /// any `:` in CamelCase, the last one made singular (`Stock Items: Last Modified` →
+    /// `StockItem`, `Sales Orders` → `SalesOrder`), and the key columns are the row's columns
+    /// named `…ID`, `…Nbr` or `…CD` without a `_` (`InventoryID`, `OrderNbr`).
     public static func fallback(query: String, columns: some Sequence<String>) -> PushRoute {
         let head = query.split(separator: ":", maxSplits: 1).first.map(String.init) ?? query
-        let words = head.split { !$0.isLetter && !$0.isNumber }
+        var words = head.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        if let last = words.popLast() { words.append(singular(last)) }
         var entity = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         if entity.isEmpty { entity = "PushNotification" }
         let keys = columns.filter { column in
             !column.contains("_") && (column.hasSuffix("ID") || column.hasSuffix("Nbr") || column.hasSuffix("CD"))
         }.sorted()
         return PushRoute(entity: entity, keyColumns: keys)
+    }
+
+    /// An English plural made singular by its ending (`Items` → `Item`, `Activities` →
+    /// `Activity`, `Batches` → `Batch`, `Classes` → `Class`); other words unchanged
+    /// (`Status`, `Address`, `Summary`).
+    static func singular(_ word: String) -> String {
+        let lower = word.lowercased()
+        guard word.count > 3 else { return word }
+        if lower.hasSuffix("ies") { return String(word.dropLast(3)) + (word.last!.isUppercase ? "Y" : "y") }
+        for ending in ["sses", "xes", "ches", "shes", "zes"] where lower.hasSuffix(ending) { return String(word.dropLast(2)) }
+        if lower.hasSuffix("s"), !lower.hasSuffix("ss"), !lower.hasSuffix("us"), !lower.hasSuffix("is") { return String(word.dropLast()) }
+        return word
     }
 }
