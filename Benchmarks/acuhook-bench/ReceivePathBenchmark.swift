@@ -129,5 +129,6 @@ private struct AnsweringStore: Inbox {
     }
     func checkWritable() async throws(StoreError) {}
     func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int { 0 }
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int { 0 }
     func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
 }

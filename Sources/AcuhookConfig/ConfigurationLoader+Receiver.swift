@@ -7,7 +7,7 @@ import Foundation
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
     static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details", "shutdown_grace"]
-    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay"]
+    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
     ]
@@ -69,6 +69,7 @@ extension ConfigurationLoader {
         }
         if let n = keys["idempotency_retention"] { store.idempotencyRetention = try n.duration() }
         if let n = keys["sweep_interval"] { store.sweepInterval = try n.duration() }
+        if let n = keys["retention"] { store.retention = try n.duration() }
         if let n = keys["commit_delay"] {
             let delay = try n.duration(allowingZero: true)
             guard delay <= .milliseconds(50) else { throw n.error("expected at most 50ms (it delays every busy commit), found \(n.found)") }

@@ -16,6 +16,11 @@ public protocol Inbox: Sendable {
 
     /// Deletes idempotency keys that expired before `nowUnixMilliseconds`; returns how many.
     func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int
+    /// Deletes deliveries received before `cutoff` (ms since the Unix epoch) whose every job is
+    /// finished (done, skipped or superseded), with their events, jobs and attempts: anything
+    /// with a pending, running or dead-lettered job stays. Works `batchSize` deliveries per
+    /// short transaction, so receiving never waits long behind it. Returns how many went.
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int
 
     /// Stored events with an id above `afterID`, oldest first.
     func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent]

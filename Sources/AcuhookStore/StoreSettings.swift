@@ -8,6 +8,10 @@ public struct StoreSettings: Sendable, Equatable {
     public var idempotencyRetention: Duration = .seconds(3 * 86_400)
     /// How often expired keys are deleted. Default 10 minutes.
     public var sweepInterval: Duration = .seconds(600)
+    /// How long finished deliveries (every job done, skipped or superseded) are kept, with their
+    /// events, jobs and attempts. Deliveries with a pending or dead-lettered job are kept until
+    /// it is done or purged. Default 7 days.
+    public var retention: Duration = .seconds(7 * 86_400)
     /// Group commit window: after a commit that carried several writes, the next one waits up to
     /// this long for more to share it (a lone write never waits). `0s` disables. Default 500 µs.
     public var commitDelay: Duration = .microseconds(500)

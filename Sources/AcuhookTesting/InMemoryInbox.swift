@@ -57,6 +57,9 @@ public final class InMemoryInbox: Inbox {
         }
     }
 
+    /// Nothing to remove: the in-memory inbox keeps no jobs, and tests read what it received.
+    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int { 0 }
+
     /// Events after `afterID`.
     public func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] {
         state.withLock { state in Array(state.events.filter { $0.id > afterID }.prefix(limit)) }

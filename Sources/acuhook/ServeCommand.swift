@@ -130,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         )
-        let sweeper = IdempotencySweeper(store: store, interval: configuration.store.sweepInterval, logger: logger)
+        let sweeper = StoreSweeper(store: store, interval: configuration.store.sweepInterval, retention: configuration.store.retention, logger: logger)
         // Reload: the configuration file is read again and its plugins replace the running ones
         // (SIGHUP, or POST /admin/reload). Other sections apply at the next start.
         let configPath = config

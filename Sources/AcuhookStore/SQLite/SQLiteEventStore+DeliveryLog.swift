@@ -96,6 +96,29 @@ extension Schema {
         return low
     }
 
+    /// Deletes up to `limit` deliveries with ids below `bound` whose jobs are all finished, with
+    /// their events, jobs and attempts. Returns how many.
+    static func removeFinished(below bound: Int64, limit: Int, in db: Database) throws -> Int {
+        let ids = try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT d.id FROM deliveries d WHERE d.id < ? AND NOT EXISTS (
+                    SELECT 1 FROM events e JOIN jobs j ON j.event_id = e.id
+                    WHERE e.delivery_id = d.id AND j.state IN ('pending', 'running', 'dead')
+                ) ORDER BY d.id LIMIT ?
+                """,
+            arguments: [bound, limit]
+        )
+        guard !ids.isEmpty else { return 0 }
+        let list = ids.map(String.init).joined(separator: ",")
+        let events = "SELECT id FROM events WHERE delivery_id IN (\(list))"
+        try db.execute(sql: "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE event_id IN (\(events)))")
+        try db.execute(sql: "DELETE FROM jobs WHERE event_id IN (\(events))")
+        try db.execute(sql: "DELETE FROM events WHERE delivery_id IN (\(list))")
+        try db.execute(sql: "DELETE FROM deliveries WHERE id IN (\(list))")
+        return ids.count
+    }
+
     static func deliveryRecord(_ id: Int64, in db: Database) throws -> DeliveryRecord? {
         guard let row = try Row.fetchOne(
             db,

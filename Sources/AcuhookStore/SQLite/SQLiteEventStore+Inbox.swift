@@ -20,6 +20,25 @@ extension SQLiteEventStore {
         }
     }
 
+    /// Deletes finished deliveries received before `cutoff`, `batchSize` per transaction, then
+    /// gives freed pages back to the file system (`incremental_vacuum`, on stores created with
+    /// `auto_vacuum = INCREMENTAL`; elsewhere SQLite reuses them for new rows).
+    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int {
+        let bound = try await read("cannot find old deliveries") { db in try Schema.firstDelivery(receivedAtOrAfter: cutoff, in: db) }
+        var removed = 0
+        while true {
+            let batch = try await write("cannot remove finished deliveries (\(removed) removed before the failure)") { db in
+                try Schema.removeFinished(below: bound, limit: max(1, batchSize), in: db)
+            }
+            removed += batch
+            if batch < batchSize { break }
+        }
+        if removed > 0 {
+            try await write("cannot reclaim free pages") { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
+        }
+        return removed
+    }
+
     /// Events with id above `afterID`.
     public func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] {
         try await read("cannot read events") { db in

@@ -47,6 +47,13 @@ public final class SQLiteEventStore: EventStore {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
                 try db.execute(sql: "PRAGMA journal_size_limit = \(limit)")
             }
+            if !FileManager.default.fileExists(atPath: configuration.path) {
+                // A new file records `auto_vacuum` with its first table, before WAL mode (which
+                // the pool sets) writes its header: freed pages can then be given back.
+                try DatabaseQueue(path: configuration.path).writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL; CREATE TABLE store_created (x); DROP TABLE store_created")
+                }
+            }
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try Schema.migrator.migrate(pool)
             let checkpointer = try DatabaseQueue(path: configuration.path, configuration: grdb)
