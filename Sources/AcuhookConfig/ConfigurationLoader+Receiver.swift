@@ -7,7 +7,7 @@ import Foundation
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
     static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details", "shutdown_grace"]
-    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention"]
+    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention", "max_size"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
     ]
@@ -70,6 +70,7 @@ extension ConfigurationLoader {
         if let n = keys["idempotency_retention"] { store.idempotencyRetention = try n.duration() }
         if let n = keys["sweep_interval"] { store.sweepInterval = try n.duration() }
         if let n = keys["retention"] { store.retention = try n.duration() }
+        if let n = keys["max_size"] { store.maxSizeBytes = try byteSize(n) }
         if let n = keys["commit_delay"] {
             let delay = try n.duration(allowingZero: true)
             guard delay <= .milliseconds(50) else { throw n.error("expected at most 50ms (it delays every busy commit), found \(n.found)") }
@@ -201,5 +202,16 @@ extension ConfigurationLoader {
 
     static func resolve(_ path: String, _ baseDirectory: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardized.path
+    }
+
+    /// A size in bytes: a whole number, or one with `KB`, `MB` or `GB` (powers of 1024).
+    static func byteSize(_ node: ConfigNode) throws(ConfigurationError) -> Int {
+        let text = try node.string().trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)]
+        let (number, unit) = units.first { text.hasSuffix($0.0) }.map { (String(text.dropLast($0.0.count)).trimmingCharacters(in: .whitespaces), $0.1) } ?? (text, 1)
+        guard let value = Int(number), value > 0, value <= Int.max / unit, value * unit >= 1 << 20 else {
+            throw node.error("expected a size of at least 1MB such as 500MB or 20GB, found \(node.found)")
+        }
+        return value * unit
     }
 }

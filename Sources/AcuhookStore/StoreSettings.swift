@@ -12,6 +12,8 @@ public struct StoreSettings: Sendable, Equatable {
     /// events, jobs and attempts. Deliveries with a pending or dead-lettered job are kept until
     /// it is done or purged. Default 7 days.
     public var retention: Duration = .seconds(7 * 86_400)
+    /// Largest size of the database file in bytes (`store.max_size`); nil: no limit. Default nil.
+    public var maxSizeBytes: Int? = nil
     /// Group commit window: after a commit that carried several writes, the next one waits up to
     /// this long for more to share it (a lone write never waits). `0s` disables. Default 500 µs.
     public var commitDelay: Duration = .microseconds(500)
@@ -26,5 +28,6 @@ extension SQLiteEventStore.Configuration {
         self.init(path: settings.path)
         synchronous = settings.synchronous
         commitDelay = settings.commitDelay
+        maxSizeBytes = settings.maxSizeBytes
     }
 }

@@ -33,13 +33,14 @@ struct TestReceiver {
         ]
     }
 
-    init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Duration = .seconds(5)) throws {
+    init(sources: [SourceSettings] = defaultSources(), server: ServerSettings = ServerSettings(), busyTimeout: Duration = .seconds(5), maxSizeBytes: Int? = nil) throws {
         let logs = RecordingLogHandler.Store()
         let logger = RecordingLogHandler.logger(logs)
         let metrics = TestMetrics()
         storePath = try FixturePlugins.temporaryDirectory().appendingPathComponent("acuhook.db").path
         var configuration = SQLiteEventStore.Configuration(path: storePath)
         configuration.busyTimeout = busyTimeout
+        configuration.maxSizeBytes = maxSizeBytes
         store = try SQLiteEventStore(configuration: configuration, logger: logger, metricsFactory: metrics)
         pipeline = try DeliveryPipeline(server: server, sources: sources, store: store, retention: .seconds(3 * 86_400), logger: logger, metricsFactory: metrics)
         self.metrics = metrics

@@ -29,6 +29,10 @@ extension SQLiteEventStore {
         public var commitDelay: Duration = .microseconds(500)
         /// Writes waiting that end the commit window early. Default 32.
         public var commitDelayTarget: Int = 32
+        /// Largest size of the database file in bytes (SQLite's `max_page_count`): a commit that
+        /// would pass it fails, so deliveries are refused with 503 and nothing partial is kept,
+        /// until the sweep or a purge frees space. nil: no limit but the disk's. Default nil.
+        public var maxSizeBytes: Int? = nil
 
         /// SQLite's `synchronous` levels offered.
         public enum Synchronous: String, Sendable, CaseIterable {

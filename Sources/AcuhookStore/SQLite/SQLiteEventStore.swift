@@ -42,7 +42,9 @@ public final class SQLiteEventStore: EventStore {
             grdb.busyMode = .timeout(Double(configuration.busyTimeout.wholeMilliseconds) / 1000)
             let synchronous = configuration.synchronous.rawValue
             let (pages, limit) = (configuration.checkpointPages, configuration.walSizeLimitBytes)
+            let maxPages = configuration.maxSizeBytes.map { max(16, $0 / 4096) }
             grdb.prepareDatabase { db in
+                if let maxPages { try db.execute(sql: "PRAGMA max_page_count = \(maxPages)") }
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
                 try db.execute(sql: "PRAGMA journal_size_limit = \(limit)")
