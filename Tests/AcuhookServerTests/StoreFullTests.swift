@@ -42,3 +42,24 @@ import Testing
         }
     }
 }
+
+/// The store file deleted under the running server: SQLite would go on writing into the
+/// unlinked file, so deliveries would be acknowledged and then lost at the next start.
+@Suite struct StoreFileGoneTests {
+    @Test func aDeletedStoreFileIsNoticedAndDeliveriesAreRefusedNotLost() async throws {
+        let receiver = try TestReceiver()
+        try await receiver.application().test(.live) { client in
+            let first = try await client.execute(uri: "/webhooks/acumatica", method: .post, headers: signedHeaders(seedBody, delivery: "before"), body: ByteBuffer(string: seedBody))
+            #expect(first.status == .ok)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: receiver.storePath + suffix) }
+            try await Task.sleep(for: .milliseconds(150))
+            let refused = try await client.execute(uri: "/webhooks/acumatica", method: .post, headers: signedHeaders(seedBody, delivery: "after"), body: ByteBuffer(string: seedBody))
+            #expect(refused.status == .serviceUnavailable && refused.code == "store_unavailable")
+            let ready = try await client.execute(uri: "/ready", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            #expect(String(buffer: ready.body).contains("was deleted while acuhook was running"))
+        }
+        #expect(receiver.logs.all.filter { $0.message == "store file gone" }.count == 1)
+        #expect(receiver.logs.all.contains { $0.message == "delivery refused" && $0.metadata["acuhook.delivery.id"] == "after" })
+    }
+}

@@ -67,6 +67,7 @@ final class GroupCommitWriter: Sendable {
     private let wallClock: any WallClock
     private let logger: Logger
     private let metrics: StoreMetrics
+    private let fileGuard: StoreFileGuard
     private let queue = Mutex(Queue())
     /// Wakes the writer from its commit window once enough writes wait (see ``waitForCompany()``).
     /// A semaphore: signalling never blocks the caller, which may be an event loop.
@@ -83,10 +84,12 @@ final class GroupCommitWriter: Sendable {
         configuration: SQLiteEventStore.Configuration,
         wallClock: any WallClock,
         logger: Logger,
-        metrics: StoreMetrics
+        metrics: StoreMetrics,
+        fileGuard: StoreFileGuard
     ) {
         self.pool = pool
         self.metrics = metrics
+        self.fileGuard = fileGuard
         self.checkpointer = checkpointer
         self.configuration = configuration
         self.wallClock = wallClock
@@ -126,6 +129,13 @@ final class GroupCommitWriter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            if let problem = fileGuard.problem() {
+                // Committing would write into a file nobody will read again.
+                metrics.failed()
+                let failure = StoreError(.unavailable, problem)
+                for write in batch { write.failed(failure) }
+                continue
+            }
             let started = ContinuousClock.now
             do {
                 var shared = GroupCommitBatch(nowUnixMilliseconds: wallClock.nowUnixMilliseconds)

@@ -21,6 +21,7 @@ public final class SQLiteEventStore: EventStore {
     public let path: String
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    let fileGuard: StoreFileGuard
     let wallClock: any WallClock
     let logger: Logger
 
@@ -59,7 +60,12 @@ public final class SQLiteEventStore: EventStore {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try Schema.migrator.migrate(pool)
             let checkpointer = try DatabaseQueue(path: configuration.path, configuration: grdb)
-            writer = GroupCommitWriter(pool: pool, checkpointer: checkpointer, configuration: configuration, wallClock: wallClock, logger: logger, metrics: StoreMetrics(factory: metricsFactory))
+            let fileGuard = StoreFileGuard(path: configuration.path, logger: logger)
+            self.fileGuard = fileGuard
+            writer = GroupCommitWriter(
+                pool: pool, checkpointer: checkpointer, configuration: configuration, wallClock: wallClock, logger: logger,
+                metrics: StoreMetrics(factory: metricsFactory), fileGuard: fileGuard
+            )
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path)", underlying: error)
         }
@@ -67,6 +73,7 @@ public final class SQLiteEventStore: EventStore {
 
     /// Runs `body` on GRDB's writer connection; any failure becomes a ``StoreError`` saying `what`.
     func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        if let problem = fileGuard.problem() { throw StoreError(.unavailable, "\(what): \(problem)") }
         do {
             return try await pool.write(body)
         } catch {
