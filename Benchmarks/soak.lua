@@ -1,0 +1,32 @@
+-- wrk script for soak.sh: receive.lua's signed delivery (a new X-Acumatica-Delivery per request),
+-- each connection waiting SOAK_DELAY_MS between requests, so the offered rate is steady.
+local body = os.getenv("BENCH_BODY")
+local signature = os.getenv("BENCH_SIGNATURE")
+local delay_ms = tonumber(os.getenv("SOAK_DELAY_MS") or "0")
+local counter = 0
+local thread_id = 0
+
+setup = function(thread)
+  thread:set("thread_id", thread_id)
+  thread_id = thread_id + 1
+end
+
+request = function()
+  counter = counter + 1
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["X-Acumatica-Signature"] = signature,
+    ["X-Acumatica-Delivery"] = string.format("soak-%s-%d-%d", os.getenv("BENCH_RUN") or "0", thread_id, counter),
+  }
+  return wrk.format("POST", nil, headers, body)
+end
+
+delay = function()
+  return delay_ms
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end
