@@ -9,6 +9,7 @@ duration="${DURATION:-10s}"
 rounds="${ROUNDS:-5}"
 acuhook_bin="${ACUHOOK:-.build/release/acuhook}"
 source scripts/setup.sh
+source Benchmarks/common.sh
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
 [ -n "${ACUHOOK:-}" ] || swift build -c release --product acuhook >/dev/null
@@ -32,28 +33,16 @@ YAML
 done
 # Migrate the second store, then drop the console's indexes from it.
 "$acuhook_bin" serve --config "$work/without/acuhook.yaml" --log-level error & first=$!
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/18103) 2>/dev/null && break; sleep 0.1; done
+wait_for_port 18103
 kill "$first"; wait "$first" 2>/dev/null || true
 sqlite3 "$work/without/acuhook.db" "DROP INDEX events_delivery; DROP INDEX events_type; DROP INDEX deliveries_source;"
 for variant in with without; do
   "$acuhook_bin" serve --config "$work/$variant/acuhook.yaml" --log-level warning & pids+=($!)
 done
-for port in 18101 18103; do
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-done
+for port in 18101 18103; do wait_for_port "$port"; done
 
-body=$(python3 -c '
-import json
-data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}}
-i = 0
-while True:
-    text = json.dumps({"eventType": "Customer.Updated", "timestamp": "2024-01-15T10:30:00Z", "entityType": "Customer",
-                       "entityId": "CUST001", "tenantId": "MyCompany", "data": data,
-                       "metadata": {"source": "WebUI", "correlationId": "bench"}}, separators=(",", ":"))
-    if len(text) >= 1000: break
-    data[f"Attribute{i:02d}"] = {"value": "some attribute value"}; i += 1
-print(text)')
-export BENCH_BODY="$body" BENCH_SIGNATURE="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
+signed_body "$secret"
+body="$BENCH_BODY"
 echo "body: ${#body} bytes; 32 connections; $duration per run; $rounds rounds; $(nproc) cores"
 run() { BENCH_RUN="$1-$RANDOM" wrk -t2 -c32 -d"$duration" -s Benchmarks/receive.lua "$2" | grep RESULT | sed -E 's/.*rps=([0-9.]+).*/\1/'; }
 for port in 18101 18103; do BENCH_RUN="warm-$RANDOM" wrk -t2 -c8 -d2s -s Benchmarks/receive.lua "http://127.0.0.1:$port/webhooks/acumatica" >/dev/null; done

@@ -10,6 +10,7 @@ rounds="${ROUNDS:-3}"
 connections="${CONNECTIONS:-32}"
 acuhook_bin="${ACUHOOK:-.build/release/acuhook}"
 source scripts/setup.sh
+source Benchmarks/common.sh
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 [ -n "${ACUHOOK:-}" ] || swift build -c release --product acuhook >/dev/null
 
@@ -33,22 +34,10 @@ sources:
 YAML
   "$acuhook_bin" serve --config "$work/$variant/acuhook.yaml" --log-level warning & pids+=($!)
 done
-for port in 18091 18093; do
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-done
+for port in 18091 18093; do wait_for_port "$port"; done
 
-body=$(python3 -c '
-import json
-data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}}
-i = 0
-while True:
-    text = json.dumps({"eventType": "Customer.Updated", "timestamp": "2024-01-15T10:30:00Z", "entityType": "Customer",
-                       "entityId": "CUST001", "tenantId": "MyCompany", "data": data,
-                       "metadata": {"source": "WebUI", "correlationId": "bench"}}, separators=(",", ":"))
-    if len(text) >= 1000: break
-    data[f"Attribute{i:02d}"] = {"value": "some attribute value"}; i += 1
-print(text)')
-export BENCH_BODY="$body" BENCH_SIGNATURE="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
+signed_body "$secret"
+body="$BENCH_BODY"
 echo "body: ${#body} bytes; $connections connections; $duration per run; $rounds rounds; $(nproc) cores"
 
 run() {
