@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Soak: `acuhook serve` (release) for MINUTES (default 30) at half the capacity measured first
 # (CAPACITY_SECONDS of unthrottled load), delivering to a plugin that fails one call in ten
-# (retried), with a short retention (2 min) so the store can reach a steady size. Every
-# SAMPLE seconds it records RSS, open fds, the store file and WAL sizes, and the p99 of the
+# (retried), with short retentions (2 min, deliveries and idempotency keys) so the store can
+# reach a steady size. Every SAMPLE seconds it records RSS, open fds, the store file and WAL sizes, and the p99 of the
 # delivery latency in that interval (from /metrics); writes them to Benchmarks/soak.csv and plots
 # Benchmarks/soak.png (matplotlib from PyPI).
 set -euo pipefail
@@ -22,7 +22,7 @@ secret=soak-secret
 cat > "$work/acuhook.yaml" <<YAML
 server: {host: 127.0.0.1, port: 18111}
 admin: {port: 18112}
-store: {path: $work/acuhook.db, retention: 2m, sweep_interval: 30s}
+store: {path: $work/acuhook.db, retention: 2m, idempotency_retention: 2m, sweep_interval: 30s}
 sources:
   - name: acumatica
     auth: {scheme: hmac-sha256, secrets: [$secret]}
@@ -32,23 +32,23 @@ plugins:
   - path: $fixture
     events: ["Fixture.*"]
 YAML
-.build/release/acuhook serve --config "$work/acuhook.yaml" --log-level error & server=$!
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+.build/release/acuhook serve --config "$work/acuhook.yaml" --log-level warning 2> "$work/serve.log" & server=$!
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/18111) 2>/dev/null && break; sleep 0.1; done
 
 body='{"eventType":"Fixture.Test","entityType":"Fixture","entityId":"flaky","timestamp":"2026-12-01T10:00:00Z","data":{"note":"soak"},"metadata":{"correlationId":"soak"}}'
 export BENCH_BODY="$body" BENCH_SIGNATURE="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
-# Capacity: deliveries received AND dispatched per second under unthrottled load (receiving
-# alone goes faster than the plugin's jobs are worked off on two cores; the soak must not
-# build a backlog). Then the backlog drains before the soak starts.
+# Capacity: deliveries received and dispatched per second, end to end: CAPACITY_SECONDS of
+# unthrottled load, then the wait until its backlog is worked off, over the whole time (on two
+# cores receiving alone outruns the plugin's jobs; the soak must not build a backlog).
 jobs() { curl -s http://127.0.0.1:18112/admin/jobs | python3 -c "import json,sys; j=json.load(sys.stdin)['jobs']; print(j.get('$1', 0))"; }
-before=$(jobs done)
+started=$(date +%s.%N)
 received=$(BENCH_RUN=cap SOAK_DELAY_MS=0 wrk -t2 -c32 -d"${capacity_seconds}s" -s Benchmarks/soak.lua http://127.0.0.1:18111/webhooks/acumatica | grep RESULT | sed -E 's/.*rps=([0-9.]+).*/\1/')
-capacity=$(python3 -c "print(round(($(jobs done) - $before) / $capacity_seconds))")
-while [ "$(jobs pending)" != "0" ]; do sleep 1; done
+while [ "$(jobs pending)" != "0" ] || [ "$(jobs running)" != "0" ]; do sleep 0.5; done
+capacity=$(python3 -c "import time; print(round($received * $capacity_seconds / (time.time() - $started)))")
 # 32 connections, each waiting `delay` ms between requests (plus the answer's latency).
 delay=$(python3 -c "print(max(0, round(32 * 1000 / ($capacity / 2))))")
-echo "unthrottled: received ${received} req/s, dispatched ${capacity} jobs/s (the capacity); soak at about half: 32 connections, ${delay} ms apart each; ${minutes} min"
+echo "unthrottled: received ${received} req/s; end to end (received and worked off) ${capacity} deliveries/s; soak at about half: 32 connections, ${delay} ms apart each; ${minutes} min"
 BENCH_RUN=soak SOAK_DELAY_MS=$delay wrk -t2 -c32 -d"${minutes}m" -s Benchmarks/soak.lua http://127.0.0.1:18111/webhooks/acumatica > "$work/wrk.out" & load=$!
 
 python3 - "$server" "$work" "$minutes" "$sample" "$load" <<'PY'
@@ -71,6 +71,10 @@ def p99(before, after):
     return float("inf"), int(total)
 def size(path): return os.path.getsize(path) if os.path.exists(path) else 0
 rows, previous, start = [], buckets(), time.time()
+log = open("Benchmarks/soak.csv", "w", newline="")
+fields = ["seconds", "rss_mb", "fds", "db_mb", "wal_mb", "p99_ms", "deliveries"]
+stream = csv.DictWriter(log, fieldnames=fields)
+stream.writeheader()
 while time.time() - start < minutes * 60 and os.path.exists(f"/proc/{load}"):
     time.sleep(sample)
     statm = open(f"/proc/{pid}/statm").read().split()
@@ -81,11 +85,10 @@ while time.time() - start < minutes * 60 and os.path.exists(f"/proc/{load}"):
            "fds": len(os.listdir(f"/proc/{pid}/fd")), "db_mb": size(f"{work}/acuhook.db") / 2**20,
            "wal_mb": size(f"{work}/acuhook.db-wal") / 2**20, "p99_ms": latency, "deliveries": count}
     rows.append(row)
+    stream.writerow(row)
+    log.flush()
     print(f"{row['seconds']:5d}s  rss {row['rss_mb']:6.1f} MB  fds {row['fds']:3d}  db {row['db_mb']:7.1f} MB  wal {row['wal_mb']:6.1f} MB  p99 <= {latency:6.2f} ms  ({count} deliveries)", flush=True)
-with open("Benchmarks/soak.csv", "w", newline="") as f:
-    writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
+log.close()
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
