@@ -43,6 +43,10 @@ let package = Package(
         // The C ABI header, for plugins in C (and for Tests/Fixtures).
         .library(name: "CAcuhookPlugin", targets: ["CAcuhookPlugin"]),
         .library(name: "AcuhookPluginKit", targets: ["AcuhookPluginKit"]),
+        // The parsers' modules, for the libFuzzer targets of Tests/Fuzz.
+        .library(name: "AcuhookCore", targets: ["AcuhookCore"]),
+        .library(name: "AcuhookInbound", targets: ["AcuhookInbound"]),
+        .library(name: "AcuhookConfig", targets: ["AcuhookConfig"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

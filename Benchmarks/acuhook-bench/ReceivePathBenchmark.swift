@@ -128,7 +128,8 @@ private struct AnsweringStore: Inbox {
         completion(.success(.accepted(deliveryID: 1, eventIDs: delivery.events.indices.map { Int64($0 + 1) })))
     }
     func checkWritable() async throws(StoreError) {}
-    func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int { 0 }
-    func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int { 0 }
+    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
     func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
 }

@@ -17,11 +17,14 @@ public enum ConfigurationLoader {
     /// Reads and checks the file at `path`. Relative plugin paths are resolved against the file's
     /// folder.
     public static func load(file path: String) throws(ConfigurationError) -> AcuhookConfiguration {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ConfigurationError(file: path, key: "", message: "cannot read the file: \(error.localizedDescription)")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ConfigurationError(file: path, key: "", message: "not UTF-8 text")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, file: path, baseDirectory: base)
@@ -38,6 +41,10 @@ public enum ConfigurationLoader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, _) {
+            // Yams' own message points at whichever duplicate its dictionary yields first, which
+            // changes from run to run; the sorted keys are the same every time.
+            throw ConfigurationError(file: file, key: "", message: "duplicate keys: \(duplicates.sorted().joined(separator: ", "))")
         } catch let error as YamlError {
             throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
         } catch {

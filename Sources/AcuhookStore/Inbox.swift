@@ -14,13 +14,17 @@ public protocol Inbox: Sendable {
     /// Checks that the store can take a write now (for `/ready`).
     func checkWritable() async throws(StoreError)
 
-    /// Deletes idempotency keys that expired before `nowUnixMilliseconds`; returns how many.
-    func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int
-    /// Deletes deliveries received before `cutoff` (ms since the Unix epoch) whose every job is
-    /// finished (done, skipped or superseded), with their events, jobs and attempts: anything
-    /// with a pending, running or dead-lettered job stays. Works `batchSize` deliveries per
-    /// short transaction, so receiving never waits long behind it. Returns how many went.
-    func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int
+    /// Deletes at most `limit` idempotency keys that expired before `nowUnixMilliseconds`, in one
+    /// short transaction; returns how many. ``StoreSweeper`` calls it until fewer come back.
+    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int
+    /// Deletes at most `limit` deliveries received before `cutoff` (ms since the Unix epoch) whose
+    /// every job is finished (done, skipped or superseded), with their events, jobs and attempts,
+    /// in one short transaction: anything with a pending, running or dead-lettered job stays.
+    /// Returns how many went.
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int
+    /// Gives at most `limit` free pages back to the file system, in one short transaction;
+    /// returns how many. Stores that reuse free space by themselves return 0.
+    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int
 
     /// Stored events with an id above `afterID`, oldest first.
     func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent]

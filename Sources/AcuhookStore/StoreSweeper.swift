@@ -2,50 +2,103 @@ import AcuhookCore
 import Logging
 import ServiceLifecycle
 
+/// How a sweep shares the store's writer with receiving: many short transactions with a pause
+/// between them, so a delivery's commit never waits behind more than one small step.
+public struct SweepPacing: Sendable, Equatable {
+    /// Deliveries, or idempotency keys, deleted per transaction. Default 100.
+    public var batchSize: Int
+    /// Free pages given back to the file system per transaction. Default 256 (1 MiB of 4 KiB pages).
+    public var pagesPerStep: Int
+    /// Pause after each transaction. Default 20 ms.
+    public var pause: Duration
+
+    /// Creates a pacing.
+    public init(batchSize: Int = 100, pagesPerStep: Int = 256, pause: Duration = .milliseconds(20)) {
+        self.batchSize = max(1, batchSize)
+        self.pagesPerStep = max(1, pagesPerStep)
+        self.pause = pause
+    }
+}
+
 /// Keeps the store from growing forever, on a schedule: deletes expired idempotency keys and
-/// finished deliveries older than the retention (see ``Inbox/removeFinishedDeliveries(receivedBefore:batchSize:)``).
-/// A swift-service-lifecycle `Service`.
+/// finished deliveries older than the retention (see
+/// ``Inbox/removeFinishedDeliveries(receivedBefore:limit:)``), then gives the freed pages back to
+/// the file system, each in small paced steps (``SweepPacing``). A swift-service-lifecycle `Service`.
 public struct StoreSweeper: Service {
     private let store: any Inbox
     private let interval: Duration
     private let retention: Duration
-    private let batchSize: Int
+    private let pacing: SweepPacing
     private let wallClock: any WallClock
     private let logger: Logger
 
     /// Sweeps `store` every `interval` (default 10 minutes), removing finished deliveries older
-    /// than `retention` (default 7 days) `batchSize` at a time.
+    /// than `retention` (default 7 days).
     public init(
         store: any Inbox,
         interval: Duration = .seconds(600),
         retention: Duration = .seconds(7 * 86_400),
-        batchSize: Int = 500,
+        pacing: SweepPacing = SweepPacing(),
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) {
         self.store = store
         self.interval = interval
         self.retention = retention
-        self.batchSize = batchSize
+        self.pacing = pacing
         self.wallClock = wallClock
         self.logger = logger
     }
 
-    /// Sweeps once: expired keys, then finished deliveries past the retention.
-    public func sweep() async {
+    /// What one sweep removed.
+    public struct Sweep: Sendable, Equatable {
+        /// Expired idempotency keys deleted.
+        public var keys = 0
+        /// Finished deliveries past the retention deleted, with their events, jobs and attempts.
+        public var deliveries = 0
+        /// Free pages given back to the file system.
+        public var pages = 0
+    }
+
+    /// Sweeps once: expired keys, finished deliveries past the retention, then free pages. Stops
+    /// between two steps at graceful shutdown; a failed step is logged and the next sweep retries.
+    @discardableResult
+    public func sweep() async -> Sweep {
         let now = wallClock.nowUnixMilliseconds
-        do {
-            let removed = try await store.expireIdempotencyKeys(nowUnixMilliseconds: now)
-            if removed > 0 { logger.info("expired idempotency keys removed", metadata: ["acuhook.store.removed": "\(removed)"]) }
-        } catch {
-            logger.warning("idempotency key sweep failed; will retry", metadata: ["acuhook.error": "\(error)"])
+        var result = Sweep()
+        result.keys = await steps("idempotency key sweep failed; will retry", limit: pacing.batchSize) { limit throws(StoreError) in
+            try await store.expireIdempotencyKeys(nowUnixMilliseconds: now, limit: limit)
         }
-        do {
-            let removed = try await store.removeFinishedDeliveries(receivedBefore: now - retention.wholeMilliseconds, batchSize: batchSize)
-            if removed > 0 { logger.info("finished deliveries past the retention removed", metadata: ["acuhook.store.removed": "\(removed)"]) }
-        } catch {
-            logger.warning("retention sweep failed; will retry", metadata: ["acuhook.error": "\(error)"])
+        if result.keys > 0 { logger.info("expired idempotency keys removed", metadata: ["acuhook.store.removed": "\(result.keys)"]) }
+        result.deliveries = await steps("retention sweep failed; will retry", limit: pacing.batchSize) { limit throws(StoreError) in
+            try await store.removeFinishedDeliveries(receivedBefore: now - retention.wholeMilliseconds, limit: limit)
         }
+        if result.deliveries > 0 {
+            logger.info("finished deliveries past the retention removed", metadata: ["acuhook.store.removed": "\(result.deliveries)"])
+        }
+        result.pages = await steps("reclaiming free pages failed; will retry", limit: pacing.pagesPerStep) { limit throws(StoreError) in
+            try await store.reclaimFreePages(limit: limit)
+        }
+        return result
+    }
+
+    /// Runs `step` with `limit` until it does less than `limit`, pausing between steps; returns
+    /// the total done.
+    private func steps(_ failure: String, limit: Int, _ step: (Int) async throws(StoreError) -> Int) async -> Int {
+        var total = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let done: Int
+            do {
+                done = try await step(limit)
+            } catch {
+                logger.warning("\(failure)", metadata: ["acuhook.error": "\(error)", "acuhook.store.removed": "\(total)"])
+                break
+            }
+            total += done
+            guard done >= limit else { break }
+            try? await Task.sleep(for: pacing.pause)
+        }
+        return total
     }
 
     /// Runs until graceful shutdown.

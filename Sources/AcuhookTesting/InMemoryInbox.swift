@@ -48,17 +48,20 @@ public final class InMemoryInbox: Inbox {
     /// Always writable.
     public func checkWritable() async throws(StoreError) {}
 
-    /// Drops expired keys.
-    public func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int {
+    /// Drops up to `limit` expired keys.
+    public func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int {
         state.withLock { state in
-            let before = state.keys.count
-            state.keys = state.keys.filter { $0.value.expiresAt >= nowUnixMilliseconds }
-            return before - state.keys.count
+            let expired = state.keys.filter { $0.value.expiresAt < nowUnixMilliseconds }.prefix(limit).map(\.key)
+            for key in expired { state.keys[key] = nil }
+            return expired.count
         }
     }
 
     /// Nothing to remove: the in-memory inbox keeps no jobs, and tests read what it received.
-    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int { 0 }
+    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+
+    /// No file, no pages.
+    public func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
 
     /// Events after `afterID`.
     public func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] {

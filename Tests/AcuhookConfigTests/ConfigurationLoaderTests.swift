@@ -118,6 +118,26 @@ import Testing
         }
     }
 
+    /// Found by FuzzConfiguration: duplicate keys were reported with whichever one Yams found
+    /// first, so one file gave different errors from run to run.
+    @Test func duplicateKeysGiveTheSameErrorEveryTime() throws {
+        let yaml = "server: {port: 1}\nadmin: {port: 2}\nstore: {}\nserver: {port: 3}\nadmin: {port: 4}\n"
+        let errors = Set((0..<20).compactMap { _ in failure(yaml)?.description })
+        #expect(errors == ["acuhook.yaml: duplicate keys: admin, server"])
+    }
+
+    @Test func aFileThatIsNotUTF8IsAClearError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("latin1-\(UUID()).yaml").path
+        try Data([0x73, 0x65, 0x72, 0x76, 0x65, 0x72, 0x3A, 0x20, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: path) }
+        do {
+            _ = try ConfigurationLoader.load(file: path)
+        } catch {
+            #expect(error.description == "\(path): not UTF-8 text")
+        }
+    }
+
     @Test(arguments: [("250ms", Duration.milliseconds(250)), ("500us", .microseconds(500)), ("1.5ms", .microseconds(1500)), ("5s", .seconds(5)), ("1.5s", .milliseconds(1500)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("10", .seconds(10))])
     func durations(_ text: String, _ expected: Duration) {
         #expect(DurationText.parse(text) == expected)

@@ -35,6 +35,14 @@ import Testing
         #expect(throws: JSONParser.Failure.self, "\(text)") { try JSONParser.parseObject(Array(text.utf8), keeping: ["a"]) }
     }
 
+    /// Found by FuzzJSON: Foundation drops a U+FEFF that opens a string or follows an escape;
+    /// JSON has no such rule, and JSONParser keeps every character.
+    @Test func aByteOrderMarkInsideAStringIsKept() throws {
+        let text = "\"\\u000e\u{FEFF}ve\u{FEFF}\\u000e\""
+        #expect(try JSONParser.parse(Array(text.utf8)) == .string("\u{0E}\u{FEFF}ve\u{FEFF}\u{0E}"))
+        #expect(try JSONParser.parse(Array("\"\u{FEFF}a\"".utf8)) == .string("\u{FEFF}a"))
+    }
+
     @Test func integersBeyond64BitsBecomeDoubles() throws {
         #expect(try JSONParser.parse(Array("123456789012345678901234567890".utf8)) == .double(123456789012345678901234567890.0))
     }

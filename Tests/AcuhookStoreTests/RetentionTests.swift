@@ -36,7 +36,7 @@ import Testing
             JobCompletion(jobID: byKey["old-pending"]!, disposition: .retry(atUnixMilliseconds: now + 1_000, delayMilliseconds: 1_000), attempt: attempt),
             JobCompletion(jobID: byKey["new-done"]!, disposition: .done(skipped: false), attempt: nil),
         ])
-        let removed = try await store.removeFinishedDeliveries(receivedBefore: now - 7 * day, batchSize: 500)
+        let removed = try await store.removeFinishedDeliveries(receivedBefore: now - 7 * day, limit: 100)
         #expect(removed == 2)  // old-done and old-no-jobs
         let left = try await store.deliveries(DeliveryFilter(), before: nil, limit: 10).map(\.idempotencyKey)
         #expect(Set(left) == ["old-dead", "old-pending", "new-done"])
@@ -44,6 +44,18 @@ import Testing
         #expect(try await store.count("jobs") == 3)
         #expect(try await store.count("job_attempts") == 2)  // old-dead's and old-pending's
         #expect(try await store.deadLetters().count == 1)
+    }
+
+    @Test func oneStepRemovesAtMostItsLimitOldestFirst() async throws {
+        let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("step.db").path
+        let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
+        for index in 0..<30 {
+            _ = try await store.accept(delivery("k\(index)", at: now - 8 * day + Int64(index), plugins: []), keepKeyFor: .seconds(60))
+        }
+        #expect(try await store.removeFinishedDeliveries(receivedBefore: now - 7 * day, limit: 12) == 12)
+        let left = try await store.deliveries(DeliveryFilter(), before: nil, limit: 100).map(\.idempotencyKey)
+        #expect(Set(left) == Set((12..<30).map { "k\($0)" }))
+        #expect(try await store.expireIdempotencyKeys(nowUnixMilliseconds: now, limit: 5) == 5)
     }
 
     @Test func aLargeSweepWorksInBatchesAndTheFileShrinks() async throws {
@@ -55,7 +67,14 @@ import Testing
         _ = try await store.accept(delivery("recent", at: now, plugins: []), keepKeyFor: .seconds(60))
         func pages() async throws -> Int { try await DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 } }
         let before = try await pages()
-        #expect(try await store.removeFinishedDeliveries(receivedBefore: now - 7 * day, batchSize: 500) == 1_200)
+        let sweeper = StoreSweeper(
+            store: store, retention: .seconds(7 * 86_400), pacing: SweepPacing(batchSize: 100, pagesPerStep: 64, pause: .milliseconds(1)),
+            wallClock: FixedWallClock(now), logger: Logger(label: "test")
+        )
+        let sweep = await sweeper.sweep()
+        #expect(sweep.deliveries == 1_200)
+        #expect(sweep.keys == 1_200)  // kept for 60 s, eight days ago; the recent one stays
+        #expect(sweep.pages > 64, "reclaimed in several steps")
         #expect(try await store.count("deliveries") == 1)
         let vacuum = try await DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") }
         #expect(vacuum == 2)  // incremental

@@ -81,7 +81,7 @@ import Testing
             Issue.record("expired key still deduplicated")
             return
         }
-        #expect(try await store.expireIdempotencyKeys(nowUnixMilliseconds: 40_000) == 1)
+        #expect(try await store.expireIdempotencyKeys(nowUnixMilliseconds: 40_000, limit: 100) == 1)
         #expect(try await store.count("idempotency_keys") == 1)
     }
 

@@ -42,12 +42,12 @@ public indirect enum EventFilter: Sendable, Equatable, CustomStringConvertible {
         func fail(_ reason: String) -> ParseError { ParseError(expression: text, reason: reason) }
         if trimmed.hasPrefix("exists ") {
             let path = String(trimmed.dropFirst(7)).trimmingSpaces
-            guard !path.isEmpty, !path.contains(" ") else { throw fail("expected 'exists <path>'") }
-            self = .exists(path: Self.path(path))
+            guard !path.isEmpty, !path.contains(" "), let segments = Self.path(path) else { throw fail("expected 'exists <path>'") }
+            self = .exists(path: segments)
             return
         }
         guard let space = trimmed.firstIndex(of: " ") else { throw fail("expected '<path> <operator> <value>'") }
-        let path = Self.path(String(trimmed[..<space]))
+        guard let path = Self.path(String(trimmed[..<space])) else { throw fail("expected a dotted path such as data.Status") }
         let rest = String(trimmed[space...]).trimmingSpaces
         if rest.hasPrefix("matches ") {
             guard case .string(let pattern) = JSONParser.parseLiteral(String(rest.dropFirst(8))) else {
@@ -74,7 +74,12 @@ public indirect enum EventFilter: Sendable, Equatable, CustomStringConvertible {
         throw fail("expected an operator: ==, !=, <, <=, >, >=, in, matches")
     }
 
-    private static func path(_ text: String) -> [String] { text.split(separator: ".").map(String.init) }
+    /// The segments of a dotted path, or nil when one is empty (`.`, `a..b`, `a.`).
+    private static func path(_ text: String) -> [String]? {
+        let segments = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard !segments.contains(where: \.isEmpty) else { return nil }
+        return segments.map(String.init)
+    }
 
     /// Whether the event (its normalised JSON object) matches.
     public func matches(_ event: JSONValue) -> Bool {

@@ -3,7 +3,9 @@
 /// Why not Foundation: its JSON readers are several times slower on this platform and would
 /// dominate the receive path (push notifications approach 500 KB). This parser keeps integers exact (Int64;
 /// larger or fractional numbers become Double), rejects trailing bytes, unpaired surrogates,
-/// control characters in strings and nesting deeper than ``maxDepth``.
+/// control characters in strings and nesting deeper than ``maxDepth``. Expects UTF-8: an invalid
+/// sequence inside a string becomes U+FFFD, so callers that must refuse it validate the bytes
+/// first, as `DeliveryNormalizer` does. Tests/Fuzz/FuzzJSON checks it against Foundation.
 public struct JSONParser {
     /// Deepest nesting accepted (arrays and objects). Default 128.
     public static let maxDepth = 128

@@ -12,31 +12,39 @@ extension SQLiteEventStore {
         try await write("the store is not writable") { db in try db.execute(sql: "UPDATE store_meta SET value = value WHERE key = 'schema'") }
     }
 
-    /// Deletes expired idempotency keys.
-    public func expireIdempotencyKeys(nowUnixMilliseconds: Int64) async throws(StoreError) -> Int {
+    /// Deletes up to `limit` expired idempotency keys, oldest first (by the expiry index).
+    public func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int {
         try await write("cannot expire idempotency keys") { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE expires_at < ?", arguments: [nowUnixMilliseconds])
+            try db.execute(
+                sql: """
+                    DELETE FROM idempotency_keys WHERE (source, key) IN (
+                        SELECT source, key FROM idempotency_keys WHERE expires_at < ? ORDER BY expires_at LIMIT ?)
+                    """,
+                arguments: [nowUnixMilliseconds, max(1, limit)]
+            )
             return db.changesCount
         }
     }
 
-    /// Deletes finished deliveries received before `cutoff`, `batchSize` per transaction, then
-    /// gives freed pages back to the file system (`incremental_vacuum`, on stores created with
-    /// `auto_vacuum = INCREMENTAL`; elsewhere SQLite reuses them for new rows).
-    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, batchSize: Int) async throws(StoreError) -> Int {
+    /// Deletes up to `limit` finished deliveries received before `cutoff`, oldest first.
+    public func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int {
         let bound = try await read("cannot find old deliveries") { db in try Schema.firstDelivery(receivedAtOrAfter: cutoff, in: db) }
-        var removed = 0
-        while true {
-            let batch = try await write("cannot remove finished deliveries (\(removed) removed before the failure)") { db in
-                try Schema.removeFinished(below: bound, limit: max(1, batchSize), in: db)
-            }
-            removed += batch
-            if batch < batchSize { break }
+        return try await write("cannot remove finished deliveries") { db in
+            try Schema.removeFinished(below: bound, limit: max(1, limit), in: db)
         }
-        if removed > 0 {
-            try await write("cannot reclaim free pages") { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
+    }
+
+    /// `PRAGMA incremental_vacuum(limit)` on stores created with `auto_vacuum = INCREMENTAL`
+    /// (every store this version creates); older stores reuse free pages for new rows and
+    /// return 0.
+    public func reclaimFreePages(limit: Int) async throws(StoreError) -> Int {
+        try await write("cannot reclaim free pages") { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return 0 }
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            guard free > 0 else { return 0 }
+            try db.execute(sql: "PRAGMA incremental_vacuum(\(max(1, min(limit, free))))")
+            return free - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
         }
-        return removed
     }
 
     /// Events with id above `afterID`.

@@ -1,0 +1,6 @@
+import FuzzDriver
+
+runFuzzer { data, size in
+    checkPushNotification(fuzzInput(data, size))
+    return 0
+}
