@@ -112,6 +112,28 @@ import Testing
         #expect((unchanged["metadata"] as? [String: Any])?["unchanged"] as? Bool == true)
     }
 
+    @Test func rowsSharingAKeyPairFirstComeFirstServed() throws {
+        let body = """
+            {"Inserted":[{"InventoryID":"A","Qty":10},{"InventoryID":"A","Qty":20},{"InventoryID":"C","Qty":1}],
+             "Deleted":[{"InventoryID":"A","Qty":1},{"InventoryID":"B","Qty":5},{"InventoryID":"A ","Qty":2}],
+             "Query":"Stock Items","Id":"tx-3","TimeStamp":1}
+            """
+        let events = try normalize(body).events
+        #expect(events.map(\.eventType) == ["StockItem.Updated", "StockItem.Updated", "StockItem.Inserted", "StockItem.Deleted"])
+        let previous = try events.prefix(2).map { try #require((object($0)["metadata"] as? [String: Any])?["previous"] as? [String: Any])["Qty"] as? Int }
+        #expect(previous == [1, 2])
+        #expect(events[3].entityId == "B")
+    }
+
+    @Test func aLargeUpdatePairsEveryRow() throws {
+        let rows = (0..<3_000).map { #"{"InventoryID":"ITEM\#($0)","Qty":\#($0)}"# }
+        let old = (0..<3_000).reversed().map { #"{"InventoryID":"ITEM\#($0) ","Qty":0}"# }
+        let body = #"{"Inserted":[\#(rows.joined(separator: ","))],"Deleted":[\#(old.joined(separator: ","))],"Query":"Stock Items","Id":"big"}"#
+        let events = try normalize(body).events
+        #expect(events.count == 3_000)
+        #expect(events.allSatisfy { $0.eventType == "StockItem.Updated" })
+    }
+
     @Test func pushNotificationWithoutRowsOrQueryIsRefused() {
         #expect(error(Array(#"{"Inserted":[],"Deleted":[],"Query":"Q","Id":"x"}"#.utf8))?.code == .missingField)
         #expect(error(Array(#"{"Inserted":[{"A":1}],"Query":5}"#.utf8))?.code == .missingField)

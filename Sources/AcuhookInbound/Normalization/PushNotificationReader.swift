@@ -30,8 +30,12 @@ struct PushNotificationReader {
         let columns = Set((inserted + deleted).flatMap(\.keys))
         let route = configuration.pushRoutes[query] ?? PushRoute.fallback(query: query, columns: columns)
 
-        // Pair by key, first come first served among rows sharing a key.
-        var unpairedDeleted: [(key: String, row: Row)] = deleted.map { (key($0, route), $0) }
+        // Pair by key, first come first served among rows sharing a key: the Deleted rows' indexes
+        // by key, with how many of each key's are taken (one pass, not one search per row).
+        let deletedKeys = deleted.map { key($0, route) }
+        var deletedByKey: [String: (indexes: [Int], taken: Int)] = [:]
+        for (index, rowKey) in deletedKeys.enumerated() { deletedByKey[rowKey, default: ([], 0)].indexes.append(index) }
+        var paired = [Bool](repeating: false, count: deleted.count)
         var events: [InboundEvent] = []
         func event(_ action: String, key: String, row: Row, old: Row?) {
             var changes: [JSONValue] = []
@@ -79,14 +83,16 @@ struct PushNotificationReader {
         }
         for row in inserted {
             let rowKey = key(row, route)
-            if !route.keyColumns.isEmpty, let match = unpairedDeleted.firstIndex(where: { $0.key == rowKey }) {
-                let old = unpairedDeleted.remove(at: match).row
-                event("Updated", key: rowKey, row: row, old: old)
+            if !route.keyColumns.isEmpty, let match = deletedByKey[rowKey], match.taken < match.indexes.count {
+                let index = match.indexes[match.taken]
+                deletedByKey[rowKey]?.taken += 1
+                paired[index] = true
+                event("Updated", key: rowKey, row: row, old: deleted[index])
             } else {
                 event("Inserted", key: rowKey, row: row, old: nil)
             }
         }
-        for (rowKey, row) in unpairedDeleted { event("Deleted", key: rowKey, row: row, old: nil) }
+        for (index, row) in deleted.enumerated() where !paired[index] { event("Deleted", key: deletedKeys[index], row: row, old: nil) }
 
         let idempotency = transaction.isEmpty ? "" : "\(tenant)|\(query)|\(transaction)"
         return NormalizedDelivery(

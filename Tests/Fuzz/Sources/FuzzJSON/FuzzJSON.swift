@@ -85,12 +85,21 @@ func same(_ value: JSONValue, _ reference: Any) -> Bool {
         guard let string = reference as? String else { return false }
         // Foundation drops a U+FEFF that opens a string or follows an escape (it reads each run
         // as if a byte-order mark could start it); JSONParser keeps every character.
-        return Array(text.utf8) == Array(string.utf8) || text.unicodeScalars.filter { $0 != "\u{FEFF}" } == string.unicodeScalars.filter { $0 != "\u{FEFF}" }
+        return Array(text.utf8) == Array(string.utf8) || withoutBOM(text) == withoutBOM(string)
     case .array(let items):
         guard let array = reference as? [Any], array.count == items.count else { return false }
         return zip(items, array).allSatisfy { same($0, $1) }
     case .object(let members):
         guard let object = reference as? [String: Any], object.count == members.count else { return false }
-        return members.allSatisfy { key, member in object[key].map { same(member, $0) } ?? false }
+        // Keys too may have lost a U+FEFF on Foundation's side (see `.string`).
+        let theirs = Dictionary(object.map { (withoutBOM($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        return members.allSatisfy { key, member in (object[key] ?? theirs[withoutBOM(key)]).map { same(member, $0) } ?? false }
     }
+}
+
+/// The text without U+FEFF.
+func withoutBOM(_ text: String) -> String {
+    var scalars = String.UnicodeScalarView()
+    scalars.append(contentsOf: text.unicodeScalars.lazy.filter { $0 != "\u{FEFF}" })
+    return String(scalars)
 }
