@@ -10,7 +10,7 @@ struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "Inspect plugin files and the plugins a configuration loads.",
-        subcommands: [Check.self, List.self, Enable.self, Disable.self, ClearRoutes.self]
+        subcommands: [Check.self, PluginsRunCommand.self, List.self, Enable.self, Disable.self, ClearRoutes.self]
     )
 
     /// `acuhook plugins check FILE.so`.
