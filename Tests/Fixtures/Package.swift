@@ -22,6 +22,12 @@ let fixtures: [(Product, Target)] = [
     cFixture("FixtureNoEntry", folder: "no-entry"),
     cFixture("FixtureRefuses", folder: "refuses"),
     cFixture("FixtureSmallDescriptor", folder: "small-descriptor"),
+    cFixture("FixtureNewerMinor", folder: "newer-minor"),
+    // Built against the frozen ABI 1.0 header (abi-1.0/), not the host's current one.
+    (
+        .library(name: "FixtureABI10", type: .dynamic, targets: ["FixtureABI10"]),
+        .target(name: "FixtureABI10", path: "Plugins/abi-1.0-roundtrip", cSettings: [.headerSearchPath("../../abi-1.0")])
+    ),
     (
         .library(name: "FixtureSwiftNoop", type: .dynamic, targets: ["FixtureSwiftNoop"]),
         .target(

@@ -82,4 +82,8 @@ public enum PluginLoader {
 public enum PluginABI {
     /// `major.minor`, e.g. `1.0`.
     public static let version = "\(ACUHOOK_ABI_VERSION_MAJOR).\(ACUHOOK_ABI_VERSION_MINOR)"
+    /// The major version: a plugin declaring another one is refused.
+    public static let major = Int(ACUHOOK_ABI_VERSION_MAJOR)
+    /// The minor version: plugins declaring a newer one load, their extra fields unread.
+    public static let minor = Int(ACUHOOK_ABI_VERSION_MINOR)
 }

@@ -1,0 +1,2 @@
+/* Test fixture; see Tests/Fixtures/README.md. */
+#include "acuhook_plugin.h"
