@@ -7,6 +7,9 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
         case fileMissing = "file_missing"
         /// `dlopen` refused the file (not a shared object, wrong architecture, missing library).
         case notLoadable = "not_loadable"
+        /// A Swift plugin built by another Swift toolchain than the host's (its compiler, or the
+        /// runtime it links, differs).
+        case swiftToolchainMismatch = "swift_toolchain_mismatch"
         /// The file does not export `acuhook_plugin_entry`.
         case entrySymbolMissing = "entry_symbol_missing"
         /// `acuhook_plugin_entry` returned NULL.

@@ -10,12 +10,16 @@ public enum PluginLoader {
 
     /// Loads the plugin file at `path`.
     ///
-    /// Opens it with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE`, calls its entry point with the host
+    /// Refuses a Swift plugin built by another Swift toolchain (``SwiftToolchainCheck``), then
+    /// opens it with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE`, calls its entry point with the host
     /// table and checks the descriptor. Loading the same path again returns the same image.
     /// - Throws: ``PluginLoadError`` with a distinct code for each failure.
     public static func load(path: String, logger: Logger) throws(PluginLoadError) -> PluginImage {
         guard FileManager.default.fileExists(atPath: path) else {
             throw PluginLoadError(.fileMissing, path: path, "no file at this path (build the plugin, or fix `path` in the configuration)")
+        }
+        if let file = ELFFile(path: path), let problem = SwiftToolchainCheck.problem(with: file) {
+            throw PluginLoadError(.swiftToolchainMismatch, path: path, problem)
         }
         return try lock.withLock { _ throws(PluginLoadError) in
             guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
