@@ -27,4 +27,4 @@ ensure_tools() {
 }
 
 # What the build needs.
-ensure_tools "cc:gcc libc6-dev" git:git
+ensure_tools "cc:gcc libc6-dev" git:git make:make

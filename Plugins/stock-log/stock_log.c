@@ -103,14 +103,17 @@ static void stock_destroy(void *instance) {
     free(self);
 }
 
-static const acuhook_str subscriptions[] = { { "StockItem.*", 11 } };
+/* A string literal as an acuhook_str. */
+#define LITERAL(text) { text, sizeof(text) - 1 }
+
+static const acuhook_str subscriptions[] = { LITERAL("StockItem.*") };
 
 static const acuhook_plugin_descriptor descriptor = {
     sizeof(acuhook_plugin_descriptor),
     ACUHOOK_ABI_VERSION_MAJOR,
     ACUHOOK_ABI_VERSION_MINOR,
-    { "stock-log", 9 },
-    { "1.0.0", 5 },
+    LITERAL("stock-log"),
+    LITERAL("1.0.0"),
     subscriptions,
     sizeof subscriptions / sizeof subscriptions[0],
     ACUHOOK_PLUGIN_THREAD_SAFE,

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// `acuhook new-plugin NAME --output DIR`: a copy of `PluginTemplate/`, renamed.
+/// `acuhook new-plugin NAME --output DIR [--language swift|c|rust]`: a copy of `PluginTemplate/`
+/// (Swift) or of the C or Rust example plugin, renamed.
 struct NewPluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new-plugin",
@@ -23,6 +24,14 @@ struct NewPluginCommand: ParsableCommand {
     @Option(help: "The template folder (default: found automatically).")
     var template: String?
 
+    @Option(help: "swift (a package from PluginTemplate/), c (a Makefile) or rust (a Cargo crate).")
+    var language: Language = .swift
+
+    /// The languages there is a scaffold for.
+    enum Language: String, ExpressibleByArgument, CaseIterable {
+        case swift, c, rust
+    }
+
     func validate() throws {
         guard PluginName(name) != nil else {
             throw ValidationError("'\(name)' is not a usable plugin name: start with a letter; use letters, digits and '-'")
@@ -35,10 +44,22 @@ struct NewPluginCommand: ParsableCommand {
             throw ValidationError("cannot find PluginTemplate/; pass --template DIR or set ACUHOOK_TEMPLATE_DIR")
         }
         let destination = URL(fileURLWithPath: output)
-        try TemplateCopier(source: source, destination: destination, name: name).copy()
-        print("Created \(name.kebab) in \(destination.path)")
-        print("Build it:  cd \(destination.path) && swift build -c release")
-        print("Check it:  acuhook plugins check \(destination.path)/.build/release/lib\(name.camel).so")
+        let scaffold = ExampleScaffold(template: source, destination: destination, name: name)
+        let (build, library): (String, String)
+        switch language {
+        case .swift:
+            try TemplateCopier(source: source, destination: destination, name: name).copy()
+            (build, library) = ("swift build -c release", ".build/release/lib\(name.camel).so")
+        case .c:
+            try scaffold.writeC()
+            (build, library) = ("make", "lib\(name.camel).so")
+        case .rust:
+            try scaffold.writeRust()
+            (build, library) = ("cargo build --release", "target/release/lib\(scaffold.snake).so")
+        }
+        print("Created \(name.kebab) (\(language.rawValue)) in \(destination.path)")
+        print("Build it:  cd \(destination.path) && \(build)")
+        print("Try it:    acuhook plugins run \(destination.path)/\(library) --event <Entity.Action>")
     }
 }
 

@@ -15,6 +15,8 @@ public enum PluginLoader {
     /// table and checks the descriptor. Loading the same path again returns the same image.
     /// - Throws: ``PluginLoadError`` with a distinct code for each failure.
     public static func load(path: String, logger: Logger) throws(PluginLoadError) -> PluginImage {
+        // dlopen searches the library path for a name without a slash: `libX.so` means this folder's.
+        let path = path.contains("/") ? path : "./" + path
         guard FileManager.default.fileExists(atPath: path) else {
             throw PluginLoadError(.fileMissing, path: path, "no file at this path (build the plugin, or fix `path` in the configuration)")
         }
