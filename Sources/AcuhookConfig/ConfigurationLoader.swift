@@ -93,6 +93,13 @@ public enum ConfigurationLoader {
         let keys = try node.mapping(allowed: pluginKeys)
         guard let pathNode = keys["path"] else { throw node.error("missing key 'path' (the plugin's .so file)") }
         var settings = PluginSettings(path: resolve(try pathNode.nonEmptyString(), baseDirectory))
+        try apply(keys, to: &settings)
+        return settings
+    }
+
+    /// Reads a `plugins[]` entry's keys other than `path` into `settings` (also a drop-in
+    /// plugin's sidecar file).
+    static func apply(_ keys: [String: ConfigNode], to settings: inout PluginSettings) throws(ConfigurationError) {
         if let n = keys["enabled"] { settings.enabled = try n.bool() }
         if let n = keys["config"], !n.isNull { settings.configJSON = try n.json() }
         if let n = keys["events"] { settings.events = try patterns(n) }
@@ -113,7 +120,6 @@ public enum ConfigurationLoader {
         }
         if let n = keys["workers"] { settings.workers = try n.int(in: 1...64) }
         if let n = keys["receive_own_events"] { settings.receiveOwnEvents = try n.bool() }
-        return settings
     }
 
     private static func patterns(_ node: ConfigNode) throws(ConfigurationError) -> [EventPattern] {

@@ -34,11 +34,21 @@ public struct PluginSettings: Sendable, Equatable {
     /// receives its own derived events unless it asks to (a loop is then bounded by the
     /// per-delivery budget alone).
     public var receiveOwnEvents = false
+    /// Where the plugin was named: the configuration file (default) or the plugins folder.
+    public var origin: PluginOrigin = .configuration
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {
         self.path = path
     }
+}
+
+/// Where a plugin was named.
+public enum PluginOrigin: String, Sendable, Equatable {
+    /// A `plugins[]` entry of the configuration file.
+    case configuration
+    /// A `lib*.so` dropped in the plugins folder (`plugin_host.directory`).
+    case folder
 }
 
 /// Settings shared by all plugins.
