@@ -97,8 +97,11 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         public var removed: [String] = []
         /// Plugins kept as they were.
         public var kept: [String] = []
-        /// Why it was not applied (every plugin that failed to load or be created).
+        /// Why it was not applied (every configured plugin that failed to load or be created).
         public var errors: [String] = []
+        /// Plugins of the plugins folder that failed to load or be created: reported, left out,
+        /// and no reason not to apply the rest.
+        public var leftOut: [String] = []
 
         /// Creates a report.
         public init(applied: Bool, errors: [String] = []) {
@@ -194,7 +197,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                 report.errors.append("\(path): cannot copy it to \(copy.path): \(error)")
             }
         }
-        for (index, inspected) in PluginCatalog.inspect(loadFrom, logger: logger).enumerated() {
+        for (index, inspected) in PluginCatalog.inspect(configured, loadPaths: loadFrom.map(\.path), logger: logger).enumerated() {
             let pluginSettings = configured[index]
             let loadedPath = loadFrom[index].path
             do throws(PluginLoadError) {
@@ -238,7 +241,8 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                 next.sources[image.name] = (configuredPath: pluginSettings.path, loadedPath: loadedPath, hash: hashes[index])
             } catch {
                 next.failures.append(error)
-                report.errors.append("\(error)")
+                // A bad file in the plugins folder is reported and left out; the others switch.
+                if pluginSettings.origin == .folder { report.leftOut.append("\(error)") } else { report.errors.append("\(error)") }
                 logger.error(
                     "plugin not loaded; running without it",
                     metadata: ["acuhook.plugin.path": "\(error.path)", "acuhook.error.code": "\(error.code.rawValue)", "acuhook.error": "\(error.message)"]

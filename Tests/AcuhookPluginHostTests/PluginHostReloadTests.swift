@@ -73,4 +73,30 @@ import Testing
         #expect(host.runners.isEmpty && host.router.plugins(for: "Fixture.Test").isEmpty)
         try await host.shutdown()
     }
+
+    /// A plugins-folder file that cannot be used is left out and reported; the rest switch. A
+    /// plugin named both in the configuration file and in the folder names both places.
+    @Test func aBadFolderPluginIsLeftOutAndTheRestSwitch() async throws {
+        let dir = try FixturePlugins.temporaryDirectory()
+        let host = PluginHost(settings: settings(FixturePlugins.path("FixtureScripted")), clock: ContinuousClock(), logger: Logger(label: "test"))
+        var next = settings(FixturePlugins.path("FixtureScripted"))
+        for fixture in ["FixtureWrongABI", "FixtureScripted", "FixtureNoop"] {
+            let copy = dir.appendingPathComponent("lib\(fixture)Dropped.so").path
+            try FileManager.default.copyItem(atPath: FixturePlugins.path(fixture), toPath: copy)
+            var dropped = PluginSettings(path: copy)
+            dropped.origin = .folder
+            next.plugins.append(dropped)
+        }
+        let report = await host.reload(next, copiesDirectory: dir.appendingPathComponent("copies"))
+        #expect(report.applied && report.errors.isEmpty)
+        #expect(report.added == ["fixture-noop"] && report.kept == ["fixture-scripted"])
+        #expect(report.leftOut.count == 2)
+        #expect(report.leftOut[0].contains("libFixtureWrongABIDropped.so") && report.leftOut[0].contains("[abi_mismatch]"))
+        #expect(report.leftOut[1].contains(
+            "a plugin named 'fixture-scripted' is named both in the configuration file (\(FixturePlugins.path("FixtureScripted"))) and in the plugins folder (\(dir.path)/libFixtureScriptedDropped.so): remove one of them"
+        ))
+        #expect(Set(host.order) == ["fixture-scripted", "fixture-noop"])
+        #expect(host.failures.count == 2)
+        try await host.shutdown()
+    }
 }
