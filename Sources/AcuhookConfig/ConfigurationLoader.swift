@@ -6,7 +6,7 @@ import Yams
 public enum ConfigurationLoader {
     static let topLevelKeys = ["server", "admin", "store", "sources", "dispatch", "plugin_host", "plugins", "alerts"]
     static let pluginHostKeys = [
-        "max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derived_events_per_delivery", "max_derivation_depth", "worker_executable",
+        "max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derived_events_per_delivery", "max_derivation_depth", "worker_executable", "directory",
     ]
     static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events"]
     static let breakerKeys = [
@@ -80,6 +80,7 @@ public enum ConfigurationLoader {
             if let n = keys["max_derived_events_per_delivery"] { configuration.dispatch.maxDerivedEventsPerDelivery = try n.int(in: 0...1_000_000) }
             if let n = keys["max_derivation_depth"] { configuration.pluginHost.maxDerivationDepth = try n.int(in: 0...32) }
             if let n = keys["worker_executable"] { configuration.pluginHost.workerExecutable = resolve(try n.nonEmptyString(), baseDirectory) }
+            if let n = keys["directory"] { configuration.pluginHost.directory = resolve(try n.nonEmptyString(), baseDirectory) }
         }
         if let plugins = top["plugins"], !plugins.isNull {
             for item in try plugins.sequence() {

@@ -60,9 +60,14 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     private let reloadsApplied: Counter
     private let reloadsFailed: Counter
 
-    /// Loads every enabled plugin in `settings`. Each plugin's metrics, and the reload counter
+    /// Loads every enabled plugin in `settings`. Plugins of the plugins folder are loaded from
+    /// private copies in `copiesDirectory` (a file there may be overwritten in place while
+    /// mapped); without it, from where they are. Each plugin's metrics, and the reload counter
     /// (`acuhook_reloads_total{result}`), are made by `metricsFactory`.
-    public init(settings: PluginHostSettings, clock: C, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    public init(
+        settings: PluginHostSettings, copiesDirectory: URL? = nil, clock: C, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.clock = clock
         self.logger = logger
         self.metricsFactory = metricsFactory
@@ -81,7 +86,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         pool.start()
         self.pool = pool
         self.state = Mutex(Generation())
-        let (generation, _) = build(settings, previous: Generation(), copiesDirectory: nil)
+        let (generation, _) = build(settings, previous: Generation(), copiesDirectory: copiesDirectory, starting: true)
         state.withLock { $0 = generation }
     }
 
@@ -127,7 +132,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         }
         defer { reloading.withLock { $0 = false } }
         let previous = state.withLock { $0 }
-        var (next, report) = build(settings, previous: previous, copiesDirectory: copiesDirectory)
+        var (next, report) = build(settings, previous: previous, copiesDirectory: copiesDirectory, starting: false)
         guard report.errors.isEmpty else {
             // Nothing switches; new workers are stopped, new instances destroyed with their runners.
             for (name, runner) in next.runners where previous.runners[name].map({ $0 as AnyObject }) !== (runner as AnyObject) {
@@ -165,9 +170,9 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// Builds a generation from `settings`, reusing `previous` runners whose file and settings
-    /// are unchanged. At start (`copiesDirectory` nil) failures are kept in the generation; in
+    /// are unchanged. At start failures are kept in the generation; in
     /// a reload they are errors.
-    private func build(_ settings: PluginHostSettings, previous: Generation, copiesDirectory: URL?) -> (Generation, ReloadReport) {
+    private func build(_ settings: PluginHostSettings, previous: Generation, copiesDirectory: URL?, starting: Bool) -> (Generation, ReloadReport) {
         var limits = PluginInstance.Limits()
         limits.maxOutputBytes = settings.maxOutputBytes
         limits.maxDerivedEvents = settings.maxDerivedEventsPerCall
@@ -183,11 +188,14 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
             hashes.append(hash)
             // A file that changed since it was loaded is loaded from a fresh copy, so that
             // dlopen maps the new code instead of returning the old image.
-            guard let copiesDirectory, hash != 0, let earlier = previous.sources.values.first(where: { $0.configuredPath == path }) else { continue }
-            if earlier.hash == hash {
+            guard let copiesDirectory, hash != 0 else { continue }
+            let earlier = previous.sources.values.first(where: { $0.configuredPath == path })
+            if let earlier, earlier.hash == hash {
                 loadFrom[index].path = earlier.loadedPath
                 continue
             }
+            // Files of the plugins folder are always loaded from a copy.
+            guard earlier != nil || configured[index].origin == .folder else { continue }
             let copy = copiesDirectory.appendingPathComponent("\(String(hash, radix: 16))-\(URL(fileURLWithPath: path).lastPathComponent)")
             do {
                 try FileManager.default.createDirectory(at: copiesDirectory, withIntermediateDirectories: true)
@@ -250,7 +258,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
             }
         }
         report.removed = previous.order.filter { next.runners[$0] == nil }
-        if copiesDirectory == nil { next.router = Router(entries: next.configuredRoutes) }
+        if starting { next.router = Router(entries: next.configuredRoutes) }
         return (next, report)
     }
 

@@ -7,8 +7,9 @@ import Foundation
 /// What `acuhook serve` runs on when no configuration file is given: safe defaults.
 ///
 /// Listens on 127.0.0.1:8080 only; stores in `./acuhook-data/acuhook.db`; loads the example
-/// plugins built next to the binary; one source `acumatica` (`hmac-sha256`) whose secret is
-/// generated on first start and kept in `./acuhook-data/secret` (mode 0600).
+/// plugins built next to the binary and every plugin dropped in `./acuhook-data/plugins/`; one
+/// source `acumatica` (`hmac-sha256`) whose secret is generated on first start and kept in
+/// `./acuhook-data/secret` (mode 0600).
 enum DefaultConfiguration {
     /// The data folder.
     static let dataDirectory = "acuhook-data"
@@ -22,6 +23,9 @@ enum DefaultConfiguration {
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
         configuration.sources = [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))]
         configuration.pluginHost.plugins = examplePlugins(data: data)
+        let folder = data.appendingPathComponent("plugins", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        configuration.pluginHost.directory = folder.path
         return (configuration, created ? secret : nil)
     }
 

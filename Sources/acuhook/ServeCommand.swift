@@ -64,7 +64,17 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let plugins = PluginHost(settings: configuration.pluginHost, clock: ContinuousClock(), logger: logger)
+        // The drop-in plugins folder, when there is one: its plugins load beside the configured ones.
+        let folder: PluginFolderWatcher?
+        do {
+            folder = try configuration.pluginHost.directory.map { try PluginFolderWatcher(folder: PluginFolder(directory: $0), logger: logger) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let copies = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().appendingPathComponent("plugin-copies")
+        var hostSettings = configuration.pluginHost
+        hostSettings.plugins += folder?.plugins ?? []
+        let plugins = PluginHost(settings: hostSettings, copiesDirectory: copies, clock: ContinuousClock(), logger: logger)
         // Live activity for the console and `acuhook tail`.
         let feed = ActivityFeed()
         var dispatch = configuration.dispatch
@@ -131,10 +141,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         )
         let sweeper = StoreSweeper(store: store, interval: configuration.store.sweepInterval, retention: configuration.store.retention, logger: logger)
-        // Reload: the configuration file is read again and its plugins replace the running ones
-        // (SIGHUP, or POST /admin/reload). Other sections apply at the next start.
+        // Reload: the configuration file is read again and its plugins, with the plugins
+        // folder's, replace the running ones (SIGHUP, POST /admin/reload, or a change in the
+        // folder). Other sections apply at the next start.
         let configPath = config
-        let copies = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().appendingPathComponent("plugin-copies")
         let reload: @Sendable () async -> PluginHost<ContinuousClock>.ReloadReport = {
             var settings = DefaultConfiguration.examplePlugins()
             var host = configuration.pluginHost
@@ -148,7 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
                     return .init(applied: false, errors: ["\(error)"])
                 }
             }
-            host.plugins = settings
+            host.plugins = settings + (folder?.plugins ?? [])
             let report = await plugins.reload(host, copiesDirectory: copies)  // counts itself
             if report.applied { try? await OverrideWatcher.applyNow(store: store, host: plugins) }
             return report
@@ -162,6 +172,10 @@ struct ServeCommand: AsyncParsableCommand {
         hangup.resume()
         defer { hangup.cancel() }
         var services: [any Service] = [app, dispatcher, sweeper, OverrideWatcher(store: store, host: plugins, logger: logger)]
+        if let folder {
+            folder.onChange { _ = await reload() }
+            services.append(folder)
+        }
         if let alerts = configuration.alerts {
             services.append(Self.alertMonitor(alerts, plugins: plugins, store: store, pipeline: pipeline, logger: logger))
         }

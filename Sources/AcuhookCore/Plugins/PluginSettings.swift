@@ -67,6 +67,9 @@ public struct PluginHostSettings: Sendable, Equatable {
     /// The `acuhook` binary isolated plugins' workers run (`acuhook plugin-worker`); nil: this
     /// process's own executable, or an `acuhook` next to it.
     public var workerExecutable: String? = nil
+    /// The drop-in plugins folder: every `lib*.so` in it is loaded, with its sidecar's settings,
+    /// and the folder is watched. nil (default with a configuration file): none.
+    public var directory: String? = nil
 
     /// The defaults, with no plugins.
     public init() {}
