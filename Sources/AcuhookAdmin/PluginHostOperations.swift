@@ -12,19 +12,23 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     public let store: any EventStore
     private let reloader: (@Sendable () async -> PluginHost<C>.ReloadReport)?
     private let wallClock: any WallClock
+    private let otherProblems: @Sendable () -> [(file: String, message: String)]
 
     /// Creates the operations; `reload` reads the configuration again and reloads the host
-    /// (nil: reload is not offered).
+    /// (nil: reload is not offered). `problems` lists plugin files that never reached the host
+    /// (a plugins-folder file whose sidecar is not usable), shown with the failed plugins.
     public init(
         host: PluginHost<C>,
         store: any EventStore,
         wallClock: any WallClock = SystemWallClock(),
-        reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil
+        reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil,
+        problems: @escaping @Sendable () -> [(file: String, message: String)] = { [] }
     ) {
         self.host = host
         self.wallClock = wallClock
         self.store = store
         self.reloader = reload
+        self.otherProblems = problems
     }
 
     /// Reloads the configuration's plugins.
@@ -76,7 +80,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 name: image.name,
                 version: image.version,
                 abi: "\(image.abiMajor).\(image.abiMinor)",
-                path: image.path,
+                path: host.settings(for: name)?.path ?? image.path,  // as configured, not a private copy
                 isolation: runner.isolation.rawValue,
                 threadSafe: image.threadSafe,
                 concurrency: runner.concurrency,
@@ -102,7 +106,13 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 timeoutMilliseconds: 0, breaker: "", counters: .init(), status: "\(error.code.rawValue): \(error.message)"
             )
         }
-        return loaded + failed
+        let unusable = otherProblems().map { problem in
+            PluginStatus(
+                name: "", version: "", abi: "", path: problem.file, isolation: "", threadSafe: false, concurrency: 0,
+                timeoutMilliseconds: 0, breaker: "", counters: .init(), status: "invalid_settings: \(problem.message)"
+            )
+        }
+        return loaded + failed + unusable
     }
 
     /// The routing table.

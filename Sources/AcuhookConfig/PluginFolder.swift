@@ -131,3 +131,19 @@ public struct SettledFiles: Sendable {
         return next
     }
 }
+
+extension PluginHostSettings {
+    /// The configured plugins followed by the plugins folder's as it is now (without waiting for
+    /// files to settle), and the folder's files that cannot be used: what the read-only commands
+    /// (`plugins list`, `routes`, the override commands) show.
+    public func withFolder() -> (plugins: [PluginSettings], problems: [PluginFolder.Problem]) {
+        guard let directory else { return (plugins, []) }
+        let folder = PluginFolder(directory: directory)
+        do {
+            let (dropped, problems) = folder.plugins(try folder.list().keys)
+            return (plugins + dropped, problems)
+        } catch {
+            return (plugins, [PluginFolder.Problem(file: directory, message: error.message)])
+        }
+    }
+}

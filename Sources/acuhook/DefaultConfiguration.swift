@@ -36,6 +36,8 @@ enum DefaultConfiguration {
         var configuration = AcuhookConfiguration()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
         configuration.pluginHost.plugins = examplePlugins(data: data)
+        let folder = data.appendingPathComponent("plugins").path
+        if FileManager.default.fileExists(atPath: folder) { configuration.pluginHost.directory = folder }
         return configuration
     }
 

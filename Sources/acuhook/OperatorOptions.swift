@@ -15,11 +15,11 @@ struct OperatorOptions: ParsableArguments {
     /// The configured plugins (for checking names) and the store.
     func open() throws -> (plugins: [PluginSettings], store: any EventStore) {
         var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
-        var plugins = DefaultConfiguration.examplePlugins()
+        var plugins = DefaultConfiguration.withoutSources().pluginHost.withFolder().plugins
         if let config {
             let configuration = try loadConfigurationFile(config)
             path = configuration.store.path
-            plugins = configuration.pluginHost.plugins
+            plugins = configuration.pluginHost.withFolder().plugins
         }
         do {
             return (plugins, try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "acuhook")))

@@ -50,7 +50,7 @@ struct PluginsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.loadConfiguration()
-            let settings = configuration.pluginHost.plugins
+            let (settings, problems) = configuration.pluginHost.withFolder()
             let inspected = PluginCatalog.inspect(settings, logger: options.logger())
             var rows: [[String]] = []
             var failed = false
@@ -72,6 +72,10 @@ struct PluginsCommand: AsyncParsableCommand {
             }
             for disabled in settings where !disabled.enabled {
                 rows.append(["-", "-", "-", "-", "-", "-", "-", "disabled: \(disabled.path)"])
+            }
+            for problem in problems {
+                failed = true
+                rows.append(["-", "-", "-", "-", "-", "-", "-", "error: \(problem)"])
             }
             printTable(["NAME", "VERSION", "ABI", "CONCURRENCY", "ISOLATION", "TIMEOUT", "EVENTS", "STATUS"], rows)
             if failed { throw ExitCode.failure }

@@ -26,7 +26,7 @@ struct RoutesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.loadConfiguration()
-        let inspected = PluginCatalog.inspect(configuration.pluginHost.plugins, logger: options.logger())
+        let inspected = PluginCatalog.inspect(configuration.pluginHost.withFolder().plugins, logger: options.logger())
         var entries = inspected.compactMap { try? $0.loaded.get().route }
         // Runtime overrides stored by `acuhook plugins enable|disable` or the admin API.
         if FileManager.default.fileExists(atPath: configuration.store.path),

@@ -181,7 +181,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if configuration.admin.enabled {
             let admin = configuration.admin
-            let operations = PluginHostOperations(host: plugins, store: store, reload: reload)
+            let operations = PluginHostOperations(
+                host: plugins, store: store, reload: reload, problems: { folder?.problems.map { ($0.file, $0.message) } ?? [] }
+            )
             let console = try Console(.init(store: store, operations: operations, pipeline: pipeline, feed: feed, token: admin.token, logger: logger))
             services.append(AdminAPI.makeApplication(
                 settings: admin,
