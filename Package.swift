@@ -31,6 +31,16 @@ let plugins: [(Product, Target)] = [
     swiftPlugin("CustomerSync", folder: "customer-sync"),
     swiftPlugin("OrderThreshold", folder: "order-threshold"),
     cPlugin("StockLog", folder: "stock-log"),
+    // Forwards events over HTTP(S): libcurl and OpenSSL (Debian's libcurl4-openssl-dev, libssl-dev).
+    (
+        .library(name: "HttpForward", type: .dynamic, targets: ["HttpForward"]),
+        .target(
+            name: "HttpForward",
+            dependencies: ["CAcuhookPlugin"],
+            path: "Plugins/http-forward",
+            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]
+        )
+    ),
 ]
 // The tests' misbehaving fixture plugins are a package of their own (Tests/Fixtures), built by
 // scripts/test.sh: they are no product of this one.

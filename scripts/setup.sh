@@ -26,5 +26,20 @@ ensure_tools() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 }
 
-# What the build needs.
+# Installs the Debian packages named, for those not installed yet (libraries: no command tells).
+ensure_packages() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  echo "setup: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# What the build needs; the http-forward plugin links libcurl and OpenSSL.
 ensure_tools "cc:gcc libc6-dev" git:git make:make
+ensure_packages libcurl4-openssl-dev libssl-dev
