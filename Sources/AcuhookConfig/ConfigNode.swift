@@ -129,9 +129,10 @@ struct ConfigNode {
         return patterns
     }
 
-    /// Any YAML value as JSON bytes (mappings need text keys; timestamps stay text).
-    func json() throws(ConfigurationError) -> [UInt8] {
-        let value = try jsonValue()
+    /// Any YAML value as JSON bytes (mappings need text keys; timestamps stay text). With an
+    /// environment, `${NAME}` in strings is replaced as in ``expandedString(environment:)``.
+    func json(environment: [String: String]? = nil) throws(ConfigurationError) -> [UInt8] {
+        let value = try jsonValue(environment: environment)
         do {
             return Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]))
         } catch {
@@ -139,7 +140,7 @@ struct ConfigNode {
         }
     }
 
-    private func jsonValue() throws(ConfigurationError) -> Any {
+    private func jsonValue(environment: [String: String]?) throws(ConfigurationError) -> Any {
         switch node {
         case .scalar(let scalar):
             switch tagName {
@@ -149,17 +150,17 @@ struct ConfigNode {
             case .float:
                 guard let value = node.float, value.isFinite else { throw error("JSON has no infinity or NaN") }
                 return value
-            default: return scalar.string
+            default: return try environment.map { environment throws(ConfigurationError) in try expandedString(environment: environment) } ?? scalar.string
             }
         case .sequence:
             var items: [Any] = []
-            for item in try sequence() { items.append(try item.jsonValue()) }
+            for item in try sequence() { items.append(try item.jsonValue(environment: environment)) }
             return items
         case .mapping(let mapping):
             var object: [String: Any] = [:]
             for (keyNode, value) in mapping {
                 guard case .scalar(let name) = keyNode else { throw error("JSON object keys must be text") }
-                object[name.string] = try child(value, name.string).jsonValue()
+                object[name.string] = try child(value, name.string).jsonValue(environment: environment)
             }
             return object
         case .alias:

@@ -84,25 +84,25 @@ public enum ConfigurationLoader {
         }
         if let plugins = top["plugins"], !plugins.isNull {
             for item in try plugins.sequence() {
-                configuration.pluginHost.plugins.append(try plugin(item, baseDirectory: baseDirectory))
+                configuration.pluginHost.plugins.append(try plugin(item, baseDirectory: baseDirectory, environment: environment))
             }
         }
         return configuration
     }
 
-    private static func plugin(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> PluginSettings {
+    private static func plugin(_ node: ConfigNode, baseDirectory: String, environment: [String: String]) throws(ConfigurationError) -> PluginSettings {
         let keys = try node.mapping(allowed: pluginKeys)
         guard let pathNode = keys["path"] else { throw node.error("missing key 'path' (the plugin's .so file)") }
         var settings = PluginSettings(path: resolve(try pathNode.nonEmptyString(), baseDirectory))
-        try apply(keys, to: &settings)
+        try apply(keys, to: &settings, environment: environment)
         return settings
     }
 
     /// Reads a `plugins[]` entry's keys other than `path` into `settings` (also a drop-in
-    /// plugin's sidecar file).
-    static func apply(_ keys: [String: ConfigNode], to settings: inout PluginSettings) throws(ConfigurationError) {
+    /// plugin's sidecar file); `${NAME}` in `config` strings comes from `environment`.
+    static func apply(_ keys: [String: ConfigNode], to settings: inout PluginSettings, environment: [String: String]) throws(ConfigurationError) {
         if let n = keys["enabled"] { settings.enabled = try n.bool() }
-        if let n = keys["config"], !n.isNull { settings.configJSON = try n.json() }
+        if let n = keys["config"], !n.isNull { settings.configJSON = try n.json(environment: environment) }
         if let n = keys["events"] { settings.events = try patterns(n) }
         if let n = keys["disabled_events"] { settings.disabledEvents = try patterns(n) }
         if let n = keys["timeout"] { settings.timeout = try n.duration() }

@@ -101,7 +101,7 @@ public struct PluginFolder: Sendable {
         guard let root else { return }
         let allowed = ConfigurationLoader.pluginKeys.filter { $0 != "path" }
         let keys = try ConfigNode(node: root, file: path, key: "").mapping(allowed: allowed)
-        try ConfigurationLoader.apply(keys, to: &settings)
+        try ConfigurationLoader.apply(keys, to: &settings, environment: ProcessInfo.processInfo.environment)
     }
 }
 

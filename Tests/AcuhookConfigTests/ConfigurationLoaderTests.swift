@@ -118,6 +118,15 @@ import Testing
         }
     }
 
+    @Test func pluginConfigStringsTakeEnvironmentVariables() throws {
+        let yaml = "plugins:\n  - path: /p/libX.so\n    config: {url: \"https://${HOST}/in\", secret: \"${SECRET}\", n: 3}\n"
+        let configuration = try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc", environment: ["HOST": "relay.example", "SECRET": "whsec_abc"])
+        #expect(configuration.pluginHost.plugins[0].configJSON == Array(#"{"n":3,"secret":"whsec_abc","url":"https://relay.example/in"}"#.utf8))
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc", environment: ["HOST": "relay.example"])
+        }
+    }
+
     /// Found by FuzzConfiguration: duplicate keys were reported with whichever one Yams found
     /// first, so one file gave different errors from run to run.
     @Test func duplicateKeysGiveTheSameErrorEveryTime() throws {
