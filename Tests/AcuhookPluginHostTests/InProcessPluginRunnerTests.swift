@@ -60,7 +60,8 @@ import Testing
     @Test func callsWaitingForAHungPluginsSlotEndUnattemptedInsteadOfHangingForever() async throws {
         let clock = ManualClock()
         let runner = try makeRunner("FixtureSerial", clock: clock, timeout: .milliseconds(100))
-        let hung = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:2000"), attempt: 1) }
+        // Long enough that a loaded machine cannot let the call finish before the timeout fires.
+        let hung = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:10000"), attempt: 1) }
         let deadline = ContinuousClock.now + .seconds(20)
         while runner.statistics.inFlight == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         let waiting = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1) }

@@ -52,7 +52,8 @@ import Testing
         let runner = try makeRunner(
             "FixtureScripted", clock: clock, timeout: .milliseconds(100), metrics: PluginMetrics(plugin: "fixture-scripted", factory: metrics)
         )
-        let call = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:1000"), attempt: 1) }
+        // Long enough that a loaded machine cannot let the call finish before the timeout fires.
+        let call = Task { await runner.run(seedEvent(type: "Fixture.Test", entityId: "sleep:10000"), attempt: 1) }
         let deadline = ContinuousClock.now + .seconds(20)
         while runner.statistics.timeouts == 0, ContinuousClock.now < deadline {
             clock.advance(by: .milliseconds(50))
