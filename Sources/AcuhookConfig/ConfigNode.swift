@@ -91,7 +91,7 @@ struct ConfigNode {
 
     func duration(allowingZero: Bool = false) throws(ConfigurationError) -> Duration {
         guard case .scalar(let scalar) = node, let value = DurationText.parse(scalar.string), value > .zero || (allowingZero && value == .zero) else {
-            throw error("expected a \(allowingZero ? "non-negative" : "positive") duration such as 250ms, 5s, 2m, 1h or 3d, found \(found)")
+            throw error("expected a \(allowingZero ? "non-negative" : "positive") duration such as 250ms, 5s, 2m, 1h or 3d (at most 100 years), found \(found)")
         }
         return value
     }

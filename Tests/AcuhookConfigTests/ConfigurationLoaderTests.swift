@@ -82,7 +82,7 @@ import Testing
 
     @Test func errorsNameTheFileTheLineTheKeyAndTheExpectation() throws {
         let wrongType = try #require(failure("plugins:\n  - path: /p/libX.so\n    timeout: five\n"))
-        #expect(wrongType.description == "acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration such as 250ms, 5s, 2m, 1h or 3d, found 'five'")
+        #expect(wrongType.description == "acuhook.yaml:3:14: plugins[0].timeout: expected a positive duration such as 250ms, 5s, 2m, 1h or 3d (at most 100 years), found 'five'")
 
         let unknown = try #require(failure("plugins:\n  - path: /p/libX.so\n    max_concurency: 3\n"))
         #expect(unknown.key == "plugins[0]")
@@ -152,11 +152,18 @@ import Testing
         #expect(DurationText.parse(text) == expected)
     }
 
-    @Test func durationFormattingRoundTrips() {
+    @Test func durationFormattingRoundTrips() throws {
         for duration: Duration in [.milliseconds(250), .seconds(5), .seconds(120), .seconds(3600), .milliseconds(1500), .microseconds(500), .microseconds(1500)] {
             #expect(DurationText.parse(DurationText.format(duration)) == duration)
         }
         #expect(DurationText.parse("-1s") == nil && DurationText.parse("soon") == nil)
+        // Found by FuzzConfiguration: a duration past Int64 microseconds stopped the process.
+        #expect(DurationText.parse("99999999999999999d") == nil)
+        #expect(DurationText.parse(String(repeating: "7", count: 90)) == nil)
+        #expect(DurationText.parse("36500d") == .seconds(36_500 * 86_400))
+        #expect(DurationText.parse("36501d") == nil)
+        let error = try #require(failure("store: {idempotency_retention: \(String(repeating: "7", count: 90))}\n"))
+        #expect(error.message.contains("at most 100 years"))
     }
 }
 

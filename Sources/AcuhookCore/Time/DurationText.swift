@@ -1,7 +1,7 @@
 import Foundation
 
 /// Durations as written in configuration: `500us`, `250ms`, `5s`, `1.5s`, `2m`, `1h`, `3d`, or a bare
-/// number of seconds. Microsecond resolution.
+/// number of seconds. Microsecond resolution; at most ``longest`` (100 years).
 public enum DurationText {
     /// Parses `text`, or returns nil.
     public static func parse(_ text: String) -> Duration? {
@@ -16,8 +16,11 @@ public enum DurationText {
         return seconds(trimmed, scale: 1)
     }
 
+    /// The longest duration accepted: 100 years (longer ones are typos, and would overflow).
+    public static let longest: Duration = .seconds(100 * 365 * 86_400)
+
     private static func seconds(_ number: String, scale: Double) -> Duration? {
-        guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+        guard let value = Double(number), value.isFinite, value >= 0, value * scale <= Double(longest.components.seconds) else { return nil }
         return .microseconds(Int64((value * scale * 1_000_000).rounded()))
     }
 
