@@ -2,22 +2,27 @@ import AcuhookCore
 import Logging
 import ServiceLifecycle
 
-/// How a sweep shares the store's writer with receiving: many short transactions with a pause
-/// between them, so a delivery's commit never waits behind more than one small step.
+/// How a sweep shares the store's writer with receiving: many short transactions, each followed
+/// by a pause as long as the step took (and at least ``minimumPause``), so the sweep holds the
+/// writer at most half the time, a delivery's commit never waits behind more than one small
+/// step, and the sweep still keeps up with any rate the writer can take.
 public struct SweepPacing: Sendable, Equatable {
     /// Deliveries, or idempotency keys, deleted per transaction. Default 100.
     public var batchSize: Int
     /// Free pages given back to the file system per transaction. Default 256 (1 MiB of 4 KiB pages).
     public var pagesPerStep: Int
-    /// Pause after each transaction. Default 20 ms.
-    public var pause: Duration
+    /// Shortest pause after a step. Default 2 ms.
+    public var minimumPause: Duration
 
     /// Creates a pacing.
-    public init(batchSize: Int = 100, pagesPerStep: Int = 256, pause: Duration = .milliseconds(20)) {
+    public init(batchSize: Int = 100, pagesPerStep: Int = 256, minimumPause: Duration = .milliseconds(2)) {
         self.batchSize = max(1, batchSize)
         self.pagesPerStep = max(1, pagesPerStep)
-        self.pause = pause
+        self.minimumPause = minimumPause
     }
+
+    /// The pause after a step that took `step`.
+    public func pause(after step: Duration) -> Duration { max(step, minimumPause) }
 }
 
 /// Keeps the store from growing forever, on a schedule: deletes expired idempotency keys and
@@ -86,8 +91,10 @@ public struct StoreSweeper: Service {
     /// the total done.
     private func steps(_ failure: String, limit: Int, _ step: (Int) async throws(StoreError) -> Int) async -> Int {
         var total = 0
+        let clock = ContinuousClock()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let done: Int
+            let started = clock.now
             do {
                 done = try await step(limit)
             } catch {
@@ -96,7 +103,7 @@ public struct StoreSweeper: Service {
             }
             total += done
             guard done >= limit else { break }
-            try? await Task.sleep(for: pacing.pause)
+            try? await Task.sleep(for: pacing.pause(after: clock.now - started))
         }
         return total
     }

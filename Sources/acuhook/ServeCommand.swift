@@ -100,7 +100,9 @@ struct ServeCommand: AsyncParsableCommand {
             feed: feed
         )
         let readiness: @Sendable () async -> Readiness = {
-            let failures = plugins.failures.count
+            // A bad file in the plugins folder is reported, but is no reason to stop taking deliveries.
+            let folderPrefix = configuration.pluginHost.directory.map { $0 + "/" }
+            let failures = plugins.failures.filter { failure in folderPrefix.map { !failure.path.hasPrefix($0) } ?? true }.count
             var checks = ["store": "ok", "plugins": failures == 0 ? "ok" : "\(failures) plugin(s) failed to load"]
             do {
                 try await store.checkWritable()

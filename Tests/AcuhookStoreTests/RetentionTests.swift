@@ -46,6 +46,12 @@ import Testing
         #expect(try await store.deadLetters().count == 1)
     }
 
+    @Test func aStepIsFollowedByAPauseAsLongAsItTook() {
+        let pacing = SweepPacing(minimumPause: .milliseconds(2))
+        #expect(pacing.pause(after: .milliseconds(7)) == .milliseconds(7))
+        #expect(pacing.pause(after: .microseconds(300)) == .milliseconds(2))
+    }
+
     @Test func oneStepRemovesAtMostItsLimitOldestFirst() async throws {
         let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("step.db").path
         let store = try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "test"))
@@ -68,7 +74,7 @@ import Testing
         func pages() async throws -> Int { try await DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 } }
         let before = try await pages()
         let sweeper = StoreSweeper(
-            store: store, retention: .seconds(7 * 86_400), pacing: SweepPacing(batchSize: 100, pagesPerStep: 64, pause: .milliseconds(1)),
+            store: store, retention: .seconds(7 * 86_400), pacing: SweepPacing(batchSize: 100, pagesPerStep: 64, minimumPause: .milliseconds(1)),
             wallClock: FixedWallClock(now), logger: Logger(label: "test")
         )
         let sweep = await sweeper.sweep()
