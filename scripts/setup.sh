@@ -11,6 +11,16 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
+# Installs Debian packages (none when called with none).
+apt_install() {
+  [ $# -gt 0 ] || return 0
+  echo "setup: installing $*" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # Installs the Debian packages that provide the tools named `tool:package`, for those of the
 # tools not on PATH yet.
 ensure_tools() {
@@ -18,12 +28,7 @@ ensure_tools() {
   for pair in "$@"; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=(${pair#*:})
   done
-  [ ${#packages[@]} -gt 0 ] || return 0
-  echo "setup: installing ${packages[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  apt_install "${packages[@]}"
 }
 
 # Installs the Debian packages named, for those not installed yet (libraries: no command tells).
@@ -32,12 +37,7 @@ ensure_packages() {
   for package in "$@"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
-  [ ${#missing[@]} -gt 0 ] || return 0
-  echo "setup: installing ${missing[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 }
 
 # What the build needs; the http-forward plugin links libcurl and OpenSSL.
