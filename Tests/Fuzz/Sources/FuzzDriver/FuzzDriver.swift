@@ -13,9 +13,20 @@ private func LLVMFuzzerRunDriver(
 /// process with `fatalError`, which libFuzzer reports as a crash and saves the input of.
 public typealias FuzzBody = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 
+/// The body `runFuzzer` was given, for ``fuzzTestOneInput``.
+nonisolated(unsafe) private var registered: FuzzBody?
+
+/// `LLVMFuzzerTestOneInput`, which libFuzzer's archive refers to in unoptimised builds even when
+/// the driver is given the body directly: it calls the registered body.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    registered?(data, size) ?? 0
+}
+
 /// Runs libFuzzer with this process's arguments (`-max_total_time=30 corpus/`, …) and exits
 /// with its status.
 public func runFuzzer(_ body: FuzzBody) -> Never {
+    registered = body
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
     exit(LLVMFuzzerRunDriver(&argc, &argv, body))
