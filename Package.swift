@@ -74,6 +74,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The C ABI: one header, nothing compiled. The only contract between host and plugins.
@@ -116,6 +117,22 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The shared store for several instances: PostgreSQL (postgres-nio's PostgresClient pool)
+        // behind the same EventStore protocol.
+        .target(
+            name: "AcuhookPostgres",
+            dependencies: [
+                "AcuhookCore",
+                "AcuhookStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -232,6 +249,7 @@ let package = Package(
                 "AcuhookPluginHost",
                 "AcuhookInbound",
                 "AcuhookStore",
+                "AcuhookPostgres",
                 "AcuhookServer",
                 "AcuhookDispatch",
                 "AcuhookAdmin",
@@ -246,12 +264,13 @@ let package = Package(
         ),
 
         // Test kit: manual clocks, an in-memory log handler and inbox, the fixture plugin locator,
-        // and test-only reads of the SQLite store.
+        // test-only reads of both stores, and the store backends the contract tests run against.
         .target(
             name: "AcuhookTesting",
             dependencies: [
                 "AcuhookCore",
                 "AcuhookStore",
+                "AcuhookPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -263,6 +282,8 @@ let package = Package(
             name: "acuhook-bench",
             dependencies: [
                 "AcuhookCore",
+                "AcuhookPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "AcuhookPluginHost",
                 "AcuhookInbound",
                 "AcuhookServer",
@@ -327,7 +348,9 @@ let package = Package(
         .testTarget(
             name: "AcuhookStoreTests",
             dependencies: [
-                .product(name: "MetricsTestKit", package: "swift-metrics"),"AcuhookStore", "AcuhookTesting"],
+                .product(name: "MetricsTestKit", package: "swift-metrics"), "AcuhookStore", "AcuhookPostgres", "AcuhookTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

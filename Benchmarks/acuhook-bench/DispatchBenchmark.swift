@@ -2,6 +2,7 @@ import AcuhookTesting
 import AcuhookCore
 import AcuhookDispatch
 import AcuhookPluginHost
+import AcuhookPostgres
 import AcuhookStore
 import Foundation
 import Logging
@@ -26,8 +27,14 @@ func benchPlugin(_ product: String, events: [EventPattern]? = nil) -> PluginSett
     return plugin
 }
 
-/// A fresh SQLite store in the temporary folder (synchronous=FULL, as `serve` runs by default).
-func benchStore(_ name: String) throws -> SQLiteEventStore {
+/// A fresh store: SQLite in the temporary folder (synchronous=FULL, as `serve` runs by
+/// default), or, with `BENCH_DATABASE_URL` set, a new schema in that PostgreSQL database.
+func benchStore(_ name: String) async throws -> any EventStore {
+    if let url = ProcessInfo.processInfo.environment["BENCH_DATABASE_URL"], !url.isEmpty {
+        var settings = try PostgresSettings(url: url)
+        settings.schema = "bench_\(name.replacingOccurrences(of: "-", with: "_"))_\(UInt32.random(in: 0...UInt32.max))"
+        return try await PostgresEventStore.open(settings, logger: benchLogger())
+    }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("acuhook-\(name)-\(UUID().uuidString).db").path
     var configuration = SQLiteEventStore.Configuration(path: path)
     // BENCH_COMMIT_DELAY_US: the group commit window (default: the store's).
@@ -36,14 +43,15 @@ func benchStore(_ name: String) throws -> SQLiteEventStore {
 }
 
 /// Stores `count` events (deliveries of 1,000), each routed to `plugins`, entity ids from `entity`.
-func storeJobs(_ store: SQLiteEventStore, count: Int, plugins: [String], entity: (Int) -> String) async throws {
+func storeJobs(_ store: any EventStore, count: Int, plugins: [String], entity: (Int) -> String) async throws {
     let json = Array(#"{"eventType":"Customer.Updated","entityId":"C","data":{}}"#.utf8)
+    let call = UUID().uuidString
     for batch in 0..<(count / 1000) {
         let events = (0..<1000).map { index in
             InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: entity(batch * 1000 + index), tenant: "T", orderingKey: "", json: json, plugins: plugins)
         }
         let delivery = Delivery(
-            source: "bench", idempotencyKey: "b\(batch)", idempotencyKeyOrigin: "bench", format: .guide,
+            source: "bench", idempotencyKey: "\(call)-\(batch)", idempotencyKeyOrigin: "bench", format: .guide,
             receivedAtUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), body: json, headers: [], clientAddress: "-", events: events
         )
         _ = try await store.accept(delivery, keepKeyFor: .seconds(600))
@@ -51,7 +59,7 @@ func storeJobs(_ store: SQLiteEventStore, count: Int, plugins: [String], entity:
 }
 
 /// Runs a dispatcher over `store` and `host` until `done` holds; returns the seconds it took.
-func dispatchUntil(_ store: SQLiteEventStore, _ host: PluginHost<ContinuousClock>, done: @escaping @Sendable () async throws -> Bool) async throws -> Double {
+func dispatchUntil(_ store: any EventStore, _ host: PluginHost<ContinuousClock>, done: @escaping @Sendable () async throws -> Bool) async throws -> Double {
     let dispatcher = Dispatcher(store: store, host: host, logger: benchLogger())
     let group = ServiceGroup(configuration: .init(services: [dispatcher], logger: benchLogger()))
     let start = ContinuousClock.now
@@ -69,7 +77,7 @@ func dispatchUntil(_ store: SQLiteEventStore, _ host: PluginHost<ContinuousClock
 /// Plugin calls per second through the dispatcher (claim → runner → no-op C plugin → durable
 /// completion) for `jobs` stored jobs.
 func runDispatchBenchmark(jobs: Int) async throws {
-    let store = try benchStore("dispatch")
+    let store = try await benchStore("dispatch")
     var settings = PluginHostSettings()
     let noop = benchPlugin("FixtureNoop")
     settings.plugins = [noop]
@@ -78,7 +86,7 @@ func runDispatchBenchmark(jobs: Int) async throws {
     try await storeJobs(store, count: jobs, plugins: ["fixture-noop"]) { "C\($0)" }
     let total = (jobs / 1000) * 1000
     print("after storing: RSS \(memory("VmRSS")), peak \(memory("VmHWM"))")
-    print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), SQLite synchronous=FULL")
+    print("dispatch: \(total) stored jobs → FixtureNoop (max_concurrency \(noop.maxConcurrency)), \(store is SQLiteEventStore ? "SQLite synchronous=FULL" : "PostgreSQL")")
     // Polls the runner's call counter, not the store: a GROUP BY over the jobs every 5 ms took
     // a measurable share of the two cores. (Outcomes still being flushed at the end — at most
     // one batch — fall outside the measured time.)
@@ -87,6 +95,7 @@ func runDispatchBenchmark(jobs: Int) async throws {
     print(String(format: "  %d calls in %.2f s = %.0f calls/s (goal ≥ 20,000)", total, seconds, Double(total) / seconds))
     print("after dispatching: RSS \(memory("VmRSS")), peak \(memory("VmHWM")) (the dispatcher holds at most claim_batch jobs)")
     try await host.shutdown()
+    await store.close()
 }
 
 /// A healthy plugin's dispatch rate alone vs. next to a plugin that fails every call (its breaker
@@ -97,7 +106,7 @@ func runDispatchIsolationBenchmark(jobs: Int, rounds: Int = 3) async throws {
     var beside: [Double] = []
     for round in 1...rounds {
         for withFailing in [false, true] {
-            let store = try benchStore("isolation")
+            let store = try await benchStore("isolation")
             var settings = PluginHostSettings()
             settings.plugins = [benchPlugin("FixtureNoop")] + (withFailing ? [benchPlugin("FixtureScripted")] : [])
             let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: benchLogger())

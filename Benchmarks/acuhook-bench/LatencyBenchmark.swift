@@ -28,7 +28,7 @@ func runLatencyBenchmark(rate: Int, seconds: Int) async throws {
     let total = rate * seconds
     precondition(total < 1 << 21, "FixtureStamp has 2^21 slots")
     let secret = "bench-secret"
-    let store = try benchStore("latency")
+    let store = try await benchStore("latency")
     var settings = PluginHostSettings()
     settings.plugins = [benchPlugin("FixtureStamp")]
     let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: benchLogger())

@@ -8,9 +8,13 @@
 //   acuhook-bench isolation [N]          isolated (worker process) vs. in-process runner, no-op plugin
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
 //   acuhook-bench fill-store PATH N      a SQLite store with N deliveries, jobs done and dead (console.sh)
+//   acuhook-bench claims [N]             claim latency with 10 k, 100 k and N (default 1,000,000) queued jobs
+// BENCH_DATABASE_URL=postgres://… runs dispatch, dispatch-isolation, latency and claims on PostgreSQL.
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "fill-store", arguments.count > 2 {
     try await runFillStore(path: arguments[1], count: Int(arguments[2]) ?? 1_000_000)
+} else if arguments.first == "claims" {
+    try await runClaimLatencyBenchmark(largest: arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000)
 } else if arguments.first == "dispatch" {
     try await runDispatchBenchmark(jobs: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000)
 } else if arguments.first == "dispatch-isolation" {

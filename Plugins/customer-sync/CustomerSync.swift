@@ -52,11 +52,14 @@ final class CustomerSync: AcuhookHandler {
         do {
             var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
             line.append(0x0A)
+            // One write(2) to a file opened O_APPEND: each line lands whole at the end, also
+            // when several acuhook instances append to one file.
             try lock.withLock { _ in
-                let file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-                defer { try? file.close() }
-                try file.seekToEnd()
-                try file.write(contentsOf: line)
+                let fd = open(output, O_WRONLY | O_APPEND)
+                guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: output]) }
+                defer { close(fd) }
+                let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                guard written == line.count else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output]) }
             }
             return .ok
         } catch {

@@ -99,13 +99,10 @@ struct ConfigNode {
     /// Text with `${NAME}` replaced by the environment variable NAME (for secrets kept out of the
     /// file). A variable that is not set is an error.
     func expandedString(environment: [String: String]) throws(ConfigurationError) -> String {
-        var text = try string()
-        while let start = text.range(of: "${"), let end = text.range(of: "}", range: start.upperBound..<text.endIndex) {
-            let name = String(text[start.upperBound..<end.lowerBound])
-            guard let value = environment[name] else { throw error("environment variable \(name) is not set") }
-            text.replaceSubrange(start.lowerBound..<end.upperBound, with: value)
+        switch EnvironmentText.expand(try string(), environment: environment) {
+        case .success(let text): return text
+        case .failure(let missing): throw error("environment variable \(missing.name) is not set")
         }
-        return text
     }
 
     /// A list of strings, or one string taken as a list of one.

@@ -7,7 +7,7 @@ import Foundation
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
     static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details", "shutdown_grace"]
-    static let storeKeys = ["path", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention", "max_size"]
+    static let storeKeys = ["path", "url", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention", "max_size"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
     ]
@@ -56,11 +56,24 @@ extension ConfigurationLoader {
         return admin
     }
 
-    static func store(_ node: ConfigNode, baseDirectory: String) throws(ConfigurationError) -> StoreSettings {
+    static func store(_ node: ConfigNode, baseDirectory: String, environment: [String: String]) throws(ConfigurationError) -> StoreSettings {
         let keys = try node.mapping(allowed: storeKeys)
         var store = StoreSettings()
         store.path = resolve(store.path, baseDirectory)
         if let n = keys["path"] { store.path = resolve(try n.nonEmptyString(), baseDirectory) }
+        if let n = keys["url"] {
+            // PostgreSQL: `postgres://user@host:port/database`, often `${ACUHOOK_DATABASE_URL}`.
+            guard keys["path"] == nil else { throw n.error("store.url and store.path name two stores: keep one (url: PostgreSQL, path: SQLite)") }
+            let url = try n.expandedString(environment: environment)
+            do {
+                store.postgres = try PostgresSettings(url: url)
+            } catch {
+                throw n.error(error.description)
+            }
+            for key in ["synchronous", "max_size", "commit_delay"] where keys[key] != nil {
+                throw keys[key]!.error("store.\(key) is a SQLite setting; it does not apply to store.url (PostgreSQL)")
+            }
+        }
         if let n = keys["synchronous"] {
             guard let value = SQLiteEventStore.Configuration.Synchronous(rawValue: try n.string().lowercased()) else {
                 throw n.error("expected full or normal, found \(n.found)")

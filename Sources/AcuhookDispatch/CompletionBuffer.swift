@@ -12,8 +12,11 @@ final class CompletionBuffer: Sendable {
 
     private let state = Mutex(State())
 
-    /// Buffers an outcome (wakes the flusher if it waits).
+    /// Buffers an outcome (wakes the flusher if it waits), bound to the job's claim: it applies
+    /// only while the job is still under that claim.
     func add(_ completion: JobCompletion, of job: ClaimedJob) {
+        var completion = completion
+        completion.claim = job.claim
         let resume = state.withLock { state -> (CheckedContinuation<[(JobCompletion, ClaimedJob)]?, Never>, [(JobCompletion, ClaimedJob)])? in
             state.items.append((completion, job))
             guard let waiter = state.waiter else { return nil }

@@ -92,7 +92,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                 let unstarted = queues.drain()
                 if !unstarted.isEmpty {
                     do {
-                        try await store.release(unstarted.map(\.id), nowUnixMilliseconds: now())
+                        try await store.release(unstarted, nowUnixMilliseconds: now())
                         logger.info("dispatcher stopping; claimed jobs not started were returned to the queue", metadata: ["acuhook.jobs": "\(unstarted.count)"])
                     } catch {
                         logger.warning("dispatcher stopping; claimed jobs return to the queue when their lease expires", metadata: ["acuhook.jobs": "\(unstarted.count)", "acuhook.error": "\(error)"])

@@ -14,6 +14,16 @@ public struct DeadLetter: Sendable, Equatable {
     public var event: StoredEvent
     /// Every attempt, oldest first (including those before earlier replays).
     public var attempts: [AttemptRecord]
+
+    /// A dead letter.
+    public init(jobID: Int64, plugin: String, reason: DeadLetterReason, deadAtUnixMilliseconds: Int64, event: StoredEvent, attempts: [AttemptRecord]) {
+        self.jobID = jobID
+        self.plugin = plugin
+        self.reason = reason
+        self.deadAtUnixMilliseconds = deadAtUnixMilliseconds
+        self.event = event
+        self.attempts = attempts
+    }
 }
 
 /// Why a job is in the dead-letter queue: bad input and system failures are kept apart.

@@ -16,6 +16,9 @@ public struct JobCompletion: Sendable, Equatable {
 
     /// The job.
     public var jobID: Int64
+    /// The claim it ends (``ClaimedJob/claim``): the completion applies only while the job is
+    /// running under that claim. nil applies it whatever the job's state (tests, tools).
+    public var claim: Int64?
     /// Its fate.
     public var disposition: Disposition
     /// The attempt made, or nil when none was (held).
@@ -27,8 +30,9 @@ public struct JobCompletion: Sendable, Equatable {
     public var derivedBudget: Int
 
     /// Creates a completion.
-    public init(jobID: Int64, disposition: Disposition, attempt: AttemptRecord?, derived: [InboundEvent] = [], derivedBudget: Int = .max) {
+    public init(jobID: Int64, claim: Int64? = nil, disposition: Disposition, attempt: AttemptRecord?, derived: [InboundEvent] = [], derivedBudget: Int = .max) {
         self.jobID = jobID
+        self.claim = claim
         self.disposition = disposition
         self.attempt = attempt
         self.derived = derived

@@ -2,6 +2,9 @@
 public struct StoreSettings: Sendable, Equatable {
     /// The SQLite file. Default `./acuhook-data/acuhook.db`.
     public var path = "acuhook-data/acuhook.db"
+    /// The PostgreSQL database (`store.url`), shared by every instance that names it; nil (the
+    /// default): the SQLite file at ``path``.
+    public var postgres: PostgresSettings? = nil
     /// `full` (default, fsync every commit) or `normal` (survives a process crash, not power loss).
     public var synchronous: SQLiteEventStore.Configuration.Synchronous = .full
     /// How long idempotency keys are kept. Default 3 days (Acumatica resends for 2).

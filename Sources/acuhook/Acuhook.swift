@@ -7,6 +7,6 @@ struct Acuhook: AsyncParsableCommand {
         commandName: "acuhook",
         abstract: "Receive Acumatica webhooks and run your handler plugins on every event.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, SendCommand.self, StatusCommand.self, TailCommand.self, DLQCommand.self, PluginsCommand.self, RoutesCommand.self, NewPluginCommand.self, BreakerCommand.self, PluginWorkerCommand.self]
+        subcommands: [ServeCommand.self, SendCommand.self, StatusCommand.self, TailCommand.self, DLQCommand.self, PluginsCommand.self, RoutesCommand.self, NewPluginCommand.self, BreakerCommand.self, StoreCommand.self, PluginWorkerCommand.self]
     )
 }

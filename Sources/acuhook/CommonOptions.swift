@@ -18,7 +18,7 @@ struct CommonOptions: ParsableArguments {
     func loadConfiguration() throws -> AcuhookConfiguration {
         if let config { return try loadConfigurationFile(config) }
         if FileManager.default.fileExists(atPath: "acuhook.yaml") { return try loadConfigurationFile("acuhook.yaml") }
-        return DefaultConfiguration.withoutSources()
+        return try DefaultConfiguration.withoutSources()
     }
 
     /// A logger writing to standard error at the chosen level.

@@ -21,18 +21,13 @@ struct DLQCommand: AsyncParsableCommand {
 
     /// Options every dlq subcommand takes.
     struct StoreOptions: ParsableArguments {
-        @Option(name: .shortAndLong, help: "The configuration file (its store.path is used).")
+        @Option(name: .shortAndLong, help: "The configuration file (its store is used).")
         var config: String?
 
-        func open() throws -> any EventStore {
-            var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
-            if let config { path = try loadConfigurationFile(config).store.path }
-            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path)") }
-            do {
-                return try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "acuhook"))
-            } catch {
-                throw ValidationError("\(error)")
-            }
+        /// Runs `body` with the store (which must exist), closed after.
+        func with<T>(_ body: (any EventStore) async throws -> T) async throws -> T {
+            let settings = try config.map { try loadConfigurationFile($0).store } ?? DefaultConfiguration.withoutSources().store
+            return try await StoreOpener.with(settings, logger: Logger(label: "acuhook"), body)
         }
     }
 
@@ -69,7 +64,8 @@ struct DLQCommand: AsyncParsableCommand {
         @OptionGroup var filters: FilterOptions
 
         func run() async throws {
-            let letters = try await store.open().deadLetters(try filters.filter())
+            let filter = try filters.filter()
+            let letters = try await store.with { try await $0.deadLetters(filter) }
             printTable(
                 ["JOB", "DEAD AT", "REASON", "PLUGIN", "EVENT", "ENTITY", "ATTEMPTS", "LAST MESSAGE"],
                 letters.map { letter in
@@ -90,7 +86,7 @@ struct DLQCommand: AsyncParsableCommand {
         @Argument(help: "The job id (from dlq list).") var id: Int64
 
         func run() async throws {
-            guard let letter = try await store.open().deadLetters(DeadLetterFilter(jobIDs: [id])).first else {
+            guard let letter = try await store.with({ try await $0.deadLetters(DeadLetterFilter(jobIDs: [id])) }).first else {
                 throw ValidationError("no dead-lettered job \(id)")
             }
             let event = letter.event
@@ -122,8 +118,9 @@ struct DLQCommand: AsyncParsableCommand {
         func run() async throws {
             guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
             let bar = ProgressBar(label: "replaying")
-            let count = try await store.open().replay(try filters.filter(ids: ids, all: all), nowUnixMilliseconds: nowMilliseconds()) { done, total in
-                bar.update(done: done, total: total)
+            let filter = try filters.filter(ids: ids, all: all)
+            let count = try await store.with { store in
+                try await store.replay(filter, nowUnixMilliseconds: nowMilliseconds()) { done, total in bar.update(done: done, total: total) }
             }
             bar.finish()
             print("replayed \(count) job(s)")
@@ -142,7 +139,8 @@ struct DLQCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
-            let count = try await store.open().purge(try filters.filter(ids: ids, all: all))
+            let filter = try filters.filter(ids: ids, all: all)
+            let count = try await store.with { try await $0.purge(filter) }
             print("purged \(count) job(s)")
         }
     }

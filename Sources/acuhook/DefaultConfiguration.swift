@@ -6,7 +6,8 @@ import Foundation
 
 /// What `acuhook serve` runs on when no configuration file is given: safe defaults.
 ///
-/// Listens on 127.0.0.1:8080 only; stores in `./acuhook-data/acuhook.db`; loads the example
+/// Listens on 127.0.0.1:8080 only; stores in `./acuhook-data/acuhook.db` (or the PostgreSQL
+/// database `ACUHOOK_DATABASE_URL` names); loads the example
 /// plugins built next to the binary and every plugin dropped in `./acuhook-data/plugins/`; one
 /// source `acumatica` (`hmac-sha256`) whose secret is generated on first start and kept in
 /// `./acuhook-data/secret` (mode 0600).
@@ -21,6 +22,7 @@ enum DefaultConfiguration {
         let (secret, created) = try loadOrCreateSecret(at: data.appendingPathComponent("secret"))
         var configuration = AcuhookConfiguration()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
+        try applyDatabaseURL(to: &configuration.store)
         configuration.sources = [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))]
         configuration.pluginHost.plugins = examplePlugins(data: data)
         let folder = data.appendingPathComponent("plugins", isDirectory: true)
@@ -31,10 +33,11 @@ enum DefaultConfiguration {
 
     /// The defaults for commands that only read plugins and the store (`routes`, `plugins`):
     /// no source, so no secret is generated.
-    static func withoutSources() -> AcuhookConfiguration {
+    static func withoutSources() throws -> AcuhookConfiguration {
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
         var configuration = AcuhookConfiguration()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
+        try applyDatabaseURL(to: &configuration.store)
         configuration.pluginHost.plugins = examplePlugins(data: data)
         let folder = data.appendingPathComponent("plugins").path
         if FileManager.default.fileExists(atPath: folder) { configuration.pluginHost.directory = folder }

@@ -9,23 +9,14 @@ import Logging
 /// `--config` for the commands that change a server's runtime overrides through its store.
 /// Without it: the default store (`./acuhook-data/acuhook.db`) and the example plugins.
 struct OperatorOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The configuration file (its store.path and plugins are used).")
+    @Option(name: .shortAndLong, help: "The configuration file (its store and plugins are used).")
     var config: String?
 
-    /// The configured plugins (for checking names) and the store.
-    func open() throws -> (plugins: [PluginSettings], store: any EventStore) {
-        var path = "\(DefaultConfiguration.dataDirectory)/acuhook.db"
-        var plugins = DefaultConfiguration.withoutSources().pluginHost.withFolder().plugins
-        if let config {
-            let configuration = try loadConfigurationFile(config)
-            path = configuration.store.path
-            plugins = configuration.pluginHost.withFolder().plugins
-        }
-        do {
-            return (plugins, try SQLiteEventStore(configuration: .init(path: path), logger: Logger(label: "acuhook")))
-        } catch {
-            throw ValidationError("\(error)")
-        }
+    /// Runs `body` with the configured plugins (for checking names) and the store, closed after.
+    func withStore<T>(_ body: (_ plugins: [PluginSettings], _ store: any EventStore) async throws -> T) async throws -> T {
+        let configuration = try config.map { try loadConfigurationFile($0) } ?? DefaultConfiguration.withoutSources()
+        let plugins = configuration.pluginHost.withFolder().plugins
+        return try await StoreOpener.with(configuration.store, existing: false, logger: Logger(label: "acuhook")) { store in try await body(plugins, store) }
     }
 
     /// Fails unless `name` is one of the configured plugins.
@@ -59,14 +50,15 @@ struct BreakerCommand: AsyncParsableCommand {
     @OptionGroup var options: OperatorOptions
 
     func run() async throws {
-        let (plugins, store) = try options.open()
-        try options.check(plugin, in: plugins)
-        switch action {
-        case .open: try await store.setOverride(.breaker(plugin: plugin, state: .open), nowUnixMilliseconds: nowMilliseconds())
-        case .disable: try await store.setOverride(.breaker(plugin: plugin, state: .disabled), nowUnixMilliseconds: nowMilliseconds())
-        case .reset:
-            // Also closes a breaker that failures opened: the server acts on the request once.
-            try await store.resetBreaker(plugin: plugin, nowUnixMilliseconds: nowMilliseconds())
+        try await options.withStore { plugins, store in
+            try options.check(plugin, in: plugins)
+            switch action {
+            case .open: try await store.setOverride(.breaker(plugin: plugin, state: .open), nowUnixMilliseconds: nowMilliseconds())
+            case .disable: try await store.setOverride(.breaker(plugin: plugin, state: .disabled), nowUnixMilliseconds: nowMilliseconds())
+            case .reset:
+                // Also closes a breaker that failures opened: the server acts on the request once.
+                try await store.resetBreaker(plugin: plugin, nowUnixMilliseconds: nowMilliseconds())
+            }
         }
         print("breaker of \(plugin): \(action == .reset ? "reset" : action == .open ? "held open" : "disabled") (stored; a running server applies it within a second)")
     }
@@ -87,9 +79,10 @@ struct RouteOverrideCommand: AsyncParsableCommand {
         guard (try? EventPattern(parsing: event)) != nil else {
             throw ValidationError("'\(event)' is not an event type or pattern (Entity.Action, Entity.*, *.Action or *)")
         }
-        let (plugins, store) = try options.open()
-        try options.check(plugin, in: plugins)
-        try await store.setOverride(.route(plugin: plugin, pattern: event, enabled: enabled), nowUnixMilliseconds: nowMilliseconds())
+        try await options.withStore { plugins, store in
+            try options.check(plugin, in: plugins)
+            try await store.setOverride(.route(plugin: plugin, pattern: event, enabled: enabled), nowUnixMilliseconds: nowMilliseconds())
+        }
         print("\(plugin) \(enabled ? "now receives" : "no longer receives") \(event) (stored; a running server applies it within a second)")
     }
 }

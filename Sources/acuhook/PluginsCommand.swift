@@ -112,9 +112,10 @@ struct PluginsCommand: AsyncParsableCommand {
         @OptionGroup var options: OperatorOptions
 
         func run() async throws {
-            let (plugins, store) = try options.open()
-            try options.check(plugin, in: plugins)
-            let removed = try await store.removeRouteOverrides(plugin: plugin, pattern: nil)
+            let removed = try await options.withStore { plugins, store in
+                try options.check(plugin, in: plugins)
+                return try await store.removeRouteOverrides(plugin: plugin, pattern: nil)
+            }
             print("removed \(removed) route override(s) of \(plugin)")
         }
     }

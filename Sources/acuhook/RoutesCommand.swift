@@ -29,10 +29,7 @@ struct RoutesCommand: AsyncParsableCommand {
         let inspected = PluginCatalog.inspect(configuration.pluginHost.withFolder().plugins, logger: options.logger())
         var entries = inspected.compactMap { try? $0.loaded.get().route }
         // Runtime overrides stored by `acuhook plugins enable|disable` or the admin API.
-        if FileManager.default.fileExists(atPath: configuration.store.path),
-            let store = try? SQLiteEventStore(configuration: .init(path: configuration.store.path), logger: options.logger()),
-            let overrides = try? await store.overrides().overrides
-        {
+        if let overrides = try? await StoreOpener.with(configuration.store, logger: options.logger(), { try await $0.overrides().overrides }) {
             var byPlugin: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
             for case .route(let plugin, let text, let enabled) in overrides {
                 if let pattern = try? EventPattern(parsing: text) { byPlugin[plugin, default: []].append((pattern, enabled)) }

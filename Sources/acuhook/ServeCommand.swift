@@ -58,12 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metricsFactory = configuration.admin.enabled && configuration.admin.metrics ? MetricsExporter.makeFactory() : nil
         if let metricsFactory { MetricsSystem.bootstrap(metricsFactory) }
 
-        let store: any EventStore
-        do {
-            store = try SQLiteEventStore(configuration: .init(configuration.store), logger: logger)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let store = try await StoreOpener.open(configuration.store, logger: logger)
         // The drop-in plugins folder, when there is one: its plugins load beside the configured ones.
         let folder: PluginFolderWatcher?
         do {
@@ -80,6 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
         var dispatch = configuration.dispatch
         dispatch.shutdownGrace = configuration.server.shutdownGrace
         let dispatcher = Dispatcher(store: store, host: plugins, configuration: dispatch, logger: logger, feed: feed)
+        // Jobs committed by other instances sharing the store (PostgreSQL's NOTIFY) wake this one.
+        store.onNewJobs { dispatcher.wakeup.signal() }
         // Runtime overrides (stored by the CLI or the admin API) apply before anything is routed.
         do {
             try await OverrideWatcher.applyNow(store: store, host: plugins)
@@ -125,7 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "acuhook is receiving",
                     metadata: [
                         "acuhook.url": "\(scheme)://\(configuration.server.host):\(port)/webhooks/{\(sources.joined(separator: ","))}",
-                        "acuhook.store": "\(configuration.store.path)",
+                        "acuhook.store": "\(store.location)",
                         "acuhook.plugins": "\(plugins.order.joined(separator: ","))",
                     ]
                 )
@@ -214,7 +211,14 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await store.close()
+            throw error
+        }
+        // After every service: the dispatcher handed back its jobs through the store.
+        await store.close()
         try await plugins.shutdown()
         logger.notice("acuhook stopped")
     }

@@ -130,10 +130,7 @@ extension Schema {
         ).map { storedEvent($0) }
         let jobs = try db.cachedStatement(sql: "SELECT id, plugin, state, attempts, due_at, dead_reason FROM jobs WHERE event_id = ? ORDER BY id")
         let attempts = try db.cachedStatement(sql: "SELECT attempt, started_at, duration_ms, outcome, message FROM job_attempts WHERE job_id = ? ORDER BY rowid")
-        let headers = (row[6] as String).components(separatedBy: "\r\n").compactMap { line -> (name: String, value: String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst()))
-        }
+        let headers = StoredForm.headers(row[6])
         return DeliveryRecord(
             summary: DeliverySummary(
                 id: row[0], source: row[1], idempotencyKey: row[2], format: row[3], receivedAtUnixMilliseconds: row[4], clientAddress: row[5],

@@ -21,23 +21,31 @@ extension SQLiteEventStore {
     @discardableResult
     public func complete(_ completions: [JobCompletion]) async throws(StoreError) -> [DerivedEventRefusal] {
         guard !completions.isEmpty else { return [] }
-        return try await shared { db, batch in
-            try completions.compactMap { completion in try Schema.complete(completion, now: batch.nowUnixMilliseconds, ids: &batch.deliveryIDs, in: db) }
+        let results = try await shared { db, batch in
+            try completions.map { completion in try Schema.complete(completion, now: batch.nowUnixMilliseconds, ids: &batch.deliveryIDs, in: db) }
         }
+        var refusals: [DerivedEventRefusal] = []
+        var stale: [Int64] = []
+        for (completion, result) in zip(completions, results) {
+            switch result {
+            case .applied(let refusal): if let refusal { refusals.append(refusal) }
+            case .stale: stale.append(completion.jobID)
+            }
+        }
+        if !stale.isEmpty { StaleCompletions.report(stale, logger: logger, metricsFactory: metricsFactory) }
+        return refusals
     }
 
     /// Gives claimed jobs back without counting an attempt.
-    public func release(_ jobIDs: [Int64], nowUnixMilliseconds: Int64) async throws(StoreError) {
-        guard !jobIDs.isEmpty else { return }
+    public func release(_ jobs: [ClaimedJob], nowUnixMilliseconds: Int64) async throws(StoreError) {
+        guard !jobs.isEmpty else { return }
+        let claims = jobs.map { ($0.id, $0.claim) }
         try await write("cannot release claimed jobs") { db in
-            for chunk in stride(from: 0, to: jobIDs.count, by: 500).map({ Array(jobIDs[$0..<min(jobIDs.count, $0 + 500)]) }) {
-                try db.execute(
-                    sql: """
-                        UPDATE jobs SET state = 'pending', lease_until = NULL, due_at = MIN(due_at, ?), updated_at = ?
-                        WHERE state = 'running' AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-                        """,
-                    arguments: [nowUnixMilliseconds, nowUnixMilliseconds] + StatementArguments(chunk)
-                )
+            let statement = try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'pending', lease_until = NULL, due_at = MIN(due_at, ?), updated_at = ? WHERE id = ? AND state = 'running' AND claim = ?"
+            )
+            for (id, claim) in claims {
+                try statement.execute(arguments: [nowUnixMilliseconds, nowUnixMilliseconds, id, claim])
             }
         }
     }

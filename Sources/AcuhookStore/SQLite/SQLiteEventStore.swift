@@ -24,6 +24,7 @@ public final class SQLiteEventStore: EventStore {
     let fileGuard: StoreFileGuard
     let wallClock: any WallClock
     let logger: Logger
+    let metricsFactory: any MetricsFactory
 
     /// Opens (creating if needed) and migrates the database. Commit metrics are made by
     /// `metricsFactory` (see ``StoreMetrics``).
@@ -36,6 +37,7 @@ public final class SQLiteEventStore: EventStore {
         self.path = configuration.path
         self.wallClock = wallClock
         self.logger = logger
+        self.metricsFactory = metricsFactory
         do {
             let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -70,6 +72,9 @@ public final class SQLiteEventStore: EventStore {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path)", underlying: error)
         }
     }
+
+    /// The database file.
+    public var location: String { path }
 
     /// Runs `body` on GRDB's writer connection; any failure becomes a ``StoreError`` saying `what`.
     func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {

@@ -65,13 +65,13 @@ extension Schema {
     private static func lease(_ ids: [Int64], now: Int64, leaseMilliseconds: Int64, in db: Database) throws -> [ClaimedJob] {
         guard !ids.isEmpty else { return [] }
         let list = BoundStatement.Value.text("[" + ids.map(String.init).joined(separator: ",") + "]")
-        try BoundStatement("UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))", in: db)
+        try BoundStatement("UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?, claim = claim + 1 WHERE id IN (SELECT value FROM json_each(?))", in: db)
             .run([.integer(now + leaseMilliseconds), .integer(now), list])
         var claimed: [ClaimedJob] = []
         claimed.reserveCapacity(ids.count)
         try BoundStatement(
             """
-            SELECT j.id, j.plugin, j.attempts, j.last_delay_ms, \(eventColumns)
+            SELECT j.id, j.plugin, j.attempts, j.last_delay_ms, \(eventColumns), j.claim
             FROM jobs j JOIN events e ON e.id = j.event_id JOIN deliveries d ON d.id = e.delivery_id
             WHERE j.id IN (SELECT value FROM json_each(?)) ORDER BY j.due_at, j.id
             """,
@@ -79,7 +79,7 @@ extension Schema {
         ).forEachRow([list]) { row in
             claimed.append(
                 ClaimedJob(
-                    id: row.integer(0), plugin: row.text(1), attempt: Int(row.integer(2)) + 1, previousDelayMilliseconds: row.optionalInteger(3),
+                    id: row.integer(0), plugin: row.text(1), claim: row.integer(16), attempt: Int(row.integer(2)) + 1, previousDelayMilliseconds: row.optionalInteger(3),
                     event: StoredEvent(
                         id: row.integer(4),
                         deliveryID: row.integer(5),
@@ -105,9 +105,15 @@ extension Schema {
     /// third of the dispatcher's writes. Any other attempt — a failure, a filter, or a success
     /// after earlier attempts (also those before a replay) — is recorded, so a troubled job's
     /// history is complete.
-    static func complete(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws -> DerivedEventRefusal? {
+    static func complete(_ completion: JobCompletion, now: Int64, ids: inout DeliveryIDs, in db: Database) throws -> Completed {
         // Bound through SQLite's C API (BoundStatement): this runs for every job.
         let job = BoundStatement.Value.integer(completion.jobID)
+        if let claim = completion.claim {
+            // Only while the job still runs under this claim: a dispatcher that lost its lease
+            // must not overwrite what a newer claim does.
+            let current = try BoundStatement("SELECT claim FROM jobs WHERE id = ? AND state = 'running'", in: db).run([job])
+            guard current == claim else { return .stale }
+        }
         if let attempt = completion.attempt {
             let values: [BoundStatement.Value] = [
                 job, .integer(Int64(attempt.number)), .integer(attempt.startedAtUnixMilliseconds), .integer(attempt.durationMilliseconds),
@@ -146,8 +152,16 @@ extension Schema {
                 in: db
             ).run([counted, .text(reason.rawValue), .integer(now), job])
         }
-        guard !completion.derived.isEmpty else { return nil }
-        return try storeDerived(completion, now: now, ids: &ids, in: db)
+        guard !completion.derived.isEmpty else { return .applied(nil) }
+        return .applied(try storeDerived(completion, now: now, ids: &ids, in: db))
+    }
+
+    /// What ``complete(_:now:ids:in:)`` did.
+    enum Completed {
+        /// Committed, with the derived events refused, if any.
+        case applied(DerivedEventRefusal?)
+        /// Dropped: the job is no longer under the completion's claim.
+        case stale
     }
 
     /// Stores a completion's derived events as one delivery of the `derived` source, as many as

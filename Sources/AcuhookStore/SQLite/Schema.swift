@@ -149,14 +149,12 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("12-claim-tokens") { db in
+            // Every claim increases a job's token; a completion or release from an older claim
+            // (a dispatcher that lost its lease) changes nothing.
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN claim INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
-    }
-
-    /// The text jobs of one lane are sorted by: the event's ordering key (`TimeStamp` ticks,
-    /// or the guide event's ISO 8601 `timestamp`), digits left-padded to 20 so they compare as numbers.
-    static func laneOrder(_ orderingKey: String) -> String {
-        guard !orderingKey.isEmpty, orderingKey.count <= 20, orderingKey.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return orderingKey }
-        return String(repeating: "0", count: 20 - orderingKey.count) + orderingKey
     }
 
     /// Hands out delivery row ids inside one transaction: one past the largest stored id, read
@@ -219,7 +217,7 @@ enum Schema {
         ).run(
             [
                 .integer(deliveryID), .text(delivery.source), .text(delivery.idempotencyKey), .text(delivery.idempotencyKeyOrigin), .text(delivery.format.rawValue),
-                .integer(received), .text(delivery.clientAddress), .text(headersText(delivery.headers)), .integer(Int64(delivery.events.count)),
+                .integer(received), .text(delivery.clientAddress), .text(StoredForm.headersText(delivery.headers)), .integer(Int64(delivery.events.count)),
             ],
             blob: delivery.body, at: 10
         )
@@ -237,7 +235,7 @@ enum Schema {
             in: db
         )
         for (position, event) in delivery.events.enumerated() {
-            let laneOrder = event.orderedPlugins.isEmpty ? "" : Self.laneOrder(event.orderingKey)
+            let laneOrder = event.orderedPlugins.isEmpty ? "" : StoredForm.laneOrder(event.orderingKey)
             try insertEvent.run(
                 [
                     .integer(deliveryID), .integer(Int64(position)), .text(event.eventType), .text(event.entityType), .text(event.entityId),
@@ -252,7 +250,7 @@ enum Schema {
             for plugin in event.plugins {
                 // An ordered job waits while a job of its lane (plugin + entity) runs, or one with
                 // an earlier TimeStamp (or the same, received earlier) is pending.
-                let entity = "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)"
+                let entity = StoredForm.entityLane(plugin: plugin, event: event)
                 let lane = event.orderedPlugins.contains(plugin) ? entity : nil
                 var due = received
                 var debounceKey: String? = nil
@@ -270,18 +268,5 @@ enum Schema {
             }
         }
         return .accepted(deliveryID: deliveryID, eventIDs: eventIDs)
-    }
-
-    /// The kept headers as HTTP-style lines (`name: value`, CRLF-separated; HTTP field values
-    /// cannot contain line breaks).
-    static func headersText(_ headers: [Delivery.HeaderField]) -> String {
-        var text = ""
-        for header in headers {
-            text += header.name
-            text += ": "
-            text += header.value
-            text += "\r\n"
-        }
-        return text
     }
 }

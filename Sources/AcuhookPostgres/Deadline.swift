@@ -1,0 +1,41 @@
+import Synchronization
+
+/// A race between work and a timer, for calls that must not hang: whichever ends first answers.
+enum Deadline {
+    /// Runs `work` in a task of its own and returns its result, or a ``DeadlineExceeded``
+    /// failure once `limit` has passed. A late `work` goes on in the background and its result
+    /// is dropped (postgres-nio's queries cannot be cancelled mid-flight; the connection ends them).
+    static func race<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
+        let answered = Mutex(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
+            let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+                let first = answered.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: result) }
+            }
+            let worker = Task {
+                do {
+                    finish(.success(try await work()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish(.failure(DeadlineExceeded(limit: limit)))
+                // A lease still waited for is given up (the pool's request is cancelled).
+                worker.cancel()
+            }
+        }
+    }
+}
+
+/// The database did not answer in time.
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    /// How long it had.
+    let limit: Duration
+
+    var description: String { "no answer within \(limit) (the database is unreachable or overloaded)" }
+}

@@ -1,0 +1,235 @@
+import AcuhookCore
+import AcuhookStore
+import CoreMetrics
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The store in a PostgreSQL database, shared by any number of `acuhook serve` instances.
+///
+/// Used the way PostgreSQL job queues (River, graphile-worker, Oban) use it: deliveries are
+/// written in batches, one statement per batch (multi-row `unnest` inserts); claims take due jobs
+/// with `FOR UPDATE SKIP LOCKED` under a lease and a claim token; an expired lease returns its
+/// jobs to the queue; new jobs wake the other instances with `NOTIFY` (a hint: they poll too).
+/// Per-entity ordering is enforced by the claim query and a unique index; idempotency by the
+/// key table's primary key. No connection or transaction is ever held across a plugin call.
+///
+/// ``open(_:logger:metricsFactory:)`` connects once to check the server and apply migrations,
+/// then runs postgres-nio's `PostgresClient` pool for the store's life; ``close()`` ends it
+/// after every service that uses the store has stopped (so shutdown can still hand jobs back).
+///
+/// The concerns live in one file each: `+Inbox`, `+Jobs`, `+DeadLetters`, `+DeliveryLog`,
+/// `+Overrides`; the batched statements in ``DeliveryBatch`` and ``CompletionBatch``.
+public final class PostgresEventStore: EventStore, Sendable {
+    /// Its settings.
+    public let configuration: Configuration
+    /// The pool (package: the test kit reads tables through it).
+    package let client: PostgresClient
+    let logger: Logger
+    let wallClock: any WallClock
+    let metricsFactory: any MetricsFactory
+    let accepts: AcceptQueue
+    let metrics: StoreMetrics
+    /// The pool's task, the writers' and the listener's, ended by ``close()``.
+    private let tasks = Mutex(Tasks())
+    private let wakeups: Mutex<[@Sendable () -> Void]> = Mutex([])
+    /// When the rescuer last returned expired leases (ms since the epoch).
+    let lastRescue = Atomic<Int64>(0)
+
+    /// The `NOTIFY` channel new jobs are announced on.
+    var channel: String { "\(configuration.schema)_jobs" }
+
+    /// Where it keeps everything (the URL, password hidden).
+    public var location: String { configuration.displayURL }
+
+    private init(configuration: Configuration, client: PostgresClient, wallClock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory) {
+        self.configuration = configuration
+        self.wallClock = wallClock
+        self.client = client
+        self.logger = logger
+        self.metricsFactory = metricsFactory
+        self.accepts = AcceptQueue()
+        self.metrics = StoreMetrics(factory: metricsFactory)
+    }
+
+    /// Connects, checks the server and the credentials, applies missing migrations (under a lock
+    /// shared by every instance) and starts the pool. Fails with a message saying what to do: an
+    /// unreachable server (naming it), a refused password, a schema newer than this binary.
+    public static func open(
+        _ configuration: Configuration,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws(StoreError) -> PostgresEventStore {
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(),
+                configuration: connectionConfiguration(configuration, searchPath: nil),
+                id: 0,
+                logger: logger
+            ).get()
+            do {
+                try await PostgresSchema.migrate(connection, schema: configuration.schema, logger: logger)
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        } catch {
+            throw PostgresProblem.storeError("cannot open the PostgreSQL store at \(configuration.displayURL)", error, configuration: configuration)
+        }
+        var options = PostgresClient.Configuration.Options()
+        options.maximumConnections = configuration.poolSize
+        options.minimumConnections = min(2, configuration.poolSize)
+        options.connectTimeout = configuration.connectTimeout
+        options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "acuhook")]
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: clientTLS(configuration.tls)
+        )
+        if configuration.host.hasPrefix("/") {
+            clientConfiguration = PostgresClient.Configuration(
+                unixSocketPath: socketPath(configuration), username: configuration.username, password: configuration.password, database: configuration.database
+            )
+        }
+        clientConfiguration.options = options
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let store = PostgresEventStore(configuration: configuration, client: client, wallClock: wallClock, logger: logger, metricsFactory: metricsFactory)
+        // Not a ServiceGroup member: the pool must outlive the services' graceful shutdown
+        // (the dispatcher hands jobs back and commits outcomes as it stops); close() ends it.
+        let pool = Task.detached { await client.run() }
+        let writers = (0..<2).map { _ in Task.detached { await store.writeAccepts() } }
+        store.tasks.withLock { tasks in
+            tasks.pool = pool
+            tasks.writers = writers
+        }
+        return store
+    }
+
+    /// Ends the writers (after the deliveries queued), the listener and the pool.
+    public func close() async {
+        accepts.close()
+        let running = tasks.withLock { tasks in
+            defer { tasks = Tasks() }
+            return tasks
+        }
+        for writer in running.writers { await writer.value }
+        running.listener?.cancel()
+        running.pool?.cancel()
+        await running.listener?.value
+        await running.pool?.value
+    }
+
+    /// The store's own tasks.
+    private struct Tasks {
+        var pool: Task<Void, Never>?
+        var writers: [Task<Void, Never>] = []
+        var listener: Task<Void, Never>?
+    }
+
+    /// Calls `handler` when another instance (or this one) commits new jobs: a `LISTEN` on a
+    /// connection of its own, reopened when lost.
+    public func onNewJobs(_ handler: @escaping @Sendable () -> Void) {
+        let first = wakeups.withLock { handlers in
+            handlers.append(handler)
+            return handlers.count == 1
+        }
+        if first {
+            let listener = Task.detached { await self.listen() }
+            tasks.withLock { $0.listener = listener }
+        }
+    }
+
+    private func listen() async {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: self.channel) { notifications in
+                        delay = .milliseconds(100)
+                        for try await _ in notifications {
+                            for handler in self.wakeups.withLock({ $0 }) { handler() }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("LISTEN connection lost; polling covers the gap", metadata: ["acuhook.error": "\(PostgresProblem.describe(error))"])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    static func connectionConfiguration(_ configuration: Configuration, searchPath: String?) throws -> PostgresConnection.Configuration {
+        var result: PostgresConnection.Configuration
+        if configuration.host.hasPrefix("/") {
+            result = .init(unixSocketPath: socketPath(configuration), username: configuration.username, password: configuration.password, database: configuration.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch configuration.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            result = .init(host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password, database: configuration.database, tls: tls)
+        }
+        result.options.connectTimeout = .milliseconds(configuration.connectTimeout.wholeMilliseconds)
+        if let searchPath { result.options.additionalStartupParameters = [("search_path", searchPath)] }
+        return result
+    }
+
+    private static func clientTLS(_ mode: Configuration.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    /// libpq's socket file in the folder `host` names.
+    private static func socketPath(_ configuration: Configuration) -> String {
+        "\(configuration.host)/.s.PGSQL.\(configuration.port)"
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` with a pooled connection, giving up after the configured operation timeout
+    /// (the body goes on in the background until the server or the connection ends it); any
+    /// failure becomes a ``StoreError`` (`unavailable`) saying `what`.
+    ///
+    /// `long`: an operator's bulk work (purges, replays, listings), given at least a minute.
+    func run<T: Sendable>(_ what: String, long: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        let limit = long ? max(configuration.operationTimeout, .seconds(60)) : configuration.operationTimeout
+        let result = await Deadline.race(limit) {
+            try await self.client.withConnection { connection in try await body(connection) }
+        }
+        return try result.mapError { PostgresProblem.storeError(what, $0, configuration: configuration) }.get()
+    }
+
+    /// ``run(_:_:)`` inside a transaction (`BEGIN` … `COMMIT`, rolled back on any error).
+    /// A deadlock or serialization failure is retried twice.
+    func transaction<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = await Deadline.race(configuration.operationTimeout) {
+                try await self.client.withConnection { connection in
+                    try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
+                }
+            }
+            switch result {
+            case .success(let value): return value
+            case .failure(let error) where attempt < 3 && PostgresProblem.isRetryable(error): continue
+            case .failure(let error): throw PostgresProblem.storeError(what, error, configuration: configuration)
+            }
+        }
+    }
+}
+
+extension PostgresEventStore {
+    /// The store's settings: `store.url`, parsed.
+    public typealias Configuration = PostgresSettings
+}

@@ -1,0 +1,146 @@
+import AcuhookCore
+import AcuhookPostgres
+import AcuhookStore
+import AcuhookTesting
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// What only the PostgreSQL store has: a server to reach, credentials, migrations shared by
+/// instances. Runs against the test run's throwaway cluster (scripts/test.sh).
+@Suite(.enabled(if: StoreBackend.postgresURL != nil, "no test database: scripts/test.sh starts one (ACUHOOK_TEST_DATABASE_URL)"))
+struct PostgresStoreTests {
+    func settings() throws -> PostgresSettings { try #require(try StoreBackend.postgres.place().postgres) }
+
+    @Test func anUnreachableServerAtStartIsAClearErrorNamingIt() async throws {
+        // A port nothing listens on (bound, then closed).
+        var settings = try settings()
+        settings.port = try FreePort.take()
+        settings.connectTimeout = .seconds(3)
+        let error = await #expect(throws: StoreError.self) { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("127.0.0.1:\(settings.port)") == true, "\(String(describing: error))")
+    }
+
+    @Test func aWrongPasswordIsRefusedSayingWhatToCheck() async throws {
+        var settings = try settings()
+        settings.username = "acuhook_pw"
+        settings.password = "wrong-password"
+        let error = await #expect(throws: StoreError.self) { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) }
+        #expect(error?.code == .invalid)
+        #expect(error?.message.contains("refused the login of role 'acuhook_pw'") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("check the user and password in store.url") == true)
+        #expect(error?.description.contains("wrong-password") == false, "the password never appears in a message")
+    }
+
+    @Test func aSchemaNewerThanThisBinaryIsRefusedAndLeftAlone() async throws {
+        let settings = try settings()
+        let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"))
+        try await store.client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')")
+        await store.close()
+        let error = await #expect(throws: StoreError.self) { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) }
+        #expect(error?.code == .invalid)
+        #expect(error?.message.contains("schema is version 999, newer than this acuhook knows") == true, "\(String(describing: error))")
+    }
+
+    @Test func instancesStartingTogetherMigrateOnce() async throws {
+        let settings = try settings()
+        let stores = try await withThrowingTaskGroup(of: PostgresEventStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var versions: [Int] = []
+        for try await version in try await stores[0].client.query("SELECT version FROM schema_migrations ORDER BY version").decode(Int.self) { versions.append(version) }
+        #expect(versions == [1])
+        for store in stores { await store.close() }
+    }
+}
+
+/// Reading `store.url` (no server needed).
+@Suite struct PostgresSettingsTests {
+    @Test func aURLIsReadWithItsOptionsAndShownWithoutItsPassword() throws {
+        let settings = try PostgresSettings(url: "postgres://app:s%40cret@db.internal:6432/orders?sslmode=require&schema=acuhook_eu&pool_size=20")
+        #expect(settings.host == "db.internal" && settings.port == 6432 && settings.username == "app" && settings.password == "s@cret")
+        #expect(settings.database == "orders" && settings.schema == "acuhook_eu" && settings.tls == .require && settings.poolSize == 20)
+        #expect(settings.displayURL == "postgres://app:***@db.internal:6432/orders?schema=acuhook_eu")
+        #expect(throws: PostgresURLError.self) { try PostgresSettings(url: "mysql://app@db/orders") }
+        #expect(throws: PostgresURLError.self) { try PostgresSettings(url: "postgres://db.internal/orders") }
+        #expect(throws: PostgresURLError.self) { try PostgresSettings(url: "postgres://app@db/orders?schema=Robert');DROP") }
+        #expect(throws: PostgresURLError.self) { try PostgresSettings(url: "postgres://app@db/orders?sslmode=sometimes") }
+    }
+}
+
+/// Losing the database while running: calls fail within the operation timeout (the receiver
+/// answers 503), and the pool reconnects by itself once the database is back.
+@Suite(.enabled(if: StoreBackend.postgresURL != nil, "no test database: scripts/test.sh starts one (ACUHOOK_TEST_DATABASE_URL)"))
+struct PostgresOutageTests {
+    /// The proxy between the store and the database.
+    final class Proxy: @unchecked Sendable {
+        let port: Int
+        let target: PostgresSettings
+        private var process: Process?
+
+        init(target: PostgresSettings) throws {
+            self.port = try FreePort.take()
+            self.target = target
+        }
+
+        func start() throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Postgres/tcp_proxy.py").path
+            process.arguments = ["python3", script, String(port), target.host, String(target.port)]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            _ = out.fileHandleForReading.availableData  // "listening"
+            self.process = process
+        }
+
+        /// Ends it and waits for the process (off the cooperative pool: `waitUntilExit` spins a run loop).
+        func stop() async {
+            guard let process else { return }
+            self.process = nil
+            process.terminate()
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
+    @Test func aLostDatabaseFailsCallsPromptlyAndTheStoreRecoversByItself() async throws {
+        var settings = try #require(try StoreBackend.postgres.place().postgres)
+        let proxy = try Proxy(target: settings)
+        try proxy.start()
+        settings.host = "127.0.0.1"
+        settings.port = proxy.port
+        settings.operationTimeout = .seconds(2)
+        let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"))
+        func delivery(_ key: String) -> Delivery {
+            Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: Array("{}".utf8), headers: [], clientAddress: "-", events: [])
+        }
+        guard case .accepted = try await store.accept(delivery("before"), keepKeyFor: .seconds(60)) else {
+            Issue.record("not accepted while the database was there")
+            return
+        }
+        await proxy.stop()
+        let started = ContinuousClock.now
+        let error = await #expect(throws: StoreError.self) { try await store.accept(delivery("during"), keepKeyFor: .seconds(60)) }
+        #expect(error?.code == .unavailable)
+        #expect(ContinuousClock.now - started < .seconds(10), "a lost database must not hang the receiver")
+        try proxy.start()
+        // Back: within a few tries the pool has a live connection again.
+        var recovered = false
+        for _ in 0..<40 where !recovered {
+            if case .accepted? = try? await store.accept(delivery("after"), keepKeyFor: .seconds(60)) { recovered = true } else { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(recovered)
+        #expect(try await store.count("deliveries") == 2)
+        await store.close()
+        await proxy.stop()
+    }
+}
