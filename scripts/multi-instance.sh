@@ -23,10 +23,12 @@ bin="${ACUHOOK:-.build/debug/acuhook}"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 plugin="$(dirname "$bin")/libCustomerSync.so"
 work=$(mktemp -d)
-cleanup() { pkill -KILL -f "$work/" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; postgres_stop; }
+started_here=""
+cleanup() { pkill -KILL -f "$work/" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; [ -z "$started_here" ] || postgres_stop; }
 trap cleanup EXIT
 if [ -z "${ACUHOOK_TEST_DATABASE_URL:-}" ]; then
   postgres_start fast || { echo "multi-instance: SKIPPED: PostgreSQL is unavailable on this machine" >&2; exit 0; }
+  started_here=1
 fi
 python3 - "$bin" "$plugin" "$work" "$ACUHOOK_TEST_DATABASE_URL" <<'PY'
 import hashlib, hmac, json, os, random, socket, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
@@ -182,11 +184,25 @@ def sender(k):
 senders = [threading.Thread(target=sender, args=(k,)) for k in range(4)]
 for t in senders: t.start()
 time.sleep(random.uniform(2.0, 3.0))
-running_before = b.get("/admin/jobs")["jobs"].get("running", 0)
+# Kill A while it holds claimed jobs: freeze it, look in the database for running jobs it claimed
+# (jobs.claimed_by is host:pid), and try again a moment later if it holds none.
+psql = [os.path.join(os.environ.get("ACUHOOK_PG_BIN", "/usr/bin"), "psql"), "-X", "-At", database]
+def held_by(instance):
+    claimed_by = f"{socket.gethostname()}:{instance.process.pid}"
+    out = subprocess.run(psql + ["-c", f"SELECT id FROM {url2.rsplit('schema=', 1)[1]}.jobs WHERE state = 'running' AND claimed_by = '{claimed_by}'"],
+                         capture_output=True, text=True, check=True).stdout
+    return [int(line) for line in out.split() if line.strip().isdigit()]
+orphans = []
+for _ in range(100):
+    a.process.send_signal(19)  # SIGSTOP
+    orphans = held_by(a)
+    if orphans:
+        break
+    a.process.send_signal(18)  # SIGCONT
+    time.sleep(0.05)
 a.process.kill()
 a.process.wait()
 live.remove(a)
-killed_at = time.time()
 time.sleep(2.0)
 stop.set()
 for t in senders: t.join()
@@ -196,10 +212,11 @@ lost = sorted(answered - set(counted))
 duplicates = sum(n - 1 for n in counted.values() if n > 1)
 rescues = open(os.path.join(work, "b2.log")).read().count("lease expired are back in the queue")
 print(f"sigkill: answered {len(answered)}; dispatched {len(set(counted) & answered)}; dead {jobs.get('dead', 0)}; "
-      f"duplicate calls {duplicates}; lost {len(lost)}; running when A was killed {running_before}; B's lease rescues {rescues}")
+      f"duplicate calls {duplicates}; lost {len(lost)}; jobs A held when killed {len(orphans)}; B's lease rescues {rescues}")
 check(not lost, f"every delivery answered 200 was dispatched ({len(answered)} answered, lost {len(lost)}: {lost[:5]})")
-check(jobs.get("running", 0) == 0 and (running_before == 0 or rescues > 0),
-      "the killed instance's claimed jobs were returned by B's rescuer after their lease and run")
+states = subprocess.run(psql + ["-c", f"SELECT DISTINCT state FROM {url2.rsplit('schema=', 1)[1]}.jobs WHERE id IN ({','.join(map(str, orphans)) or '0'})"], capture_output=True, text=True, check=True).stdout.split()
+check(bool(orphans) and rescues > 0 and states == ["done"],
+      f"the {len(orphans)} jobs A had claimed were returned by B's rescuer after their lease and done (now: {states})")
 b.process.terminate()
 b.process.wait()
 if failures:

@@ -34,6 +34,7 @@ func runClaimLatencyBenchmark(largest: Int, rounds: Int = 300) async throws {
         let explain = "EXPLAIN " + PostgresEventStore.claimSQL
             .replacingOccurrences(of: "$1::text[]", with: "ARRAY['p']").replacingOccurrences(of: "$2::int4[]", with: "ARRAY[32]")
             .replacingOccurrences(of: "$3", with: "9999999999999").replacingOccurrences(of: "$4", with: "9999999999999")
+            .replacingOccurrences(of: "$5", with: "'bench'")
         for try await line in try await postgres.client.query(PostgresQuery(unsafeSQL: explain)).decode(String.self) { print("    " + line) }
     }
     await store.close()

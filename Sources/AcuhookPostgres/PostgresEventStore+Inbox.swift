@@ -74,13 +74,12 @@ extension PostgresEventStore {
                 }
             }
             metrics.committed(after: ContinuousClock.now - started, deliveries: written.stored.count)
-        } catch let failure {
-            let error = (failure as? StoreError) ?? StoreError(.unavailable, "cannot store the delivery: \(failure)")
+        } catch {
             metrics.failed()
             logger.error("cannot store deliveries; answered 503 (the senders retry)", metadata: [
                 "acuhook.error": "\(error)", "acuhook.delivery.ids": "\(items.map(\.delivery.idempotencyKey).joined(separator: ","))",
             ])
-            return items.map { _ in .failure(error) }
+            return items.map { _ in Result<AcceptResult, StoreError>.failure(error) }
         }
         // Each unique delivery's result, then every item's (a repeat gets its first's id).
         var results: [Result<AcceptResult, StoreError>] = []

@@ -15,7 +15,7 @@ extension PostgresEventStore {
         let wanted = limits.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         guard !wanted.isEmpty else { return [] }
         try await rescueExpiredLeases(now: now)
-        let binds = Self.binds(wanted.map(\.key), wanted.map { Int32(clamping: $0.value) }, now, now + lease.wholeMilliseconds)
+        let binds = Self.binds(wanted.map(\.key), wanted.map { Int32(clamping: $0.value) }, now, now + lease.wholeMilliseconds, instance)
         return try await run("cannot claim jobs") { connection in
             let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.claimSQL, binds: binds), logger: quiet)
             var claimed: [ClaimedJob] = []
@@ -31,7 +31,7 @@ extension PostgresEventStore {
         }
     }
 
-    /// The claim statement ($1 plugins, $2 their limits, $3 now, $4 the lease's end).
+    /// The claim statement ($1 plugins, $2 their limits, $3 now, $4 the lease's end, $5 this instance).
     package static let claimSQL = """
         WITH picked AS (
             SELECT c.id FROM unnest($1::text[], $2::int4[]) AS w(plugin, lim) CROSS JOIN LATERAL (
@@ -44,7 +44,7 @@ extension PostgresEventStore {
                 FOR UPDATE SKIP LOCKED
             ) AS c
         ), claimed AS (
-            UPDATE jobs j SET state = 'running', lease_until = $4, updated_at = $3, claim = j.claim + 1
+            UPDATE jobs j SET state = 'running', lease_until = $4, updated_at = $3, claim = j.claim + 1, claimed_by = $5
             FROM picked WHERE j.id = picked.id
             RETURNING j.id, j.plugin, j.claim, j.attempts, j.last_delay_ms, j.event_id, j.due_at
         )

@@ -1,6 +1,7 @@
 import AcuhookCore
 import AcuhookStore
 import CoreMetrics
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -35,6 +36,8 @@ public final class PostgresEventStore: EventStore, Sendable {
     /// The pool's task, the writers' and the listener's, ended by ``close()``.
     private let tasks = Mutex(Tasks())
     private let wakeups: Mutex<[@Sendable () -> Void]> = Mutex([])
+    /// Who claims: `host:pid`, kept with each claimed job (`jobs.claimed_by`) for operators.
+    let instance = "\(ProcessInfo.processInfo.hostName):\(getpid())"
     /// When the rescuer last returned expired leases (ms since the epoch).
     let lastRescue = Atomic<Int64>(0)
 

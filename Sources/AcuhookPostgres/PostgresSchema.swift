@@ -90,7 +90,8 @@ enum PostgresSchema {
                 lane text,
                 lane_order text NOT NULL DEFAULT '',
                 debounce_key text,
-                claim bigint NOT NULL DEFAULT 0
+                claim bigint NOT NULL DEFAULT 0,
+                claimed_by text
             )
             """,
             // Claims: one plugin's due jobs, oldest first, from an index holding pending jobs
