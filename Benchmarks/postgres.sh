@@ -19,7 +19,7 @@ rounds="${ROUNDS:-3}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 swift build -c release --product acuhook >/dev/null
 swift build -c release --product acuhook-bench >/dev/null
-swift build -c release --package-path Tests/Fixtures >/dev/null 2>&1 || swift build --package-path Tests/Fixtures >/dev/null
+swift build -c release --package-path Tests/Fixtures >/dev/null
 
 work=$(mktemp -d)
 pids=()

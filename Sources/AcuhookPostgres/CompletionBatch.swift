@@ -6,8 +6,8 @@ import PostgresNIO
 /// while the job runs under the completion's claim; then the attempts of the jobs it changed.
 /// Returns the ids of the jobs changed.
 struct CompletionBatch {
-    /// The statement and its bindings.
-    let query: PostgresQuery
+    /// The statement, bound.
+    let statement: Prepared.Completions
 
     init(_ completions: [JobCompletion], now: Int64) {
         var (ids, claims, states, counted, dues, delays, reasons) = ([Int64](), [Int64](), [String](), [Int32](), [Int64](), [Int64](), [String]())
@@ -56,7 +56,7 @@ struct CompletionBatch {
         var b = PostgresBindings(capacity: 16)
         b.append(ids); b.append(claims); b.append(states); b.append(counted); b.append(dues); b.append(delays); b.append(reasons); b.append(now)
         b.append(aJob); b.append(aNumber); b.append(aStarted); b.append(aDuration); b.append(aOutcome); b.append(aMessage); b.append(aHasMessage); b.append(aOptional)
-        query = PostgresQuery(unsafeSQL: Self.sql, binds: b)
+        statement = Prepared.Completions(bindings: b)
     }
 
     static let sql = """

@@ -23,14 +23,9 @@ struct DeliveryBatch {
 
     /// Row ids for `deliveries` and `events` rows, from the sequences.
     static func allocateIDs(deliveries: Int, events: Int, on connection: PostgresConnection) async throws -> (deliveries: [Int64], events: [Int64]) {
-        let rows = try await connection.query(
-            """
-            SELECT ARRAY(SELECT nextval('deliveries_id_seq') FROM generate_series(1, \(deliveries))),
-                   ARRAY(SELECT nextval('events_id_seq') FROM generate_series(1, \(events)))
-            """,
-            logger: quiet
-        )
-        for try await (deliveryIDs, eventIDs) in rows.decode(([Int64], [Int64]).self) { return (deliveryIDs, eventIDs) }
+        for try await (deliveryIDs, eventIDs) in try await connection.execute(Prepared.IDs(deliveries: Int64(deliveries), events: Int64(events)), logger: quiet) {
+            return (deliveryIDs, eventIDs)
+        }
         return ([], [])
     }
 
@@ -97,8 +92,7 @@ struct DeliveryBatch {
         b.append(eTenant); b.append(eOrdering); b.append(eReceived); b.append(eDepth); b.append(eJSON); b.append(eHasJSON)
         b.append(jEvent); b.append(jDelivery); b.append(jSeq); b.append(jPlugin); b.append(jDue); b.append(jLane)
         b.append(jLaneOrder); b.append(jDebounce); b.append(channel); b.append(jReceived); b.append(rootIDs)
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.sql, binds: b), logger: quiet)
-        for try await (stored, _) in rows.decode(([Int64], Int64).self) { return Set(stored) }
+        for try await (stored, _) in try await connection.execute(Prepared.Deliveries(bindings: b), logger: quiet) { return Set(stored) }
         return []
     }
 

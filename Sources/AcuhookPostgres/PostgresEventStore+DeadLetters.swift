@@ -107,7 +107,7 @@ extension PostgresEventStore {
     /// Wakes every instance's dispatcher (jobs were made due outside a delivery: replays, requeues).
     func notifyNewJobs() async throws(StoreError) {
         try await run("cannot announce new jobs") { connection in
-            try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: quiet)
+            _ = try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: quiet)
         }
     }
 

@@ -17,9 +17,8 @@ extension PostgresEventStore {
         try await rescueExpiredLeases(now: now)
         let binds = Self.binds(wanted.map(\.key), wanted.map { Int32(clamping: $0.value) }, now, now + lease.wholeMilliseconds, instance)
         return try await run("cannot claim jobs") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.claimSQL, binds: binds), logger: quiet)
             var claimed: [ClaimedJob] = []
-            for try await row in rows {
+            for try await row in try await connection.execute(Prepared.Claim(bindings: binds), logger: quiet) {
                 let cells = row.makeRandomAccess()
                 claimed.append(ClaimedJob(
                     id: try cells[0].decode(Int64.self), plugin: try cells[1].decode(String.self), claim: try cells[2].decode(Int64.self),
@@ -74,7 +73,7 @@ extension PostgresEventStore {
     public func complete(_ completions: [JobCompletion]) async throws(StoreError) -> [DerivedEventRefusal] {
         guard !completions.isEmpty else { return [] }
         let now = wallClock.nowUnixMilliseconds
-        let update = CompletionBatch(completions, now: now).query
+        let update = CompletionBatch(completions, now: now).statement
         let applied: (ids: Set<Int64>, refusals: [DerivedEventRefusal])
         if completions.allSatisfy({ $0.derived.isEmpty }) {
             applied = try await run("cannot commit job outcomes") { connection in (try await Self.applied(update, on: connection), []) }
@@ -93,8 +92,8 @@ extension PostgresEventStore {
         return applied.refusals
     }
 
-    private static func applied(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Set<Int64> {
-        for try await ids in try await connection.query(query, logger: quiet).decode([Int64].self) { return Set(ids) }
+    private static func applied(_ statement: Prepared.Completions, on connection: PostgresConnection) async throws -> Set<Int64> {
+        for try await ids in try await connection.execute(statement, logger: quiet) { return Set(ids) }
         return []
     }
 
@@ -136,7 +135,7 @@ extension PostgresEventStore {
         guard !jobs.isEmpty else { return }
         let binds = Self.binds(jobs.map(\.id), jobs.map(\.claim), now)
         try await run("cannot release claimed jobs") { connection in
-            try await connection.query(
+            _ = try await connection.query(
                 PostgresQuery(unsafeSQL: """
                     UPDATE jobs j SET state = 'pending', lease_until = NULL, due_at = LEAST(j.due_at, $3), updated_at = $3
                     FROM unnest($1::int8[], $2::int8[]) AS r(id, claim)

@@ -87,7 +87,8 @@ public final class PostgresEventStore: EventStore, Sendable {
         options.maximumConnections = configuration.poolSize
         options.minimumConnections = min(2, configuration.poolSize)
         options.connectTimeout = configuration.connectTimeout
-        options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "acuhook")]
+        // JIT compiling pays off for long analytical queries, never for these short ones.
+        options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "acuhook"), ("jit", "off")]
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
             database: configuration.database, tls: clientTLS(configuration.tls)
@@ -103,6 +104,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         // Not a ServiceGroup member: the pool must outlive the services' graceful shutdown
         // (the dispatcher hands jobs back and commits outcomes as it stops); close() ends it.
         let pool = Task.detached { await client.run() }
+        // Two writers: one batch is written while the next gathers (more only added contention here).
         let writers = (0..<2).map { _ in Task.detached { await store.writeAccepts() } }
         store.tasks.withLock { tasks in
             tasks.pool = pool
