@@ -29,9 +29,9 @@ func runClaimLatencyBenchmark(largest: Int, rounds: Int = 300) async throws {
     }
     if let postgres = store as? PostgresEventStore {
         // The plan of the very statement claims run, with this queue.
-        print("  the claim statement's plan with \(stored) jobs stored:")
+        print("  the claim statement's plan with \(stored) jobs stored, as it ran (EXPLAIN ANALYZE; it claims 32):")
         _ = try await postgres.client.query("ANALYZE jobs")
-        let explain = "EXPLAIN " + PostgresEventStore.claimSQL
+        let explain = "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) " + PostgresEventStore.claimSQL
             .replacingOccurrences(of: "$1::text[]", with: "ARRAY['p']").replacingOccurrences(of: "$2::int4[]", with: "ARRAY[32]")
             .replacingOccurrences(of: "$3", with: "9999999999999").replacingOccurrences(of: "$4", with: "9999999999999")
             .replacingOccurrences(of: "$5", with: "'bench'")

@@ -92,7 +92,8 @@ func runDispatchBenchmark(jobs: Int) async throws {
     // one batch — fall outside the measured time.)
     let noopRunner = host.runners["fixture-noop"]!
     let seconds = try await dispatchUntil(store, host) { noopRunner.statistics.calls >= total }
-    print(String(format: "  %d calls in %.2f s = %.0f calls/s (goal ≥ 20,000)", total, seconds, Double(total) / seconds))
+    let goal = store is SQLiteEventStore ? "20,000" : "10,000"
+    print(String(format: "  %d calls in %.2f s = %.0f calls/s (goal ≥ %@)", total, seconds, Double(total) / seconds, goal))
     print("after dispatching: RSS \(memory("VmRSS")), peak \(memory("VmHWM")) (the dispatcher holds at most claim_batch jobs)")
     try await host.shutdown()
     await store.close()

@@ -8,6 +8,9 @@ extension PostgresEventStore {
     /// claim token. Jobs whose lease expired are returned to the queue first (at most once a
     /// second per instance), keeping their due time: they come first.
     ///
+    /// Every step is an index look-up whatever the planner guesses of the batch's size: the
+    /// jobs by primary key (`= ANY(ARRAY(…))`), each event and delivery by a lateral join.
+    ///
     /// An ordered job is taken only when no job of its lane runs and none with an earlier
     /// ordering key waits; the `jobs_lane_running` unique index refuses a second running job
     /// of a lane whatever happens.
@@ -44,11 +47,13 @@ extension PostgresEventStore {
             ) AS c
         ), claimed AS (
             UPDATE jobs j SET state = 'running', lease_until = $4, updated_at = $3, claim = j.claim + 1, claimed_by = $5
-            FROM picked WHERE j.id = picked.id
+            WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
             RETURNING j.id, j.plugin, j.claim, j.attempts, j.last_delay_ms, j.event_id, j.due_at
         )
-        SELECT c.id, c.plugin, c.claim, c.attempts, c.last_delay_ms, \(EventColumns.sql)
-        FROM claimed c JOIN events e ON e.id = c.event_id JOIN deliveries d ON d.id = e.delivery_id
+        SELECT c.id, c.plugin, c.claim, c.attempts, c.last_delay_ms, ev.*
+        FROM claimed c CROSS JOIN LATERAL (
+            SELECT \(EventColumns.sql) FROM events e JOIN deliveries d ON d.id = e.delivery_id WHERE e.id = c.event_id
+        ) AS ev
         ORDER BY c.due_at, c.id
         """
 
