@@ -3,7 +3,18 @@
 public enum StoreCopy {
     /// The tables copied, parents first.
     public enum Table: String, Sendable, CaseIterable {
-        case deliveries, events, jobs, jobAttempts = "job_attempts", idempotencyKeys = "idempotency_keys", overrides
+        /// Received (and derived) deliveries, with their bodies.
+        case deliveries
+        /// Their events.
+        case events
+        /// The events' jobs, dead letters included.
+        case jobs
+        /// Every recorded attempt.
+        case jobAttempts = "job_attempts"
+        /// Live idempotency keys (resends stay duplicates after the move).
+        case idempotencyKeys = "idempotency_keys"
+        /// Runtime overrides and held breaker states.
+        case overrides
 
         /// The columns copied, in the order a ``Batch``'s rows hold them.
         public var columns: [String] {
@@ -30,15 +41,21 @@ public enum StoreCopy {
 
     /// One column's value.
     public enum Value: Sendable, Equatable {
+        /// SQL NULL.
         case null
+        /// An integer.
         case integer(Int64)
+        /// Text.
         case text(String)
+        /// Bytes.
         case blob([UInt8])
     }
 
     /// Where a table's copy stands: after this key (nil: from the start).
     public enum Cursor: Sendable, Equatable {
+        /// After this integer key.
         case integer(Int64)
+        /// After this pair of text keys.
         case text(String, String)
     }
 

@@ -5,6 +5,7 @@ import AcuhookTesting
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// What only the PostgreSQL store has: a server to reach, credentials, migrations shared by
@@ -42,6 +43,33 @@ struct PostgresStoreTests {
         let error = await #expect(throws: StoreError.self) { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) }
         #expect(error?.code == .invalid)
         #expect(error?.message.contains("schema is version 999, newer than this acuhook knows") == true, "\(String(describing: error))")
+    }
+
+    @Test func newJobsCommittedByOneInstanceWakeTheOthers() async throws {
+        let settings = try settings()
+        let (one, other) = (try await PostgresEventStore.open(settings, logger: Logger(label: "test")), try await PostgresEventStore.open(settings, logger: Logger(label: "test")))
+        let hints = Mutex(0)
+        other.onNewJobs { hints.withLock { $0 += 1 } }
+        // The listener connects in the background: deliver until a hint arrives (at most 5 s).
+        let event = InboundEvent(eventType: "Customer.Updated", entityType: "Customer", entityId: "C1", tenant: "", orderingKey: "", json: Array("{}".utf8), plugins: ["p"])
+        for index in 0..<50 where hints.withLock({ $0 }) == 0 {
+            _ = try await one.accept(
+                Delivery(source: "s", idempotencyKey: "k\(index)", idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: [event]),
+                keepKeyFor: .seconds(60)
+            )
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(hints.withLock { $0 } > 0)
+        // A delivery without jobs announces nothing.
+        let before = hints.withLock { $0 }
+        _ = try await one.accept(
+            Delivery(source: "s", idempotencyKey: "no-jobs", idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: [], headers: [], clientAddress: "-", events: []),
+            keepKeyFor: .seconds(60)
+        )
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(hints.withLock { $0 } == before)
+        await one.close()
+        await other.close()
     }
 
     @Test func instancesStartingTogetherMigrateOnce() async throws {
