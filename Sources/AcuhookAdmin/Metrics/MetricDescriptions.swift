@@ -20,6 +20,7 @@ enum MetricDescriptions {
         ("acuhook_lost_threads_total", "Pool threads lost to plugin calls past their timeout, by plugin."),
         ("acuhook_reloads_total", "Configuration reloads, by result."),
         ("acuhook_derived_events_refused_total", "Derived events not stored because their delivery's budget was spent, by the emitting plugin."),
+        ("acuhook_stale_completions_total", "Job outcomes dropped because the job's lease had expired and another claim owned it."),
         ("acuhook_alerts_total", "Alert notifications, by rule and state (firing, resolved)."),
         ("process_resident_memory_bytes", "Resident memory size in bytes."),
         ("process_open_fds", "Number of open file descriptors."),
