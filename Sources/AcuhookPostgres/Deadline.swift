@@ -15,19 +15,28 @@ enum Deadline {
                 }
                 if first { continuation.resume(returning: result) }
             }
+            // The timer ends with the work: no sleeping task outlives a call on the hot paths.
+            let timer = Mutex<Task<Void, Never>?>(nil)
             let worker = Task {
+                let result: Result<T, any Error>
                 do {
-                    finish(.success(try await work()))
+                    result = .success(try await work())
                 } catch {
-                    finish(.failure(error))
+                    result = .failure(error)
                 }
+                finish(result)
+                timer.withLock { $0?.cancel() }
             }
-            Task {
+            let clock = Task {
                 try? await Task.sleep(for: limit)
+                guard !Task.isCancelled else { return }
                 finish(.failure(DeadlineExceeded(limit: limit)))
                 // A lease still waited for is given up (the pool's request is cancelled).
                 worker.cancel()
             }
+            timer.withLock { $0 = clock }
+            // The work may have ended before the timer was stored.
+            if answered.withLock({ $0 }) { clock.cancel() }
         }
     }
 }

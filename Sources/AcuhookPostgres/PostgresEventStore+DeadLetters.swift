@@ -113,17 +113,12 @@ extension PostgresEventStore {
 
     /// The WHERE clause (over `jobs j JOIN events e`) and bindings for `filter`.
     static func deadLetterWhere(_ filter: DeadLetterFilter) -> (String, PostgresBindings) {
-        var clauses = ["j.state = 'dead'"]
-        var binds = PostgresBindings()
-        func bind(_ clause: (String) -> String, _ value: some PostgresDynamicTypeEncodable) {
-            binds.append(value)
-            clauses.append(clause("$\(binds.count)"))
-        }
-        if let plugin = filter.plugin { bind({ "j.plugin = \($0)" }, plugin) }
-        if let type = filter.eventType { bind({ "e.event_type = \($0)" }, type) }
-        if let since = filter.sinceUnixMilliseconds { bind({ "j.updated_at >= \($0)" }, since) }
-        if let reason = filter.reason { bind({ "j.dead_reason = \($0)" }, reason.rawValue) }
-        if let ids = filter.jobIDs { bind({ "j.id = ANY(\($0)::int8[])" }, ids) }
-        return (clauses.joined(separator: " AND "), binds)
+        var conditions = Conditions(["j.state = 'dead'"])
+        if let plugin = filter.plugin { conditions.add({ "j.plugin = \($0)" }, plugin) }
+        if let type = filter.eventType { conditions.add({ "e.event_type = \($0)" }, type) }
+        if let since = filter.sinceUnixMilliseconds { conditions.add({ "j.updated_at >= \($0)" }, since) }
+        if let reason = filter.reason { conditions.add({ "j.dead_reason = \($0)" }, reason.rawValue) }
+        if let ids = filter.jobIDs { conditions.add({ "j.id = ANY(\($0)::int8[])" }, ids) }
+        return (conditions.sql, conditions.binds)
     }
 }

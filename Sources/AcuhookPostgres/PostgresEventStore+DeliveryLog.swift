@@ -5,23 +5,18 @@ import PostgresNIO
 extension PostgresEventStore {
     /// Deliveries newest first, below `before` (keyset pagination), each with its events' types.
     public func deliveries(_ filter: DeliveryFilter, before: Int64?, limit: Int) async throws(StoreError) -> [DeliverySummary] {
-        var clauses = ["d.id < $1"]
-        var binds = PostgresBindings()
-        binds.append(before ?? Int64.max)
-        func bind(_ clause: (String) -> String, _ value: some PostgresNonThrowingEncodable) {
-            binds.append(value)
-            clauses.append(clause("$\(binds.count)"))
-        }
-        if let source = filter.source { bind({ "d.source = \($0)" }, source) }
-        if let since = filter.sinceUnixMilliseconds { bind({ "d.received_at >= \($0)" }, since) }
-        if let until = filter.untilUnixMilliseconds { bind({ "d.received_at < \($0)" }, until) }
-        if let type = filter.eventType { bind({ "EXISTS (SELECT 1 FROM events t WHERE t.delivery_id = d.id AND t.event_type = \($0))" }, type) }
+        var conditions = Conditions()
+        conditions.add({ "d.id < \($0)" }, before ?? Int64.max)
+        if let source = filter.source { conditions.add({ "d.source = \($0)" }, source) }
+        if let since = filter.sinceUnixMilliseconds { conditions.add({ "d.received_at >= \($0)" }, since) }
+        if let until = filter.untilUnixMilliseconds { conditions.add({ "d.received_at < \($0)" }, until) }
+        if let type = filter.eventType { conditions.add({ "EXISTS (SELECT 1 FROM events t WHERE t.delivery_id = d.id AND t.event_type = \($0))" }, type) }
         let sql = """
             SELECT d.id, d.source, d.idempotency_key, d.format, d.received_at, d.client_address,
                    ARRAY(SELECT event_type FROM events e WHERE e.delivery_id = d.id ORDER BY e.position)
-            FROM deliveries d WHERE \(clauses.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT \(max(0, limit))
+            FROM deliveries d WHERE \(conditions.sql) ORDER BY d.id DESC LIMIT \(max(0, limit))
             """
-        let bound = binds
+        let bound = conditions.binds
         return try await run("cannot list deliveries", long: true) { connection in
             var summaries: [DeliverySummary] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bound), logger: quiet)
@@ -41,7 +36,9 @@ extension PostgresEventStore {
             ).decode((Int64, String, String, String, Int64, String, String, ByteBuffer).self) {
                 found = (DeliverySummary(id: id, source: source, idempotencyKey: key, format: format, receivedAtUnixMilliseconds: received, clientAddress: client, eventTypes: []), headers, body)
             }
-            guard var (summary, headers, body) = found else { return nil }
+            guard let found else { return nil }
+            var summary = found.0
+            let (headers, body) = (found.1, found.2)
             var events: [StoredEvent] = []
             for try await row in try await connection.query(
                 "SELECT \(unescaped: EventColumns.sql) FROM events e JOIN deliveries d ON d.id = e.delivery_id WHERE e.delivery_id = \(id) ORDER BY e.position",
