@@ -3,7 +3,7 @@ import AcuhookStore
 import Synchronization
 
 /// Deliveries waiting to be written. The receiver's event loops add and return at once; the
-/// store's writers each take everything waiting (up to a batch) and commit it in one statement,
+/// store's writer takes everything waiting (up to a batch) and commits it in one statement,
 /// so concurrent deliveries share round trips and commits.
 final class AcceptQueue: Sendable {
     /// One delivery and who waits for it.
@@ -51,7 +51,12 @@ final class AcceptQueue: Sendable {
         }
     }
 
-    /// Stops the writers once what is queued is written; later deliveries fail.
+    /// Up to ``maxBatch`` waiting deliveries without waiting; nil when none wait.
+    func takeNow() -> [Item]? {
+        state.withLock { state in state.items.isEmpty ? nil : Self.take(&state.items) }
+    }
+
+    /// Stops the writer once what is queued is written; later deliveries fail.
     func close() {
         let waiters = state.withLock { state in
             state.closed = true

@@ -5,7 +5,11 @@ enum Deadline {
     /// Runs `work` in a task of its own and returns its result, or a ``DeadlineExceeded``
     /// failure once `limit` has passed. A late `work` goes on in the background and its result
     /// is dropped (postgres-nio's queries cannot be cancelled mid-flight; the connection ends them).
-    static func race<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
+    /// While `armed` answers false when the time is up, the timer lets the work go on (a writer
+    /// that holds a connection bounds each statement itself, with a ``StatementWatchdog``).
+    static func race<T: Sendable>(
+        _ limit: Duration, armed: @escaping @Sendable () -> Bool = { true }, _ work: @escaping @Sendable () async throws -> T
+    ) async -> Result<T, any Error> {
         let answered = Mutex(false)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
             let finish: @Sendable (Result<T, any Error>) -> Void = { result in
@@ -29,7 +33,7 @@ enum Deadline {
             }
             let clock = Task {
                 try? await Task.sleep(for: limit)
-                guard !Task.isCancelled else { return }
+                guard !Task.isCancelled, armed() else { return }
                 finish(.failure(DeadlineExceeded(limit: limit)))
                 // A lease still waited for is given up (the pool's request is cancelled).
                 worker.cancel()

@@ -8,12 +8,35 @@ extension PostgresEventStore {
         accepts.add(AcceptQueue.Item(delivery: delivery, retention: retention, completion: completion))
     }
 
-    /// A writer: takes the queued deliveries a batch at a time and commits each batch in one statement.
+    /// A writer: takes the queued deliveries a batch at a time and commits each batch in one
+    /// statement. It keeps the connection it leased while batches keep coming (one lease per busy
+    /// spell, not one per batch) and gives it back once none wait or a batch failed. A lease not
+    /// granted within the operation timeout fails the batch (503); each statement on a held
+    /// connection is bounded by the ``StatementWatchdog``.
     func writeAccepts() async {
         while let items = await accepts.next() {
-            let results = await write(items)
-            for (item, result) in zip(items, results) { item.completion(result) }
+            let lease = LeaseState()
+            let result = await Deadline.race(configuration.operationTimeout, armed: { lease.expire() }) {
+                try await self.client.withConnection { connection in
+                    guard lease.take() else { return }
+                    var batch = items
+                    while await self.write(batch, on: connection), let next = self.accepts.takeNow() { batch = next }
+                }
+            }
+            guard !lease.taken else { continue }
+            var error: any Error = DeadlineExceeded(limit: configuration.operationTimeout)
+            if case .failure(let failure) = result { error = failure }
+            fail(items, PostgresProblem.storeError("cannot store the delivery", error, configuration: configuration))
         }
+    }
+
+    /// Answers `items` with `error` (503: the senders retry).
+    private func fail(_ items: [AcceptQueue.Item], _ error: StoreError) {
+        metrics.failed()
+        logger.error("cannot store deliveries; answered 503 (the senders retry)", metadata: [
+            "acuhook.error": "\(error)", "acuhook.delivery.ids": "\(items.map(\.delivery.idempotencyKey).joined(separator: ","))",
+        ])
+        for item in items { item.completion(.failure(error)) }
     }
 
     /// One (source, key) pair.
@@ -22,9 +45,10 @@ extension PostgresEventStore {
         let key: String
     }
 
-    /// Writes `items` as one batch: each key once (a key repeated in the batch is a duplicate of
-    /// its first delivery), retried on a deadlock with another instance's batch.
-    private func write(_ items: [AcceptQueue.Item]) async -> [Result<AcceptResult, StoreError>] {
+    /// Writes `items` as one batch on `connection` and answers them: each key once (a key
+    /// repeated in the batch is a duplicate of its first delivery), retried on a deadlock with
+    /// another instance's batch. False when the batch failed (the connection may be gone).
+    private func write(_ items: [AcceptQueue.Item], on connection: PostgresConnection) async -> Bool {
         var first: [Key: Int] = [:]
         var unique: [Int] = []
         for (index, item) in items.enumerated() {
@@ -48,14 +72,13 @@ extension PostgresEventStore {
         let written: (deliveryIDs: [Int64], eventIDs: [Int64], stored: Set<Int64>, existing: [Key: Int64])
         let started = ContinuousClock.now
         do {
-            written = try await run("cannot store the delivery") { connection in
+            written = try await watchdog.watch(connection) {
                 var attempt = 0
                 while true {
                     attempt += 1
                     do {
-                        let ids = try await DeliveryBatch.allocateIDs(deliveries: batch.deliveries.count, events: batch.eventCount, on: connection)
-                        let stored = try await batch.write(deliveryIDs: ids.deliveries, eventIDs: ids.events, now: now, channel: self.channel, on: connection)
-                        let lost = batch.deliveries.enumerated().filter { !stored.contains(ids.deliveries[$0.offset]) }.map(\.element)
+                        let (deliveryIDs, eventIDs, stored) = try await batch.write(now: now, channel: self.channel, on: connection)
+                        let lost = batch.deliveries.enumerated().filter { !stored.contains(deliveryIDs[$0.offset]) }.map(\.element)
                         var existing: [Key: Int64] = [:]
                         if !lost.isEmpty {
                             let rows = try await connection.query(
@@ -67,7 +90,7 @@ extension PostgresEventStore {
                             )
                             for try await (source, key, id) in rows.decode((String, String, Int64).self) { existing[Key(source: source, key: key)] = id }
                         }
-                        return (ids.deliveries, ids.events, stored, existing)
+                        return (deliveryIDs, eventIDs, stored, existing)
                     } catch where attempt < 3 && PostgresProblem.isRetryable(error) {
                         continue
                     }
@@ -75,11 +98,8 @@ extension PostgresEventStore {
             }
             metrics.committed(after: ContinuousClock.now - started, deliveries: written.stored.count)
         } catch {
-            metrics.failed()
-            logger.error("cannot store deliveries; answered 503 (the senders retry)", metadata: [
-                "acuhook.error": "\(error)", "acuhook.delivery.ids": "\(items.map(\.delivery.idempotencyKey).joined(separator: ","))",
-            ])
-            return items.map { _ in Result<AcceptResult, StoreError>.failure(error) }
+            fail(items, PostgresProblem.storeError("cannot store the delivery", error, configuration: configuration))
+            return false
         }
         // Each unique delivery's result, then every item's (a repeat gets its first's id).
         var results: [Result<AcceptResult, StoreError>] = []
@@ -97,13 +117,17 @@ extension PostgresEventStore {
                 results.append(.failure(StoreError(.unavailable, "the delivery's idempotency key changed while it was written; retry")))
             }
         }
-        return items.enumerated().map { index, item in
+        for (index, item) in items.enumerated() {
             let position = first[Key(source: item.delivery.source, key: item.delivery.idempotencyKey)]!
-            guard unique[position] != index, case .success(let result) = results[position] else { return results[position] }
+            guard unique[position] != index, case .success(let result) = results[position] else {
+                item.completion(results[position])
+                continue
+            }
             switch result {
-            case .accepted(let id, _), .duplicate(let id): return .success(.duplicate(deliveryID: id))
+            case .accepted(let id, _), .duplicate(let id): item.completion(.success(.duplicate(deliveryID: id)))
             }
         }
+        return true
     }
 
     /// The server answers and takes writes: not a standby, not read-only. (Writes nothing: load

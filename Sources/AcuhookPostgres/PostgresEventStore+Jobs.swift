@@ -124,8 +124,7 @@ extension PostgresEventStore {
                 format: .derived, receivedAtUnixMilliseconds: now, body: [], headers: [], clientAddress: "-", events: Array(completion.derived.prefix(allowed))
             )
             let batch = DeliveryBatch(deliveries: [delivery], expiries: [now + 3 * 86_400_000], roots: [root])
-            let ids = try await DeliveryBatch.allocateIDs(deliveries: 1, events: delivery.events.count, on: connection)
-            _ = try await batch.write(deliveryIDs: ids.deliveries, eventIDs: ids.events, now: now, channel: channel, on: connection)
+            _ = try await batch.write(now: now, channel: channel, on: connection)
         }
         try await connection.query(
             "UPDATE deliveries SET derived_events = derived_events + \(Int32(allowed)), derived_refused = derived_refused + \(Int32(refused)) WHERE id = \(root)",

@@ -33,7 +33,9 @@ public final class PostgresEventStore: EventStore, Sendable {
     let metricsFactory: any MetricsFactory
     let accepts: AcceptQueue
     let metrics: StoreMetrics
-    /// The pool's task, the writers' and the listener's, ended by ``close()``.
+    /// Bounds the statements of a connection held across batches (the writer's).
+    let watchdog: StatementWatchdog
+    /// The pool's task, the writer's, the watchdog's and the listener's, ended by ``close()``.
     private let tasks = Mutex(Tasks())
     private let wakeups: Mutex<[@Sendable () -> Void]> = Mutex([])
     /// Who claims: `host:pid`, kept with each claimed job (`jobs.claimed_by`) for operators.
@@ -55,6 +57,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         self.metricsFactory = metricsFactory
         self.accepts = AcceptQueue()
         self.metrics = StoreMetrics(factory: metricsFactory)
+        self.watchdog = StatementWatchdog(limit: configuration.operationTimeout)
     }
 
     /// Connects, checks the server and the credentials, applies missing migrations (under a lock
@@ -104,16 +107,20 @@ public final class PostgresEventStore: EventStore, Sendable {
         // Not a ServiceGroup member: the pool must outlive the services' graceful shutdown
         // (the dispatcher hands jobs back and commits outcomes as it stops); close() ends it.
         let pool = Task.detached { await client.run() }
-        // Two writers: one batch is written while the next gathers (more only added contention here).
-        let writers = (0..<2).map { _ in Task.detached { await store.writeAccepts() } }
+        // One writer, as SQLite has: a batch takes everything that gathered while the previous one
+        // was written, so batches grow with the load. A second writer halves the batches and
+        // doubles the WAL flushes (Benchmarks/README.md has the numbers).
+        let writers = [Task.detached { await store.writeAccepts() }]
+        let watchdog = Task.detached { await store.watchdog.run() }
         store.tasks.withLock { tasks in
+            tasks.watchdog = watchdog
             tasks.pool = pool
             tasks.writers = writers
         }
         return store
     }
 
-    /// Ends the writers (after the deliveries queued), the listener and the pool.
+    /// Ends the writer (after the deliveries queued), the watchdog, the listener and the pool.
     public func close() async {
         accepts.close()
         let running = tasks.withLock { tasks in
@@ -121,6 +128,7 @@ public final class PostgresEventStore: EventStore, Sendable {
             return tasks
         }
         for writer in running.writers { await writer.value }
+        running.watchdog?.cancel()
         running.listener?.cancel()
         running.pool?.cancel()
         await running.listener?.value
@@ -132,6 +140,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         var pool: Task<Void, Never>?
         var writers: [Task<Void, Never>] = []
         var listener: Task<Void, Never>?
+        var watchdog: Task<Void, Never>?
     }
 
     /// Calls `handler` when another instance (or this one) commits new jobs: a `LISTEN` on a

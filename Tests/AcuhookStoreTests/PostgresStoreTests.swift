@@ -126,6 +126,12 @@ struct PostgresOutageTests {
             self.process = process
         }
 
+        /// Stops it forwarding without closing anything (SIGSTOP): the database seems to hang.
+        func freeze() { if let process { kill(process.processIdentifier, SIGSTOP) } }
+
+        /// Lets it forward again (SIGCONT).
+        func thaw() { if let process { kill(process.processIdentifier, SIGCONT) } }
+
         /// Ends it and waits for the process (off the cooperative pool: `waitUntilExit` spins a run loop).
         func stop() async {
             guard let process else { return }
@@ -168,6 +174,49 @@ struct PostgresOutageTests {
         }
         #expect(recovered)
         #expect(try await store.count("deliveries") == 2)
+        await store.close()
+        await proxy.stop()
+    }
+
+    @Test func aDatabaseThatStopsAnsweringFailsTheBatchInTimeAndTheWriterCarriesOn() async throws {
+        var settings = try #require(try StoreBackend.postgres.place().postgres)
+        let proxy = try Proxy(target: settings)
+        try proxy.start()
+        settings.host = "127.0.0.1"
+        settings.port = proxy.port
+        settings.operationTimeout = .seconds(2)
+        let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"))
+        func delivery(_ key: String) -> Delivery {
+            Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: Array("{}".utf8), headers: [], clientAddress: "-", events: [])
+        }
+        guard case .accepted = try await store.accept(delivery("before"), keepKeyFor: .seconds(60)) else {
+            Issue.record("not accepted while the database answered")
+            return
+        }
+        // Connections stay open but nothing comes back: the statement on the writer's
+        // connection hangs until the watchdog closes that connection.
+        proxy.freeze()
+        let started = ContinuousClock.now
+        let error = await #expect(throws: StoreError.self) { try await store.accept(delivery("during"), keepKeyFor: .seconds(60)) }
+        #expect(error?.code == .unavailable)
+        #expect(ContinuousClock.now - started < .seconds(10), "a hung database must not hang the receiver")
+        proxy.thaw()
+        // The sender resends what was answered 503: stored once whether or not the hung statement committed.
+        var resent: AcceptResult?
+        for _ in 0..<40 where resent == nil {
+            resent = try? await store.accept(delivery("during"), keepKeyFor: .seconds(60))
+            if resent == nil { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(resent != nil, "the writer did not recover")
+        guard case .duplicate? = try? await store.accept(delivery("during"), keepKeyFor: .seconds(60)) else {
+            Issue.record("a second resend was not a duplicate")
+            return
+        }
+        guard case .accepted? = try? await store.accept(delivery("after"), keepKeyFor: .seconds(60)) else {
+            Issue.record("not accepted after the database answered again")
+            return
+        }
+        #expect(try await store.count("deliveries") == 3)
         await store.close()
         await proxy.stop()
     }
