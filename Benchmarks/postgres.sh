@@ -35,7 +35,7 @@ signed_body "$secret"
 echo "$(nproc) cores; body ${#BENCH_BODY} bytes; $duration per measurement; PostgreSQL $("$ACUHOOK_PG_BIN/postgres" --version | awk '{print $3}')"
 
 fresh_cluster() {  # drops the earlier rounds' schemas, then CHECKPOINT
-  local psql=("$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d acuhook)
+  local psql=(env PGOPTIONS="-c client_min_messages=warning" "$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d acuhook)
   "${psql[@]}" -t -A -c "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname ~ '^(r|two)[0-9]+$'" | "${psql[@]}" >/dev/null
   "${psql[@]}" -c "CHECKPOINT"
 }
