@@ -12,7 +12,7 @@ func swiftPlugin(_ name: String, folder: String) -> (Product, Target) {
         .library(name: name, type: .dynamic, targets: [name]),
         .target(
             name: name,
-            dependencies: ["AcuhookPluginKit", "CAcuhookPlugin"],
+            dependencies: ["AcuhookPluginKit", "AcuhookJSON", "CAcuhookPlugin"],
             path: "Plugins/\(folder)",
             swiftSettings: swiftSettings
         )
@@ -53,6 +53,8 @@ let package = Package(
         // The C ABI header, for plugins in C (and for Tests/Fixtures).
         .library(name: "CAcuhookPlugin", targets: ["CAcuhookPlugin"]),
         .library(name: "AcuhookPluginKit", targets: ["AcuhookPluginKit"]),
+        // The JSON parser and field reader shared by the host and the plugin kit.
+        .library(name: "AcuhookJSON", targets: ["AcuhookJSON"]),
         // The parsers' modules, for the libFuzzer targets of Tests/Fuzz.
         .library(name: "AcuhookCore", targets: ["AcuhookCore"]),
         .library(name: "AcuhookInbound", targets: ["AcuhookInbound"]),
@@ -80,11 +82,15 @@ let package = Package(
         // The C ABI: one header, nothing compiled. The only contract between host and plugins.
         .target(name: "CAcuhookPlugin"),
 
+        // JSON without Foundation: the strict parser (the receive path's) and the field reader by
+        // path (plugins'). No dependencies: the plugin template carries a copy.
+        .target(name: "AcuhookJSON", swiftSettings: swiftSettings),
+
         // Pure logic: event types, patterns, router, circuit breaker. No I/O, no NIO.
-        .target(name: "AcuhookCore", swiftSettings: swiftSettings),
+        .target(name: "AcuhookCore", dependencies: ["AcuhookJSON"], swiftSettings: swiftSettings),
 
         // Swift helpers for writing a plugin against the C ABI; linked into each plugin, never the host.
-        .target(name: "AcuhookPluginKit", dependencies: ["CAcuhookPlugin"], swiftSettings: swiftSettings),
+        .target(name: "AcuhookPluginKit", dependencies: ["CAcuhookPlugin", "AcuhookJSON"], swiftSettings: swiftSettings),
 
         // dlopen, negotiation, registry and the in-process runner.
         .target(
@@ -102,7 +108,7 @@ let package = Package(
         // Pure logic for inbound deliveries: verifiers, normalisers, IP allow-lists, rate limits.
         .target(
             name: "AcuhookInbound",
-            dependencies: ["AcuhookCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AcuhookJSON", "AcuhookCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 
@@ -141,6 +147,7 @@ let package = Package(
         .target(
             name: "AcuhookDispatch",
             dependencies: [
+                "AcuhookJSON",
                 "AcuhookCore",
                 "AcuhookStore",
                 "AcuhookPluginHost",
@@ -154,6 +161,7 @@ let package = Package(
         .target(
             name: "AcuhookServer",
             dependencies: [
+                "AcuhookJSON",
                 "AcuhookCore",
                 "AcuhookInbound",
                 "AcuhookStore",
@@ -176,6 +184,7 @@ let package = Package(
         .target(
             name: "AcuhookAdmin",
             dependencies: [
+                "AcuhookJSON",
                 "AcuhookCore",
                 "AcuhookInbound",
                 "AcuhookPluginHost",
@@ -242,6 +251,7 @@ let package = Package(
         .executableTarget(
             name: "acuhook",
             dependencies: [
+                "AcuhookJSON",
                 "AcuhookAlerts",
                 "AcuhookConsole",
                 "AcuhookCore",
@@ -281,6 +291,7 @@ let package = Package(
         .executableTarget(
             name: "acuhook-bench",
             dependencies: [
+                "AcuhookJSON",
                 "AcuhookCore",
                 "AcuhookPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -299,9 +310,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .testTarget(name: "AcuhookJSONTests", dependencies: ["AcuhookJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AcuhookCoreTests",
-            dependencies: ["AcuhookCore", "AcuhookTesting"],
+            dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -342,7 +354,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookInboundTests",
-            dependencies: ["AcuhookInbound", "AcuhookTesting"],
+            dependencies: ["AcuhookJSON", "AcuhookInbound", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -381,7 +393,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookCLITests",
-            dependencies: ["AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
+            dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
     ] + plugins.map(\.1)

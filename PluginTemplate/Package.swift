@@ -4,7 +4,8 @@ import PackageDescription
 // An Acuhook handler plugin. `swift build -c release` produces
 // .build/release/libMyPlugin.so, which `acuhook` loads with dlopen.
 //
-// CAcuhookPlugin and AcuhookPluginKit are copies of the host's ABI header and Swift helpers:
+// CAcuhookPlugin, AcuhookJSON and AcuhookPluginKit are copies of the host's ABI header, its JSON
+// reader and its Swift helpers:
 // keep them as they are (a newer Acuhook ships newer copies; `acuhook new-plugin` takes them
 // from the host you run it with).
 let package = Package(
@@ -14,14 +15,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "CAcuhookPlugin"),
+        .target(name: "AcuhookJSON", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .target(
             name: "AcuhookPluginKit",
-            dependencies: ["CAcuhookPlugin"],
+            dependencies: ["CAcuhookPlugin", "AcuhookJSON"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .target(
             name: "MyPlugin",
-            dependencies: ["AcuhookPluginKit", "CAcuhookPlugin"],
+            dependencies: ["AcuhookPluginKit", "AcuhookJSON", "CAcuhookPlugin"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
     ]

@@ -5,6 +5,7 @@ import AcuhookStore
 import AcuhookTesting
 import Foundation
 import Logging
+import AcuhookJSON
 
 /// Per-request CPU cost of each step of the receive path, in one process, no HTTP.
 func runReceivePathBenchmark(iterations: Int) async throws {

@@ -9,10 +9,17 @@
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
 //   acuhook-bench fill-store PATH N      a SQLite store with N deliveries, jobs done and dead (console.sh)
 //   acuhook-bench claims [N]             claim latency with 10 k, 100 k and N (default 1,000,000) queued jobs
+//   acuhook-bench plugin-cost [N] [SO…]  CPU per call of real plugins (default: the Swift no-op fixture, customer-sync)
 // BENCH_DATABASE_URL=postgres://… runs dispatch, dispatch-isolation, latency and claims on PostgreSQL.
+import AcuhookTesting
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "fill-store", arguments.count > 2 {
     try await runFillStore(path: arguments[1], count: Int(arguments[2]) ?? 1_000_000)
+} else if arguments.first == "plugin-cost" {
+    let calls = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
+    let plugins = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [FixturePlugins.path("FixtureSwiftNoop"), FixturePlugins.path("CustomerSync")]
+    try runPluginCostBenchmark(calls: calls, plugins: plugins)
 } else if arguments.first == "claims" {
     try await runClaimLatencyBenchmark(largest: arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000)
 } else if arguments.first == "dispatch" {

@@ -1,81 +1,101 @@
+import AcuhookJSON
 import AcuhookPluginKit
 import CAcuhookPlugin
-import Foundation
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// Appends `Customer.*` events, in the CRM shape `{"id","name","status","lastModified"}`, to a
+/// Appends `Customer.*` events, in the CRM shape `{"id","lastModified","name","status"}`, to a
 /// JSON-lines file.
 ///
-/// Configuration: `{"output": "/path/to/customers.jsonl"}` (required).
+/// Configuration: `{"output": "/path/to/customers.jsonl"}` (required; created when missing).
 /// A customer without an id is rejected (bad data); a failed write asks for a retry.
+///
+/// Written to be cheap per call, as a plugin should be: the fields are read by path from the
+/// event's JSON without parsing the rest (`event["data.CustomerID"]`), the line is built from
+/// their JSON text as written, and the file stays open. Each line is one `write(2)` on a file
+/// opened `O_APPEND`: it lands whole at the end, also when calls run concurrently or several
+/// acuhook instances append to one file (no lock needed). Rotate the file with `copytruncate`,
+/// or reload acuhook after moving it.
 final class CustomerSync: AcuhookHandler {
     static let metadata = PluginMetadata(
         name: "customer-sync",
-        version: "1.0.0",
+        version: "1.1.0",
         subscriptions: ["Customer.*"],
         threadSafe: true
     )
 
     private let output: String
-    private let lock = Mutex(())
+    private let file: Int32
     private let host: HostLink
 
-    struct MissingOutput: Error, CustomStringConvertible {
-        var description: String { "customer-sync needs config.output: the path of the JSON-lines file to append to" }
+    /// What stopped the plugin from starting.
+    struct ConfigurationError: Error, CustomStringConvertible {
+        let description: String
     }
 
     init(configuration: [UInt8], host: HostLink) throws {
-        let config = try JSONSerialization.jsonObject(with: Data(configuration)) as? [String: Any]
-        guard let output = config?["output"] as? String, !output.isEmpty else { throw MissingOutput() }
-        self.output = output
-        self.host = host
-        if !FileManager.default.fileExists(atPath: output) {
-            guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: output])
-            }
+        guard let output = JSONValue.parse(configuration)?["output"]?.string, !output.isEmpty else {
+            throw ConfigurationError(description: "customer-sync needs config.output: the path of the JSON-lines file to append to")
         }
+        let file = open(output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard file >= 0 else {
+            throw ConfigurationError(description: "customer-sync cannot open \(output): \(String(cString: strerror(errno)))")
+        }
+        self.output = output
+        self.file = file
+        self.host = host
     }
+
+    deinit { close(file) }
 
     func handle(_ event: IncomingEvent) -> HandlerResult {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(event.json)) as? [String: Any] else {
-            return .reject("event JSON is not an object")
+        let data = event["data"]
+        var line: [UInt8] = []
+        line.reserveCapacity(event.json.count / 4 + 64)
+        line.append(contentsOf: #"{"id":"#.utf8)
+        if !Self.appendText(data?["CustomerID"], to: &line) {
+            guard !event.entityId.isEmpty else { return .reject("no CustomerID in data and no entity id") }
+            JSONText.appendString(event.entityId, to: &line)
         }
-        let data = root["data"] as? [String: Any] ?? [:]
-        let id = Self.field(data, "CustomerID") ?? (event.entityId.isEmpty ? nil : event.entityId)
-        guard let id else { return .reject("no CustomerID in data and no entity id") }
-        let record: [String: Any] = [
-            "id": id,
-            "name": Self.field(data, "CustomerName") ?? NSNull(),
-            "status": Self.field(data, "Status") ?? NSNull(),
-            "lastModified": Self.field(data, "LastModifiedDateTime") ?? (root["timestamp"] as? String) ?? NSNull() as Any,
-        ]
-        do {
-            var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            line.append(0x0A)
-            // One write(2) to a file opened O_APPEND: each line lands whole at the end, also
-            // when several acuhook instances append to one file.
-            try lock.withLock { _ in
-                let fd = open(output, O_WRONLY | O_APPEND)
-                guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: output]) }
-                defer { close(fd) }
-                let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                guard written == line.count else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output]) }
-            }
-            return .ok
-        } catch {
-            host.log(.warning, "append to \(output) failed: \(error)")
-            return .retry("append to \(output) failed: \(error)")
+        line.append(contentsOf: #","lastModified":"#.utf8)
+        if !Self.appendText(data?["LastModifiedDateTime"], to: &line) { Self.appendTextOrNull(event["timestamp"], to: &line) }
+        line.append(contentsOf: #","name":"#.utf8)
+        Self.appendTextOrNull(data?["CustomerName"], to: &line)
+        line.append(contentsOf: #","status":"#.utf8)
+        Self.appendTextOrNull(data?["Status"], to: &line)
+        line.append(contentsOf: "}\n".utf8)
+        let written = line.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+        guard written == line.count else {
+            let reason = written < 0 ? String(cString: strerror(errno)) : "wrote \(written) of \(line.count) bytes"
+            host.log(.warning, "append to \(output) failed: \(reason)")
+            return .retry("append to \(output) failed: \(reason)")
         }
+        return .ok
     }
 
-    /// A field of Acumatica's contract-based shape: `{"Name": {"value": x}}` or a bare `{"Name": x}`.
-    static func field(_ data: [String: Any], _ name: String) -> String? {
-        let raw = (data[name] as? [String: Any])?["value"] ?? data[name]
-        switch raw {
-        case let text as String: return text
-        case let number as NSNumber: return number.stringValue
-        default: return nil
+    /// Appends `field` as a JSON string: a string as written, a number or boolean in quotes.
+    /// False (nothing appended) when it is missing, null, an object or an array.
+    static func appendText(_ field: JSONField?, to line: inout [UInt8]) -> Bool {
+        guard let field else { return false }
+        switch field.kind {
+        case .string:
+            field.appendJSON(to: &line)
+        case .number, .bool:
+            line.append(UInt8(ascii: "\""))
+            field.appendJSON(to: &line)
+            line.append(UInt8(ascii: "\""))
+        case .null, .object, .array:
+            return false
         }
+        return true
+    }
+
+    /// ``appendText(_:to:)``, or `null`.
+    static func appendTextOrNull(_ field: JSONField?, to line: inout [UInt8]) {
+        if !appendText(field, to: &line) { line.append(contentsOf: "null".utf8) }
     }
 }
 

@@ -1,12 +1,13 @@
+import AcuhookJSON
 import AcuhookPluginKit
 import CAcuhookPlugin
-import Foundation
 
 /// Watches `SalesOrder.*` events: skips orders below a threshold, and for the others emits a
 /// derived `SalesOrder.LargeOrder` event through the host.
 ///
 /// Configuration: `{"order_total": 1000}` (default 1000). An order without `OrderTotal` is
-/// rejected (bad data). It never handles its own `SalesOrder.LargeOrder` events.
+/// rejected (bad data). It never handles its own `SalesOrder.LargeOrder` events. Fields are read
+/// by path from the event's JSON (`event["data.OrderTotal"]`), the rest of it is not parsed.
 final class OrderThreshold: AcuhookHandler {
     static let metadata = PluginMetadata(
         name: "order-threshold",
@@ -23,10 +24,10 @@ final class OrderThreshold: AcuhookHandler {
     }
 
     init(configuration: [UInt8], host: HostLink) throws {
-        let config = try JSONSerialization.jsonObject(with: Data(configuration)) as? [String: Any] ?? [:]
-        switch config["order_total"] {
+        switch JSONValue.parse(configuration)?["order_total"] {
         case nil: threshold = 1000
-        case let number as NSNumber: threshold = number.doubleValue
+        case .integer(let number)?: threshold = Double(number)
+        case .double(let number)?: threshold = number
         default: throw BadThreshold()
         }
         host.log(.debug, "large-order threshold is \(threshold)")
@@ -35,33 +36,49 @@ final class OrderThreshold: AcuhookHandler {
     func handle(_ event: IncomingEvent) -> HandlerResult {
         let type = event.eventType
         guard type != Self.derivedType else { return .skip("own derived event") }
-        guard let root = try? JSONSerialization.jsonObject(with: Data(event.json)) as? [String: Any] else {
-            return .reject("event JSON is not an object")
-        }
-        let data = root["data"] as? [String: Any] ?? [:]
-        guard let total = Self.number(data["OrderTotal"]) else { return .reject("no numeric OrderTotal in data") }
-        guard total >= threshold else { return .skip("OrderTotal \(total) below \(threshold)") }
+        let data = event["data"]
+        guard let total = data?["OrderTotal"], let amount = Self.number(total) else { return .reject("no numeric OrderTotal in data") }
+        guard amount >= threshold else { return .skip("OrderTotal \(amount) below \(threshold)") }
 
-        var derived: [String: Any] = ["OrderTotal": total, "threshold": threshold, "sourceEvent": type]
-        for key in ["OrderNbr", "OrderType", "CustomerID"] {
-            if let value = (data[key] as? [String: Any])?["value"] ?? data[key] { derived[key] = value }
-        }
-        let body = (try? JSONSerialization.data(withJSONObject: derived, options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        switch event.emit(type: Self.derivedType, dataJSON: body) {
+        // {"CustomerID", "OrderNbr", "OrderTotal", "OrderType", "sourceEvent", "threshold"}, keys sorted;
+        // copied fields keep their JSON as written, a numeric OrderTotal its exact digits.
+        var body: [UInt8] = [UInt8(ascii: "{")]
+        for key in ["CustomerID", "OrderNbr"] { Self.append(key, data?[key], to: &body) }
+        body.append(contentsOf: #""OrderTotal":"#.utf8)
+        if total.kind == .number { total.appendJSON(to: &body) } else { body.append(contentsOf: String(amount).utf8) }
+        body.append(UInt8(ascii: ","))
+        Self.append("OrderType", data?["OrderType"], to: &body)
+        body.append(contentsOf: #""sourceEvent":"#.utf8)
+        JSONText.appendString(type, to: &body)
+        body.append(contentsOf: #","threshold":\#(threshold)}"#.utf8)
+        switch event.emit(type: Self.derivedType, dataJSON: String(decoding: body, as: UTF8.self)) {
         case .ok: return .ok
         case let status: return .retry("host refused the derived event: \(status)")
         }
     }
 
-    /// `{"value": 1200.5}`, `{"value": "1200.5"}` or a bare number.
-    static func number(_ raw: Any?) -> Double? {
-        let value = (raw as? [String: Any])?["value"] ?? raw
-        switch value {
-        case let number as NSNumber: return number.doubleValue
-        case let text as String: return Double(text.trimmingCharacters(in: .whitespaces))
-        default: return nil
-        }
+    /// `"key":value,` when `field` is there.
+    static func append(_ key: String, _ field: JSONField?, to body: inout [UInt8]) {
+        guard let field else { return }
+        JSONText.appendString(key, to: &body)
+        body.append(UInt8(ascii: ":"))
+        field.appendJSON(to: &body)
+        body.append(UInt8(ascii: ","))
+    }
+
+    /// A number, or a string holding one (`1200.5`, `"1200.5"`); nil otherwise.
+    static func number(_ field: JSONField) -> Double? {
+        let value = field.double ?? field.string.flatMap { Double($0.trimmingSpaces) }
+        return value.flatMap { $0.isFinite ? $0 : nil }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
+        return self[first...last]
     }
 }
 

@@ -1,6 +1,7 @@
 import AcuhookCore
 import AcuhookStore
 import Foundation
+import AcuhookJSON
 
 /// A dead letter as the admin API returns it: the job, its event (JSON kept exact) and every attempt.
 public struct DeadLetterDocument: Sendable, Equatable, Codable {

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import AcuhookJSON
 
 /// Moves stored jobs to the plugins: claims due jobs under a lease, runs each through its
 /// plugin's runner (breaker → concurrency limit → timeout → call), and commits the outcome —

@@ -4,6 +4,7 @@ import AcuhookStore
 import CoreMetrics
 import Foundation
 import Logging
+import AcuhookJSON
 
 /// The receive path of every source, independent of the HTTP library: limits, source checks,
 /// authentication, normalisation and the durable commit, in that order. Every refusal is one

@@ -138,7 +138,7 @@ struct TemplateCopier {
             } else {
                 try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
                 let data = try Data(contentsOf: file)
-                let keep = relative.hasPrefix("Sources/CAcuhookPlugin") || relative.hasPrefix("Sources/AcuhookPluginKit")
+                let keep = ["Sources/CAcuhookPlugin", "Sources/AcuhookJSON", "Sources/AcuhookPluginKit"].contains { relative.hasPrefix($0) }
                 if !keep, let text = String(data: data, encoding: .utf8) {
                     try rename(text).write(to: target, atomically: true, encoding: .utf8)
                 } else {

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOPosix
+import AcuhookJSON
 
 extension DeliveryFormat: ExpressibleByArgument {}
 

@@ -4,6 +4,7 @@ import AcuhookTesting
 import Foundation
 import Logging
 import Testing
+import AcuhookJSON
 
 /// ABI 1.0 stays loadable: the header as 1.0 shipped is frozen in Tests/Fixtures/abi-1.0, a plugin
 /// built against it must work with this host, and every 1.0 field must sit where 1.0 put it.

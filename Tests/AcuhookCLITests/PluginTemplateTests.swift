@@ -6,9 +6,13 @@ import Logging
 import Testing
 
 @Suite struct PluginTemplateTests {
-    /// The template's copies of the ABI header and the plugin kit must equal the host's.
+    /// The template's copies of the ABI header, the JSON reader and the plugin kit must equal the host's.
     @Test func templateCopiesOfTheHeaderAndKitAreIdenticalToTheHosts() async throws {
-        let pairs = [("Sources/CAcuhookPlugin/include", "PluginTemplate/Sources/CAcuhookPlugin/include"), ("Sources/AcuhookPluginKit", "PluginTemplate/Sources/AcuhookPluginKit")]
+        let pairs = [
+            ("Sources/CAcuhookPlugin/include", "PluginTemplate/Sources/CAcuhookPlugin/include"),
+            ("Sources/AcuhookJSON", "PluginTemplate/Sources/AcuhookJSON"),
+            ("Sources/AcuhookPluginKit", "PluginTemplate/Sources/AcuhookPluginKit"),
+        ]
         for (host, template) in pairs {
             let hostFiles = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent(host).path).sorted()
             let templateFiles = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent(template).path).sorted()
@@ -51,9 +55,11 @@ import Testing
         #expect(image.name == "inventory-sync" && image.version == "0.1.0" && image.threadSafe)
         #expect(image.subscriptions == ["Customer.*", "SalesOrder.*"])
         let plugin = try PluginInstance(image: image, configJSON: Array(#"{"greeting":"synced"}"#.utf8), logger: logger)
-        let event = PluginEvent(eventType: "Customer.Updated", entityId: "CUST001", json: Array(#"{"data":{"A":1,"B":2}}"#.utf8))
+        let event = PluginEvent(eventType: "Customer.Updated", entityId: "CUST001", json: Array(#"{"data":{"CustomerID":{"value":"C042"},"B":2}}"#.utf8))
         let result = plugin.invoke(event, attempt: 1)
         #expect(result.outcome == .ok)
-        #expect(result.output.map { String(decoding: $0, as: UTF8.self) } == "synced: Customer.Updated CUST001 with 2 field(s)")
+        #expect(result.output.map { String(decoding: $0, as: UTF8.self) } == "synced: Customer.Updated for C042")
+        let bare = plugin.invoke(PluginEvent(eventType: "Customer.Updated", entityId: "CUST002", json: Array("{}".utf8)), attempt: 1)
+        #expect(bare.output.map { String(decoding: $0, as: UTF8.self) } == "synced: Customer.Updated for CUST002")
     }
 }

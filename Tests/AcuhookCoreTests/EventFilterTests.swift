@@ -1,5 +1,6 @@
 import AcuhookCore
 import Testing
+import AcuhookJSON
 
 @Suite struct EventFilterTests {
     let order = JSONValue.parse(Array(

@@ -2,6 +2,7 @@ import AcuhookCore
 import AcuhookInbound
 import Foundation
 import Testing
+import AcuhookJSON
 
 @Suite struct JSONParserTests {
     @Test(arguments: [

@@ -20,13 +20,13 @@ let package = Package(
         // libFuzzer's driver, called from each target's main.
         .target(name: "FuzzDriver"),
         // JSONParser against Foundation's JSONSerialization: same accept/reject, same values.
-        fuzzTarget("FuzzJSON", [.product(name: "AcuhookCore", package: "acuhook")]),
+        fuzzTarget("FuzzJSON", [.product(name: "AcuhookCore", package: "acuhook"), .product(name: "AcuhookJSON", package: "acuhook")]),
         // DeliveryNormalizer on push notifications (and whatever else the bytes look like).
-        fuzzTarget("FuzzPushNotification", [.product(name: "AcuhookInbound", package: "acuhook"), .product(name: "AcuhookCore", package: "acuhook")]),
+        fuzzTarget("FuzzPushNotification", [.product(name: "AcuhookInbound", package: "acuhook"), .product(name: "AcuhookCore", package: "acuhook"), .product(name: "AcuhookJSON", package: "acuhook")]),
         // The hmac-sha256 and Standard Webhooks signature headers.
         fuzzTarget("FuzzSignatureHeaders", [.product(name: "AcuhookInbound", package: "acuhook")]),
         // Route filter expressions.
-        fuzzTarget("FuzzEventFilter", [.product(name: "AcuhookCore", package: "acuhook")]),
+        fuzzTarget("FuzzEventFilter", [.product(name: "AcuhookCore", package: "acuhook"), .product(name: "AcuhookJSON", package: "acuhook")]),
         // The YAML configuration loader.
         fuzzTarget("FuzzConfiguration", [.product(name: "AcuhookConfig", package: "acuhook")]),
     ]

@@ -1,3 +1,4 @@
+import AcuhookJSON
 import CAcuhookPlugin
 
 /// One event handed to ``AcuhookHandler/handle(_:)``: a view over host memory.
@@ -25,6 +26,11 @@ public struct IncomingEvent {
     public var json: UnsafeRawBufferPointer { UnsafeRawBufferPointer(raw.pointee.json) }
     /// The normalised event JSON, copied.
     public var jsonBytes: [UInt8] { Array(json) }
+
+    /// The event's value at `path`, read from ``json`` without parsing the rest:
+    /// `event["data.CustomerID"]` (Acumatica's `{"value": …}` unwrapped), `event["entityId"]`,
+    /// `event["data.Details.0.InventoryID"]`. Nil when there is none. Borrowed like the event.
+    public subscript(_ path: String) -> JSONField? { JSONField.find(path, in: json) }
 
     /// Asks the host to store and route a derived event after this call returns OK.
     /// - Parameters:

@@ -1,6 +1,6 @@
+import AcuhookJSON
 import AcuhookPluginKit
 import CAcuhookPlugin
-import Foundation
 
 /// my-plugin: an Acuhook handler. Replace the body of `handle` with your business logic.
 ///
@@ -20,21 +20,23 @@ final class MyPlugin: AcuhookHandler {
 
     /// Called once at load with the plugin's configuration. Throw to refuse it.
     init(configuration: [UInt8], host: HostLink) throws {
-        let config = try JSONSerialization.jsonObject(with: Data(configuration)) as? [String: Any] ?? [:]
-        self.greeting = config["greeting"] as? String ?? "handled"
+        self.greeting = JSONValue.parse(configuration)?["greeting"]?.string ?? "handled"
         self.host = host
     }
 
     /// Called for every event routed to this plugin, on a host pool thread.
     /// Return `.ok`, `.skip(…)` (not interested), `.retry(…)` (transient: try again later) or
     /// `.reject(…)` (the data is bad: dead-letter it).
+    ///
+    /// Read the fields you need by path: `event["data.CustomerID"]` (Acumatica's `{"value": …}`
+    /// unwrapped; `.string`, `.int64`, `.double`, `.scalarText`), nothing else of the event is
+    /// parsed. Keep files and connections open across calls (open them in `init`).
     func handle(_ event: IncomingEvent) -> HandlerResult {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(event.json)) as? [String: Any] else {
-            return .reject("event is not a JSON object")
+        guard let customer = event["data.CustomerID"]?.scalarText ?? (event.entityId.isEmpty ? nil : event.entityId) else {
+            return .reject("no CustomerID in data and no entity id")
         }
-        host.log(.debug, "\(greeting) \(event.eventType) for \(event.entityId) (attempt \(event.attempt))")
-        let data = root["data"] as? [String: Any] ?? [:]
-        return HandlerResult(.ok, output: Array("\(greeting): \(event.eventType) \(event.entityId) with \(data.count) field(s)".utf8))
+        host.log(.debug, "\(greeting) \(event.eventType) for \(customer) (attempt \(event.attempt))")
+        return HandlerResult(.ok, output: Array("\(greeting): \(event.eventType) for \(customer)".utf8))
     }
 }
 

@@ -1,3 +1,4 @@
+import AcuhookJSON
 /// A predicate on an event's normalised JSON, configured per route: only events it matches are
 /// handed to the plugin; the others are marked skipped (`filtered`), never silently dropped.
 ///

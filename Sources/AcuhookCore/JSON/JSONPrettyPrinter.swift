@@ -1,3 +1,5 @@
+import AcuhookJSON
+
 /// Re-indents a JSON text for people without parsing its values: numbers keep their exact
 /// digits (a push notification's `TimeStamp` exceeds 2^53) and objects their key order.
 public enum JSONPrettyPrinter {

@@ -1,5 +1,6 @@
 import AcuhookCore
 import Crypto
+import AcuhookJSON
 
 /// Turns one delivery's body into events of the one event model, and finds its idempotency key.
 ///

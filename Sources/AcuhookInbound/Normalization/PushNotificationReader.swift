@@ -1,5 +1,6 @@
 import Foundation
 import AcuhookCore
+import AcuhookJSON
 
 /// Reads a real Acumatica push notification: one event per row, with an update (the old row in
 /// `Deleted`, the new one in `Inserted`) paired by the route's key columns, trimmed.

@@ -1,5 +1,6 @@
 import FuzzDriver
 import AcuhookCore
+import AcuhookJSON
 
 // Route filter expressions: parsing must never crash, and a parsed filter written back
 // (`description`) must parse to a filter that matches the same events. Writing is stable after

@@ -1,6 +1,7 @@
 import FuzzDriver
 import AcuhookCore
 import Foundation
+import AcuhookJSON
 
 // Differential target: Acuhook's JSONParser against Foundation's JSONSerialization on the same
 // bytes. Both must accept or both reject, and accepted texts must give the same values.

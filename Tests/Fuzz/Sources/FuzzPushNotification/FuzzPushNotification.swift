@@ -1,6 +1,7 @@
 import FuzzDriver
 import AcuhookCore
 import AcuhookInbound
+import AcuhookJSON
 
 // The body normaliser on arbitrary bytes, read twice: once detecting the format (as a source with
 // `format: auto` does) and once as a push notification with a configured route. It must never

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A JSON value that keeps integers exact (64-bit), so Acumatica's `TimeStamp` (.NET ticks,
 /// larger than 2^53) never passes through a `Double`.
 public enum JSONValue: Sendable, Hashable, Codable {
@@ -72,12 +70,5 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Parses `bytes` (see ``JSONParser``), or returns nil when they are not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
         try? JSONParser.parse(bytes)
-    }
-
-    /// Compact JSON with sorted keys (stable output for tests and hashing).
-    public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
     }
 }
