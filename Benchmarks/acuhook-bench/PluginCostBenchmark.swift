@@ -49,7 +49,8 @@ func runPluginCostBenchmark(calls: Int, plugins: [String]) throws {
         let median = rounds.sorted()[3]
         let ratio = reference.map { String(format: " (%.1f× the reference)", median / $0) } ?? " (reference)"
         if reference == nil { reference = median }
-        print(String(format: "  %-58@ %7.2f µs%@", "\(image.name) \(URL(fileURLWithPath: path).lastPathComponent)" as NSString, median, ratio as NSString))
+        let name = "\(image.name) (\(URL(fileURLWithPath: path).lastPathComponent))".padding(toLength: 52, withPad: " ", startingAt: 0)
+        print("  " + name + String(format: "%8.2f µs", median) + ratio)
     }
 }
 
