@@ -11,7 +11,7 @@ import Testing
     @Test func loadsTheExamplePluginsWithTheirDescriptors() throws {
         let customer = try PluginLoader.load(path: FixturePlugins.path("CustomerSync"), logger: logger)
         #expect(customer.name == "customer-sync")
-        #expect(customer.version == "1.0.0")
+        #expect(customer.version == "1.1.0")
         #expect(customer.abiMajor == 1 && customer.abiMinor == 0)
         #expect(customer.subscriptions == ["Customer.*"])
         #expect(customer.threadSafe)
