@@ -280,10 +280,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     /// A derived event in the event model: its own type and id, the plugin's data, and where it came from.
     static func derivedDocument(_ derived: DerivedEvent, parent: StoredEvent) -> [UInt8] {
         let data = String(decoding: derived.dataJSON, as: UTF8.self)
-        func quoted(_ text: String) -> String {
-            let encoded = try? JSONSerialization.data(withJSONObject: [text], options: [])
-            return encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
-        }
+        let quoted = JSONText.quoted
         let document = """
             {"eventType":\(quoted(derived.eventType)),"entityType":\(quoted(derived.entityType)),"entityId":\(quoted(derived.entityId)),\
             "tenantId":\(quoted(parent.event.tenant)),"data":\(data),"metadata":{"source":"derived","parentEventId":\(parent.id),\

@@ -1,3 +1,4 @@
+import AcuhookJSON
 import Foundation
 import Logging
 import Synchronization
@@ -71,7 +72,7 @@ public struct LineLogHandler: LogHandler {
             for key in merged.keys.sorted() where !["time", "level", "label", "source", "message"].contains(key) {
                 fields.append((key, "\(merged[key]!)"))
             }
-            write("{" + fields.map { "\(Self.quoted($0.0)):\(Self.quoted($0.1))" }.joined(separator: ",") + "}\n")
+            write("{" + fields.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined(separator: ",") + "}\n")
         }
     }
 
@@ -83,11 +84,5 @@ public struct LineLogHandler: LogHandler {
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// A JSON string literal, escaped by Foundation (as the dispatcher's derived documents are).
-    static func quoted(_ text: String) -> String {
-        let encoded = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        return encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
     }
 }
