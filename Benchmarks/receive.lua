@@ -3,11 +3,13 @@
 local body = os.getenv("BENCH_BODY")
 local signature = os.getenv("BENCH_SIGNATURE")
 local counter = 0
-local thread_id = 0
+-- Each wrk thread runs this script in a Lua state of its own: `setup` (in the main state) gives
+-- each one its number as the global `thread_id`, so that two threads never send the same id.
+local threads = 0
 
 setup = function(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("thread_id", threads)
+  threads = threads + 1
 end
 
 request = function()
@@ -16,7 +18,7 @@ request = function()
     ["Content-Type"] = "application/json",
     ["X-Acumatica-Event"] = "Customer.Updated",
     ["X-Acumatica-Signature"] = signature,
-    ["X-Acumatica-Delivery"] = string.format("bench-%s-%d-%d", os.getenv("BENCH_RUN") or "0", thread_id, counter),
+    ["X-Acumatica-Delivery"] = string.format("bench-%s-%d-%d", os.getenv("BENCH_RUN") or "0", thread_id or 0, counter),
   }
   return wrk.format("POST", nil, headers, body)
 end
