@@ -13,6 +13,7 @@ import AcuhookJSON
 func checkJSON(_ bytes: [UInt8]) {
     let ours = Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) }
     checkParseObject(bytes, against: ours)
+    checkFields(bytes, against: ours)
 
     // JSONParser expects UTF-8 (callers validate it first, as DeliveryNormalizer does); Foundation
     // also reads UTF-16 and UTF-32 (detected from NUL bytes at the start) and skips a byte-order mark.
