@@ -146,17 +146,24 @@ struct PostgresOutageTests {
         }
     }
 
-    @Test func aLostDatabaseFailsCallsPromptlyAndTheStoreRecoversByItself() async throws {
+    /// A store on a fresh schema reached through a proxy, with a 2 s operation timeout.
+    func openBehindProxy() async throws -> (PostgresEventStore, Proxy) {
         var settings = try #require(try StoreBackend.postgres.place().postgres)
         let proxy = try Proxy(target: settings)
         try proxy.start()
         settings.host = "127.0.0.1"
         settings.port = proxy.port
         settings.operationTimeout = .seconds(2)
-        let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"))
-        func delivery(_ key: String) -> Delivery {
-            Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: Array("{}".utf8), headers: [], clientAddress: "-", events: [])
-        }
+        return (try await PostgresEventStore.open(settings, logger: Logger(label: "test")), proxy)
+    }
+
+    /// An empty delivery with the key `key`.
+    func delivery(_ key: String) -> Delivery {
+        Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: Array("{}".utf8), headers: [], clientAddress: "-", events: [])
+    }
+
+    @Test func aLostDatabaseFailsCallsPromptlyAndTheStoreRecoversByItself() async throws {
+        let (store, proxy) = try await openBehindProxy()
         guard case .accepted = try await store.accept(delivery("before"), keepKeyFor: .seconds(60)) else {
             Issue.record("not accepted while the database was there")
             return
@@ -179,16 +186,7 @@ struct PostgresOutageTests {
     }
 
     @Test func aDatabaseThatStopsAnsweringFailsTheBatchInTimeAndTheWriterCarriesOn() async throws {
-        var settings = try #require(try StoreBackend.postgres.place().postgres)
-        let proxy = try Proxy(target: settings)
-        try proxy.start()
-        settings.host = "127.0.0.1"
-        settings.port = proxy.port
-        settings.operationTimeout = .seconds(2)
-        let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"))
-        func delivery(_ key: String) -> Delivery {
-            Delivery(source: "s", idempotencyKey: key, idempotencyKeyOrigin: "test", format: .guide, receivedAtUnixMilliseconds: 1_000, body: Array("{}".utf8), headers: [], clientAddress: "-", events: [])
-        }
+        let (store, proxy) = try await openBehindProxy()
         guard case .accepted = try await store.accept(delivery("before"), keepKeyFor: .seconds(60)) else {
             Issue.record("not accepted while the database answered")
             return
