@@ -4,12 +4,13 @@
 # `acuhook serve` on a durable throwaway cluster, each run on an empty store (earlier schemas
 # dropped, CHECKPOINT first), in alternating order. After each run: req/s, p50, the store's batches (deliveries per
 # batch, ms per batch) and the CPU the server process and PostgreSQL used.
-#   Benchmarks/postgres-ab.sh OLD_BINARY NEW_BINARY [...]     DURATION (10s), ROUNDS (3)
+#   Benchmarks/postgres-ab.sh OLD_BINARY NEW_BINARY [...]     DURATION (10s), ROUNDS (3),
+#   RESERVE_WAL (MB of WAL segments kept for reuse and created first, as in postgres.sh; 0: none)
 #   A binary named `sqlite:PATH` runs on a SQLite file instead, for a same-minutes reference.
 #   An environment for one binary: wrap it in a two-line shell script (`VAR=x exec bin "$@"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n 2,9p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,10p "$0" >&2; exit 2; }
 source scripts/setup.sh
 source scripts/postgres.sh
 source Benchmarks/common.sh
@@ -20,6 +21,7 @@ work=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; postgres_stop; }
 trap cleanup EXIT
 postgres_start   # durable
+[ "${RESERVE_WAL:-1024}" -gt 0 ] && postgres_reserve_wal "${RESERVE_WAL:-1024}"
 secret=bench-secret
 signed_body "$secret"
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" "$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d acuhook "$@"; }
