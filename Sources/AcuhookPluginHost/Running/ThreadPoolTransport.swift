@@ -21,8 +21,6 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let running = Mutex<[UInt64: CallRace<TransportEnding>]>([:])
     private let nextCall = Atomic<UInt64>(0)
     private let metrics: PluginMetrics?
-    /// The timeouts of the calls in flight.
-    private let deadlines: CallDeadlines<C>
 
     /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is
     /// thread-safe; `metrics`, when given, counts lost threads.
@@ -33,7 +31,6 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
         self.pool = pool
         self.clock = clock
         self.logger = logger
-        self.deadlines = CallDeadlines(clock: clock)
     }
 
     /// The plugin file.
@@ -45,30 +42,16 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// Always 0: nothing restarts in process.
     public var restarts: Int { 0 }
 
-    /// Runs the call on a pool thread, racing it against `timeout` on the injected clock (one
-    /// watcher per transport keeps the deadlines: ``CallDeadlines``).
+    /// Runs the call on a pool thread, racing it against `timeout` on the injected clock.
     public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
         let race = CallRace<TransportEnding>()
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         running.withLock { $0[id] = race }
         return await withCheckedContinuation { continuation in
             race.arm(continuation)
-            deadlines.add(id, timeout: timeout) { [self] in
-                // Counted and logged before the caller resumes, so it already sees the lost call.
-                lost.withLock { lost in
-                    guard race.settle(.failed(.timeout, message: "plugin did not return within \(timeout)")) else { return }
-                    lost += 1
-                    metrics?.recordLostThread()
-                    logger.warning(
-                        "plugin call exceeded its timeout; its thread is lost until the call returns",
-                        metadata: ["acuhook.timeout": "\(timeout)", "acuhook.plugin.lost_threads": "\(lost)", "acuhook.pool.threads": "\(pool.numberOfThreads)"]
-                    )
-                }
-            }
             pool.submit { [self] state in
                 guard case .active = state else {
                     running.withLock { _ = $0.removeValue(forKey: id) }
-                    deadlines.remove(id)
                     release()
                     race.settle(.failed(.unavailable, message: "the plugin thread pool is shut down"))
                     return
@@ -76,7 +59,6 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 let callStarted = ContinuousClock.now
                 let invocation = instance.invoke(event, attempt: attempt)
                 running.withLock { _ = $0.removeValue(forKey: id) }
-                deadlines.remove(id)
                 // Free the slot before waking the caller, so what it sees next reflects this end.
                 release()
                 guard !race.settle(.returned(invocation)) else { return }
@@ -88,6 +70,24 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                     )
                 }
             }
+            let timer = Task { [self] in
+                do {
+                    try await clock.sleep(for: timeout)
+                } catch {
+                    return
+                }
+                // Counted and logged before the caller resumes, so it already sees the lost call.
+                lost.withLock { lost in
+                    guard race.settle(.failed(.timeout, message: "plugin did not return within \(timeout)")) else { return }
+                    lost += 1
+                    metrics?.recordLostThread()
+                    logger.warning(
+                        "plugin call exceeded its timeout; its thread is lost until the call returns",
+                        metadata: ["acuhook.timeout": "\(timeout)", "acuhook.plugin.lost_threads": "\(lost)", "acuhook.pool.threads": "\(pool.numberOfThreads)"]
+                    )
+                }
+            }
+            race.attach(timer: timer)
         }
     }
 
