@@ -5,7 +5,11 @@
 #   3. the webhook guide's Flask receiver under gunicorn with 2 workers,
 #   4. Acuhook's full receive path while every delivery is also dispatched to a no-op C plugin
 #      (FixtureNoop) in the same process; after the run it prints the jobs still pending (the
-#      backlog), at once and 2 s later, so that "dispatch keeps up" is shown, not assumed.
+#      backlog), at once and 2 s later, so that "dispatch keeps up" is shown, not assumed;
+#   5. two floors for the store: the same receiver on the in-memory store (`acuhook-bench
+#      memory-server`: everything but the store) and on an append-only intake log with one
+#      fdatasync per batch (`acuhook-bench log-server`: a store durable before it answers, with
+#      no tables or indexes).
 # Signed ~1 KB guide-format body, 32 connections, wrk from Debian's packages (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,9 +56,11 @@ YAML
 .build/release/acuhook-bench bare-server 18080 & pids+=($!)
 "$acuhook_bin" serve --config "$work/acuhook.yaml" --log-level warning & pids+=($!)
 "$acuhook_bin" serve --config "$work/dispatch/acuhook.yaml" --log-level warning & pids+=($!)
+.build/release/acuhook-bench memory-server 18087 & pids+=($!)
+.build/release/acuhook-bench log-server 18089 "$work/intake.log" & pids+=($!)
 ACUHOOK_BENCH_SECRET=$secret gunicorn -w 2 -b 127.0.0.1:18082 --chdir Benchmarks --log-level warning flask_receiver:app & pids+=($!)
 
-for port in 18080 18081 18082 18083; do
+for port in 18080 18081 18082 18083 18087 18089; do
   for _ in $(seq 1 100); do
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
@@ -88,25 +94,29 @@ run() {
   BENCH_RUN="$name-$RANDOM" wrk -t2 -c"$connections" -d"$duration" --latency -s Benchmarks/receive.lua "$url" | grep RESULT | sed "s/^RESULT/$name/"
 }
 # Warm up each server briefly, then measure.
-for url in http://127.0.0.1:18080/webhooks/acumatica http://127.0.0.1:18081/webhooks/acumatica http://127.0.0.1:18082/webhooks/acumatica http://127.0.0.1:18083/webhooks/acumatica; do
+for port in 18080 18081 18082 18083 18087 18089; do
+  url=http://127.0.0.1:$port/webhooks/acumatica
   BENCH_RUN="warm-$RANDOM" wrk -t2 -c8 -d2s -s Benchmarks/receive.lua "$url" >/dev/null
 done
 bare=$(run bare-hummingbird http://127.0.0.1:18080/webhooks/acumatica)
 acuhook=$(run acuhook-full-path http://127.0.0.1:18081/webhooks/acumatica)
 flask=$(run flask-gunicorn-2w http://127.0.0.1:18082/webhooks/acumatica)
+memory=$(run receiver-in-memory-store http://127.0.0.1:18087/webhooks/acumatica)
+log=$(run receiver-intake-log http://127.0.0.1:18089/webhooks/acumatica)
 jobs() { curl -s http://127.0.0.1:18084/admin/jobs | python3 -c "import json,sys; j=json.load(sys.stdin)['jobs']; print(j.get('$1', 0))"; }
 before=$(jobs done)
 dispatching=$(run acuhook-with-noop-dispatch http://127.0.0.1:18083/webhooks/acumatica)
 pending_end=$(jobs pending); done_end=$(jobs done)
 sleep 2
 pending_later=$(jobs pending)
-echo "$bare"; echo "$acuhook"; echo "$flask"; echo "$dispatching"
+echo "$bare"; echo "$acuhook"; echo "$flask"; echo "$dispatching"; echo "$memory"; echo "$log"
 echo "with dispatch: $((done_end - before)) jobs done during the run; pending at its end: $pending_end; 2 s later: $pending_later"
 rps() { sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$1"; }
-python3 - "$(rps "$bare")" "$(rps "$acuhook")" "$(rps "$flask")" "$(rps "$dispatching")" <<'PY'
+python3 - "$(rps "$bare")" "$(rps "$acuhook")" "$(rps "$flask")" "$(rps "$dispatching")" "$(rps "$memory")" "$(rps "$log")" <<'PY'
 import sys
-bare, acu, flask, dispatching = map(float, sys.argv[1:5])
+bare, acu, flask, dispatching, memory, log = map(float, sys.argv[1:7])
 print(f"acuhook / bare route = {acu / bare:.2f}x (goal >= 0.8)")
 print(f"acuhook / flask      = {acu / flask:.1f}x")
 print(f"acuhook with dispatch / bare route = {dispatching / bare:.2f}x (goal >= 0.5, backlog not growing)")
+print(f"floors: receiver on the in-memory store / bare = {memory / bare:.2f}x; on an intake log / bare = {log / bare:.2f}x; acuhook / intake log = {acu / log:.2f}x")
 PY

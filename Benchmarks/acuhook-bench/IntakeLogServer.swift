@@ -5,6 +5,8 @@ import AcuhookStore
 import AcuhookTesting
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Acuhook's receiver on an append-only intake log: the floor of a log-structured store.
@@ -14,12 +16,15 @@ import Synchronization
 /// one thread writes everything queued with one `pwrite` and one `fdatasync`, then answers it.
 /// No tables, no indexes, no checkpoint, no jobs: what a store that indexes after answering
 /// would pay before answering. A measurement for the storage design, not a store.
-func runIntakeLogServer(port: Int, path: String) async throws {
+///
+/// `inline`: each event loop appends to a log of its own and syncs it itself, once per loop tick
+/// (the loop blocks for the `fdatasync`), instead of handing deliveries to a writer thread.
+func runIntakeLogServer(port: Int, path: String, inline: Bool) async throws {
     var logger = Logger(label: "intake-log")
     logger.logLevel = .warning
     var server = ServerSettings()
     server.port = port
-    let inbox = try IntakeLogInbox(path: path, preallocate: 1 << 30)
+    let inbox: any Inbox = inline ? InlineIntakeLogInbox(path: path) : try IntakeLogInbox(path: path, preallocate: 1 << 30)
     let pipeline = try DeliveryPipeline(
         server: server,
         sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["bench-secret"]))],
@@ -98,6 +103,79 @@ final class IntakeLogInbox: Inbox {
 
     private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    func checkWritable() async throws(StoreError) {}
+    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
+    func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
+}
+
+/// The `inline` inbox of ``runIntakeLogServer(port:path:inline:)``: one log per event loop, written
+/// and synced on that loop after the tick that read its deliveries. Bodies read off the loop (over
+/// 64 KiB) are refused: a measurement, not a store.
+final class InlineIntakeLogInbox: Inbox, @unchecked Sendable {
+    /// One loop's log; touched only on that loop's thread.
+    private final class LoopLog {
+        let fd: Int32
+        var offset = 0
+        var pending: [(record: [UInt8], result: AcceptResult, completion: @Sendable (Result<AcceptResult, StoreError>) -> Void)] = []
+        var scheduled = false
+        var buffer: [UInt8] = []
+
+        init(path: String) {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let zeros = [UInt8](repeating: 0, count: 1 << 20)
+            for chunk in 0..<512 { _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(chunk << 20)) } }
+            fsync(fd)
+        }
+    }
+
+    private let memory = InMemoryInbox()
+    private let path: String
+    private let logs = Mutex<[ObjectIdentifier: LoopLog]>([:])
+
+    init(path: String) { self.path = path }
+
+    func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
+        memory.accept(delivery, keepKeyFor: retention) { result in
+            guard case .success(let accepted) = result, case .accepted = accepted else { return completion(result) }
+            guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else {
+                return completion(.failure(StoreError(.unavailable, "not on an event loop")))
+            }
+            let log = self.logs.withLock { logs in
+                if let log = logs[ObjectIdentifier(loop)] { return log }
+                let log = LoopLog(path: "\(self.path).\(logs.count)")
+                logs[ObjectIdentifier(loop)] = log
+                return log
+            }
+            var record: [UInt8] = []
+            record.reserveCapacity(delivery.body.count + 256)
+            for field in [delivery.source, delivery.idempotencyKey, StoredForm.headersText(delivery.headers)] {
+                record.append(contentsOf: withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian, Array.init))
+                record.append(contentsOf: field.utf8)
+            }
+            record.append(contentsOf: withUnsafeBytes(of: UInt32(delivery.body.count).littleEndian, Array.init))
+            record.append(contentsOf: delivery.body)
+            log.pending.append((record, accepted, completion))
+            guard !log.scheduled else { return }
+            log.scheduled = true
+            // Runs after this tick's reads: every delivery they brought shares the sync.
+            loop.execute { Self.flush(log) }
+        }
+    }
+
+    private static func flush(_ log: LoopLog) {
+        log.scheduled = false
+        let items = log.pending
+        log.pending = []
+        log.buffer.removeAll(keepingCapacity: true)
+        for item in items { log.buffer.append(contentsOf: item.record) }
+        let written = log.buffer.withUnsafeBytes { pwrite(log.fd, $0.baseAddress, $0.count, off_t(log.offset)) }
+        let synced = written == log.buffer.count && fdatasync(log.fd) == 0
+        log.offset += log.buffer.count
+        for item in items { item.completion(synced ? .success(item.result) : .failure(StoreError(.unavailable, "write failed"))) }
     }
 
     func checkWritable() async throws(StoreError) {}

@@ -7,7 +7,8 @@
 //   acuhook-bench latency [RATE] [SECS]  receive → plugin latency p50/p99 at a fixed offered rate
 //   acuhook-bench isolation [N]          isolated (worker process) vs. in-process runner, no-op plugin
 //   acuhook-bench memory-server PORT     Acuhook's receiver on the in-memory store (isolates the store)
-//   acuhook-bench log-server PORT PATH   Acuhook's receiver on an append-only intake log (fdatasync per batch)
+//   acuhook-bench log-server PORT PATH [inline]  Acuhook's receiver on an append-only intake log (fdatasync
+//                                        per batch on a writer thread; inline: on each event loop, per tick)
 //   acuhook-bench fill-store PATH N      a SQLite store with N deliveries, jobs done and dead (console.sh)
 //   acuhook-bench claims [N]             claim latency with 10 k, 100 k and N (default 1,000,000) queued jobs
 //   acuhook-bench plugin-cost [N] [SO…]  CPU per call of real plugins (default: the Swift no-op fixture, customer-sync)
@@ -39,7 +40,7 @@ if arguments.first == "fill-store", arguments.count > 2 {
 } else if arguments.first == "memory-server" {
     try await runMemoryServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18083 : 18083)
 } else if arguments.first == "log-server" {
-    try await runIntakeLogServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18089 : 18089, path: arguments.count > 2 ? arguments[2] : "acuhook-intake.log")
+    try await runIntakeLogServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18089 : 18089, path: arguments.count > 2 ? arguments[2] : "acuhook-intake.log", inline: arguments.count > 3 && arguments[3] == "inline")
 } else if arguments.first == "bare-server" {
     try await runBareServer(port: arguments.count > 1 ? Int(arguments[1]) ?? 18080 : 18080)
 } else {
