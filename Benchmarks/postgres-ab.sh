@@ -21,7 +21,7 @@ work=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; postgres_stop; }
 trap cleanup EXIT
 postgres_start   # durable
-[ "${RESERVE_WAL:-1024}" -gt 0 ] && postgres_reserve_wal "${RESERVE_WAL:-1024}"
+postgres_reserve_wal   # WAL segments kept for reuse, as on a busy production server (RESERVE_WAL=0: none)
 secret=bench-secret
 signed_body "$secret"
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" "$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d acuhook "$@"; }

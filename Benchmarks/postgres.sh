@@ -32,8 +32,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; postgres_stop; }
 trap cleanup EXIT
 postgres_start   # durable: fsync and synchronous_commit on
-# WAL segments kept for reuse, as on a busy production server (RESERVE_WAL=0: a new cluster's).
-[ "${RESERVE_WAL:-1024}" -gt 0 ] && postgres_reserve_wal "${RESERVE_WAL:-1024}"
+postgres_reserve_wal   # WAL segments kept for reuse, as on a busy production server (RESERVE_WAL=0: none)
 database="$ACUHOOK_TEST_DATABASE_URL"
 secret=bench-secret
 signed_body "$secret"

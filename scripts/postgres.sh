@@ -5,11 +5,12 @@
 #                           starts the server on 127.0.0.1 at a free port and exports
 #                           ACUHOOK_TEST_DATABASE_URL (postgres://acuhook@127.0.0.1:PORT/acuhook).
 #                           `fast`: fsync off (tests; a benchmark keeps PostgreSQL's defaults).
-#   postgres_reserve_wal MB  keeps MB of WAL segments for reuse (min_wal_size) and creates them
-#                           now, as a busy production server has them: a new cluster otherwise
-#                           creates and zero-fills a 16 MB segment inside a commit every 16 MB of
-#                           WAL (benchmarks; see Benchmarks/README.md).
-#   postgres_stop           stops it and deletes the folder (also run on the caller's EXIT).
+#   postgres_reserve_wal [MB] keeps MB (default $RESERVE_WAL, else 1024; 0: nothing) of WAL
+#                           segments for reuse (min_wal_size) and creates them now, as a busy
+#                           production server has them: a new cluster otherwise creates and
+#                           zero-fills a 16 MB segment inside a commit every 16 MB of WAL
+#                           (benchmarks; see Benchmarks/README.md).
+#   postgres_stop           stops it and deletes the folder (callers run it from their EXIT trap).
 # Role `acuhook` logs in without a password; role `acuhook_pw` (password `right-password`) needs
 # one, so the tests can show how a wrong password is refused.
 # Where PostgreSQL cannot be installed, postgres_start prints why and returns 1 (the PostgreSQL
@@ -63,12 +64,14 @@ SQL
 }
 
 postgres_reserve_wal() {
-  local mb="$1" psql=("$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+  local mb="${1:-${RESERVE_WAL:-1024}}" psql=("$ACUHOOK_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$ACUHOOK_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+  case "$mb" in ''|*[!0-9]*) echo "postgres: the WAL to reserve must be a whole number of MB, got '$mb'" >&2; return 1 ;; esac
+  [ "$mb" -gt 0 ] || return 0
   "${psql[@]}" -c "ALTER SYSTEM SET min_wal_size = '${mb}MB'" -c "ALTER SYSTEM SET max_wal_size = '$((mb * 2))MB'" \
     -c "SELECT pg_reload_conf()" -c "CREATE TABLE acuhook_wal_reserve (x int)" >/dev/null || return 1
   # Each switch moves to a new segment (created now); the checkpoint then keeps them all as
   # future segments, since they fit in min_wal_size.
-  for _ in $(seq $((mb / 16))); do echo "INSERT INTO acuhook_wal_reserve VALUES (1); SELECT pg_switch_wal();"; done | "${psql[@]}" >/dev/null
+  for _ in $(seq $((mb / 16))); do echo "INSERT INTO acuhook_wal_reserve VALUES (1); SELECT pg_switch_wal();"; done | "${psql[@]}" >/dev/null || return 1
   "${psql[@]}" -c "DROP TABLE acuhook_wal_reserve" -c "CHECKPOINT" >/dev/null
 }
 

@@ -24,7 +24,7 @@ func runIntakeLogServer(port: Int, path: String, inline: Bool) async throws {
     logger.logLevel = .warning
     var server = ServerSettings()
     server.port = port
-    let inbox: any Inbox = inline ? InlineIntakeLogInbox(path: path) : try IntakeLogInbox(path: path, preallocate: 1 << 30)
+    let inbox: any Inbox = inline ? InlineIntakeLogInbox(path: path) : try IntakeLogInbox(path: path)
     let pipeline = try DeliveryPipeline(
         server: server,
         sources: [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: ["bench-secret"]))],
@@ -36,26 +36,80 @@ func runIntakeLogServer(port: Int, path: String, inline: Bool) async throws {
     try await app.runService()
 }
 
-/// The inbox behind ``runIntakeLogServer(port:path:)``.
-final class IntakeLogInbox: Inbox {
-    private struct Pending {
+/// One log file: records appended in batches, each batch one `pwrite` and one `fdatasync`.
+/// Not thread-safe: one thread (the writer, or one event loop) owns it.
+final class IntakeLogFile {
+    /// A new delivery waiting for its batch's sync, and who waits for the answer.
+    struct Waiting {
         let record: [UInt8]
         let result: AcceptResult
         let completion: @Sendable (Result<AcceptResult, StoreError>) -> Void
     }
 
-    private let memory = InMemoryInbox()
     private let fd: Int32
-    private let queue = Mutex<(items: [Pending], offset: Int)>(([], 0))
-    private let wake = DispatchSemaphore(value: 0)
+    private var offset = 0
+    private var buffer: [UInt8] = []
 
-    /// A log at `path`, its first `preallocate` bytes written with zeros now.
-    init(path: String, preallocate: Int) throws {
+    /// A log at `path`, truncated, its first `preallocate` bytes written with zeros and synced now.
+    init(path: String, preallocate: Int = 1 << 30) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw StoreError(.unavailable, "cannot open \(path)") }
+        guard fd >= 0 else { throw StoreError(.unavailable, "cannot open \(path): errno \(errno)") }
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         for chunk in 0..<(preallocate >> 20) { _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(chunk << 20)) } }
         fsync(fd)
+    }
+
+    deinit { close(fd) }
+
+    /// `delivery` as one record: source, key, kept headers, receipt time and body, each length-prefixed.
+    static func record(_ delivery: Delivery) -> [UInt8] {
+        var record: [UInt8] = []
+        record.reserveCapacity(delivery.body.count + 256)
+        func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { record.append(contentsOf: $0) } }
+        for field in [delivery.source, delivery.idempotencyKey, StoredForm.headersText(delivery.headers)] {
+            append(UInt32(field.utf8.count))
+            record.append(contentsOf: field.utf8)
+        }
+        append(UInt32(truncatingIfNeeded: delivery.receivedAtUnixMilliseconds))
+        append(UInt32(delivery.body.count))
+        record.append(contentsOf: delivery.body)
+        return record
+    }
+
+    /// Writes `batch` at the end of the log, syncs it, then answers each delivery: accepted once
+    /// synced, 503 when the write or the sync failed.
+    func commit(_ batch: [Waiting]) {
+        buffer.removeAll(keepingCapacity: true)
+        for item in batch { buffer.append(contentsOf: item.record) }
+        let written = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        let synced = written == buffer.count && fdatasync(fd) == 0
+        if synced { offset += buffer.count }
+        for item in batch { item.completion(synced ? .success(item.result) : .failure(StoreError(.unavailable, "the intake log could not be written"))) }
+    }
+}
+
+/// The parts of ``Inbox`` a write-only measurement store answers with nothing.
+protocol WriteOnlyInbox: Inbox {}
+
+extension WriteOnlyInbox {
+    func checkWritable() async throws(StoreError) {}
+    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
+    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
+    func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
+}
+
+/// The inbox behind ``runIntakeLogServer(port:path:inline:)``: one log, written by its own thread.
+final class IntakeLogInbox: WriteOnlyInbox, @unchecked Sendable {
+    private let memory = InMemoryInbox()
+    /// Touched by the writer thread alone.
+    private let log: IntakeLogFile
+    private let queue = Mutex<[IntakeLogFile.Waiting]>([])
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// A log at `path`, and its writer thread.
+    init(path: String) throws {
+        log = try IntakeLogFile(path: path)
         let thread = Thread { [self] in writeLoop() }
         thread.name = "intake-log"
         thread.start()
@@ -64,78 +118,46 @@ final class IntakeLogInbox: Inbox {
     func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
         memory.accept(delivery, keepKeyFor: retention) { result in
             guard case .success(let accepted) = result, case .accepted = accepted else { return completion(result) }
-            var record: [UInt8] = []
-            record.reserveCapacity(delivery.body.count + 256)
-            for field in [delivery.source, delivery.idempotencyKey, StoredForm.headersText(delivery.headers)] {
-                Self.append(UInt32(field.utf8.count), to: &record)
-                record.append(contentsOf: field.utf8)
-            }
-            Self.append(UInt32(truncatingIfNeeded: delivery.receivedAtUnixMilliseconds), to: &record)
-            Self.append(UInt32(delivery.body.count), to: &record)
-            record.append(contentsOf: delivery.body)
+            let waiting = IntakeLogFile.Waiting(record: IntakeLogFile.record(delivery), result: accepted, completion: completion)
             let first = self.queue.withLock { queue -> Bool in
-                queue.items.append(Pending(record: record, result: accepted, completion: completion))
-                return queue.items.count == 1
+                queue.append(waiting)
+                return queue.count == 1
             }
             if first { self.wake.signal() }
         }
     }
 
     private func writeLoop() {
-        var buffer: [UInt8] = []
         while true {
             wake.wait()
             while true {
-                let (items, offset) = queue.withLock { queue -> ([Pending], Int) in
-                    defer { queue.items = [] }
-                    return (queue.items, queue.offset)
+                let batch = queue.withLock { queue in
+                    defer { queue = [] }
+                    return queue
                 }
-                if items.isEmpty { break }
-                buffer.removeAll(keepingCapacity: true)
-                for item in items { buffer.append(contentsOf: item.record) }
-                let written = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-                let synced = written == buffer.count && fdatasync(fd) == 0
-                queue.withLock { $0.offset += buffer.count }
-                for item in items { item.completion(synced ? .success(item.result) : .failure(StoreError(.unavailable, "write failed"))) }
+                if batch.isEmpty { break }
+                log.commit(batch)
             }
         }
     }
-
-    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    func checkWritable() async throws(StoreError) {}
-    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
-    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
-    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
-    func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
 }
 
 /// The `inline` inbox of ``runIntakeLogServer(port:path:inline:)``: one log per event loop, written
 /// and synced on that loop after the tick that read its deliveries. Bodies read off the loop (over
 /// 64 KiB) are refused: a measurement, not a store.
-final class InlineIntakeLogInbox: Inbox, @unchecked Sendable {
-    /// One loop's log; touched only on that loop's thread.
+final class InlineIntakeLogInbox: WriteOnlyInbox, @unchecked Sendable {
+    /// One loop's log and its waiting deliveries; touched only on that loop's thread.
     private final class LoopLog {
-        let fd: Int32
-        var offset = 0
-        var pending: [(record: [UInt8], result: AcceptResult, completion: @Sendable (Result<AcceptResult, StoreError>) -> Void)] = []
-        var scheduled = false
-        var buffer: [UInt8] = []
-
-        init(path: String) {
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            let zeros = [UInt8](repeating: 0, count: 1 << 20)
-            for chunk in 0..<512 { _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(chunk << 20)) } }
-            fsync(fd)
-        }
+        let file: IntakeLogFile
+        var waiting: [IntakeLogFile.Waiting] = []
+        init(file: IntakeLogFile) { self.file = file }
     }
 
     private let memory = InMemoryInbox()
     private let path: String
     private let logs = Mutex<[ObjectIdentifier: LoopLog]>([:])
 
+    /// Logs at `path.0`, `path.1`, …, one per event loop, made on first use.
     init(path: String) { self.path = path }
 
     func accept(_ delivery: Delivery, keepKeyFor retention: Duration, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void) {
@@ -144,43 +166,27 @@ final class InlineIntakeLogInbox: Inbox, @unchecked Sendable {
             guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else {
                 return completion(.failure(StoreError(.unavailable, "not on an event loop")))
             }
-            let log = self.logs.withLock { logs in
-                if let log = logs[ObjectIdentifier(loop)] { return log }
-                let log = LoopLog(path: "\(self.path).\(logs.count)")
-                logs[ObjectIdentifier(loop)] = log
-                return log
+            let log: LoopLog
+            do {
+                log = try self.logs.withLock { logs in
+                    if let log = logs[ObjectIdentifier(loop)] { return log }
+                    let log = LoopLog(file: try IntakeLogFile(path: "\(self.path).\(logs.count)", preallocate: 512 << 20))
+                    logs[ObjectIdentifier(loop)] = log
+                    return log
+                }
+            } catch {
+                return completion(.failure(StoreError(.unavailable, "\(error)")))
             }
-            var record: [UInt8] = []
-            record.reserveCapacity(delivery.body.count + 256)
-            for field in [delivery.source, delivery.idempotencyKey, StoredForm.headersText(delivery.headers)] {
-                record.append(contentsOf: withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian, Array.init))
-                record.append(contentsOf: field.utf8)
-            }
-            record.append(contentsOf: withUnsafeBytes(of: UInt32(delivery.body.count).littleEndian, Array.init))
-            record.append(contentsOf: delivery.body)
-            log.pending.append((record, accepted, completion))
-            guard !log.scheduled else { return }
-            log.scheduled = true
+            log.waiting.append(IntakeLogFile.Waiting(record: IntakeLogFile.record(delivery), result: accepted, completion: completion))
+            guard log.waiting.count == 1 else { return }
             // Runs after this tick's reads: every delivery they brought shares the sync.
-            loop.execute { Self.flush(log) }
+            let bound = NIOLoopBound(log, eventLoop: loop)
+            loop.execute {
+                let log = bound.value
+                let batch = log.waiting
+                log.waiting = []
+                log.file.commit(batch)
+            }
         }
     }
-
-    private static func flush(_ log: LoopLog) {
-        log.scheduled = false
-        let items = log.pending
-        log.pending = []
-        log.buffer.removeAll(keepingCapacity: true)
-        for item in items { log.buffer.append(contentsOf: item.record) }
-        let written = log.buffer.withUnsafeBytes { pwrite(log.fd, $0.baseAddress, $0.count, off_t(log.offset)) }
-        let synced = written == log.buffer.count && fdatasync(log.fd) == 0
-        log.offset += log.buffer.count
-        for item in items { item.completion(synced ? .success(item.result) : .failure(StoreError(.unavailable, "write failed"))) }
-    }
-
-    func checkWritable() async throws(StoreError) {}
-    func expireIdempotencyKeys(nowUnixMilliseconds: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
-    func removeFinishedDeliveries(receivedBefore cutoff: Int64, limit: Int) async throws(StoreError) -> Int { 0 }
-    func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
-    func events(after afterID: Int64, limit: Int) async throws(StoreError) -> [StoredEvent] { [] }
 }
