@@ -58,9 +58,11 @@ YAML
 "$acuhook_bin" serve --config "$work/dispatch/acuhook.yaml" --log-level warning & pids+=($!)
 .build/release/acuhook-bench memory-server 18087 & pids+=($!)
 .build/release/acuhook-bench log-server 18089 "$work/intake.log" & pids+=($!)
+# bare, Acuhook, Flask, Acuhook with dispatch, in-memory store, intake log
+ports=(18080 18081 18082 18083 18087 18089)
 ACUHOOK_BENCH_SECRET=$secret gunicorn -w 2 -b 127.0.0.1:18082 --chdir Benchmarks --log-level warning flask_receiver:app & pids+=($!)
 
-for port in 18080 18081 18082 18083 18087 18089; do
+for port in "${ports[@]}"; do
   for _ in $(seq 1 100); do
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
@@ -94,7 +96,7 @@ run() {
   BENCH_RUN="$name-$RANDOM" wrk -t2 -c"$connections" -d"$duration" --latency -s Benchmarks/receive.lua "$url" | grep RESULT | sed "s/^RESULT/$name/"
 }
 # Warm up each server briefly, then measure.
-for port in 18080 18081 18082 18083 18087 18089; do
+for port in "${ports[@]}"; do
   url=http://127.0.0.1:$port/webhooks/acumatica
   BENCH_RUN="warm-$RANDOM" wrk -t2 -c8 -d2s -s Benchmarks/receive.lua "$url" >/dev/null
 done
