@@ -8,6 +8,7 @@ import AcuhookServer
 import AcuhookStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -46,6 +47,7 @@ public enum AdminAPI {
         metrics: MetricsExporter? = nil,
         feed: ActivityFeed? = nil,
         pipeline: DeliveryPipeline? = nil,
+        listeners: [ListenerProtection] = [],
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger
     ) -> Router<AcuhookRequestContext> {
@@ -72,7 +74,7 @@ public enum AdminAPI {
             admin.get("events") { _, _ in ActivityStream.response(feed) }
         }
         if let pipeline {
-            admin.get("status") { _, _ in try json(try await StatusReport.make(pipeline: pipeline, store: store, operations: operations)) }
+            admin.get("status") { _, _ in try json(try await StatusReport.make(pipeline: pipeline, store: store, operations: operations, listeners: listeners)) }
         }
         admin.get("plugins") { _, _ in
             try json(["plugins": await operations.plugins()])
@@ -163,15 +165,27 @@ public enum AdminAPI {
         feed: ActivityFeed? = nil,
         pipeline: DeliveryPipeline? = nil,
         logger: Logger,
+        protection: ListenerProtection? = nil,
+        listeners: [ListenerProtection] = [],
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         configure: (Router<AcuhookRequestContext>) -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, operations: operations, token: settings.token, metrics: metrics, feed: feed, pipeline: pipeline, logger: logger)
+    ) throws -> some ApplicationProtocol {
+        let router = makeRouter(
+            store: store, operations: operations, token: settings.token, metrics: metrics, feed: feed, pipeline: pipeline, listeners: listeners, logger: logger
+        )
         configure(router)
+        let protection = try protection ?? ListenerProtection.make(
+            listener: "admin", limits: settings.limits, trustedProxies: [], certificate: settings.tlsCertificate, key: settings.tlsKey, logger: logger
+        )
         return Application(
             router: router,
+            // Hummingbird's own HTTP/1 channel, behind the same protections as the receiver's.
+            server: protection.server { responder, http1 in HTTP1Channel(responder: responder, configuration: http1) },
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil),
-            onServerRunning: onServerRunning,
+            onServerRunning: { channel in
+                await protection.install(on: channel)
+                await onServerRunning(channel)
+            },
             logger: logger
         )
     }

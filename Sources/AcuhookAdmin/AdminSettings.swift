@@ -16,6 +16,11 @@ public struct AdminSettings: Sendable, Equatable {
     public var token: String? = nil
     /// Whether metrics are collected and served at `GET /metrics` on this listener. Default true.
     public var metrics = true
+    /// TLS certificate chain (PEM) and private key (PEM); both or neither. Default none (plain
+    /// HTTP). Re-read on SIGHUP and when the files change.
+    public var tlsCertificate: String? = nil, tlsKey: String? = nil
+    /// Deadlines, connection caps and head limits (`admin.limits`). Default ``ConnectionLimits/admin``.
+    public var limits = ConnectionLimits.admin
 
     /// The defaults.
     public init() {}

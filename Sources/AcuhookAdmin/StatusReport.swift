@@ -50,6 +50,40 @@ public struct StatusReport: Sendable, Equatable, Codable {
         }
     }
 
+    /// One listener: its connections and, when it serves HTTPS, its certificate.
+    public struct Listener: Sendable, Equatable, Codable {
+        /// `receiver` or `admin`.
+        public var name: String
+        /// Connections open now.
+        public var openConnections: Int
+        /// Its `max_connections`, resolved.
+        public var maxConnections: Int
+        /// The served certificate's serial number (hex); nil for plain HTTP.
+        public var certificateSerial: String?
+        /// When it expires, seconds since the Unix epoch.
+        public var certificateNotAfter: Int64?
+        /// Why the last attempt to load a new certificate failed (the previous one is still
+        /// served); nil when it succeeded.
+        public var certificateError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case openConnections = "open_connections", maxConnections = "max_connections"
+            case certificateSerial = "certificate_serial", certificateNotAfter = "certificate_not_after", certificateError = "certificate_error"
+        }
+
+        /// The state of a listener's protection now.
+        public init(_ protection: ListenerProtection) {
+            name = protection.gate.listener
+            openConnections = protection.gate.openConnections
+            maxConnections = protection.gate.maxConnections
+            let tls = protection.tls?.status
+            certificateSerial = tls?.serial
+            certificateNotAfter = tls?.notAfter
+            certificateError = tls?.lastError
+        }
+    }
+
     /// Seconds since the receiver started.
     public var uptimeSeconds: Int64
     /// Configured sources.
@@ -62,14 +96,21 @@ public struct StatusReport: Sendable, Equatable, Codable {
     public var deadLetters: [DeadLetters]
     /// The last refused deliveries (at most 10), newest first.
     public var recentErrors: [Refusal]
+    /// The listeners.
+    public var listeners: [Listener]
 
     enum CodingKeys: String, CodingKey {
-        case sources, plugins, jobs
+        case sources, plugins, jobs, listeners
         case uptimeSeconds = "uptime_seconds", deadLetters = "dead_letters", recentErrors = "recent_errors"
     }
 
-    /// The report of a running receiver.
-    public static func make(pipeline: DeliveryPipeline, store: any EventStore, operations: any AdminOperations) async throws(StoreError) -> StatusReport {
+    /// The report of a running receiver, with its `listeners`.
+    public static func make(
+        pipeline: DeliveryPipeline,
+        store: any EventStore,
+        operations: any AdminOperations,
+        listeners: [ListenerProtection] = []
+    ) async throws(StoreError) -> StatusReport {
         let summary = try await store.queueSummary()
         let meters = pipeline.sourceMeters
         return StatusReport(
@@ -82,7 +123,8 @@ public struct StatusReport: Sendable, Equatable, Codable {
             deadLetters: summary.deadLetters.map { DeadLetters(plugin: $0.plugin, reason: $0.reason.rawValue, count: $0.count) },
             recentErrors: pipeline.recentRefusalsAndDuplicates.filter { !$0.duplicate }.prefix(10).map {
                 Refusal(at: $0.atUnixMilliseconds, source: $0.source, status: $0.status, code: $0.code, deliveryID: $0.deliveryID)
-            }
+            },
+            listeners: listeners.map(Listener.init)
         )
     }
 }

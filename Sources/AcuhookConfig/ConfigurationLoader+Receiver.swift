@@ -6,7 +6,7 @@ import Foundation
 
 /// Reading the `server`, `store` and `sources` sections.
 extension ConfigurationLoader {
-    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "test_endpoint", "health_details", "shutdown_grace"]
+    static let serverKeys = ["host", "port", "max_body_size", "trusted_proxies", "tls", "limits", "test_endpoint", "health_details", "shutdown_grace"]
     static let storeKeys = ["path", "url", "synchronous", "idempotency_retention", "sweep_interval", "commit_delay", "retention", "max_size"]
     static let sourceKeys = [
         "name", "format", "auth", "allow", "rate_limit", "max_body_size", "push_routes", "event_type_field", "entity_id_field",
@@ -20,14 +20,8 @@ extension ConfigurationLoader {
         if let n = keys["port"] { server.port = try n.int(in: 0...65_535) }
         if let n = keys["max_body_size"] { server.maxBodySize = try n.int(in: 1...(256 << 20)) }
         if let n = keys["trusted_proxies"] { server.trustedProxies = try ranges(n) }
-        if let n = keys["tls"] {
-            let tls = try n.mapping(allowed: ["certificate", "key"])
-            guard let certificate = tls["certificate"], let key = tls["key"] else {
-                throw n.error("tls needs both 'certificate' and 'key' (PEM files)")
-            }
-            server.tlsCertificate = resolve(try certificate.nonEmptyString(), baseDirectory)
-            server.tlsKey = resolve(try key.nonEmptyString(), baseDirectory)
-        }
+        if let n = keys["tls"] { (server.tlsCertificate, server.tlsKey) = try tls(n, baseDirectory: baseDirectory) }
+        if let n = keys["limits"] { server.limits = try limits(n, defaults: server.limits) }
         if let n = keys["health_details"] { server.healthDetails = try n.bool() }
         if let n = keys["shutdown_grace"] { server.shutdownGrace = try n.duration(allowingZero: true) }
         if let n = keys["test_endpoint"] {
@@ -38,13 +32,15 @@ extension ConfigurationLoader {
         return server
     }
 
-    static func admin(_ node: ConfigNode, environment: [String: String]) throws(ConfigurationError) -> AdminSettings {
-        let keys = try node.mapping(allowed: ["enabled", "host", "port", "token", "metrics"])
+    static func admin(_ node: ConfigNode, baseDirectory: String, environment: [String: String]) throws(ConfigurationError) -> AdminSettings {
+        let keys = try node.mapping(allowed: ["enabled", "host", "port", "token", "metrics", "tls", "limits"])
         var admin = AdminSettings()
         if let n = keys["enabled"] { admin.enabled = try n.bool() }
         if let n = keys["host"] { admin.host = try n.nonEmptyString() }
         if let n = keys["port"] { admin.port = try n.int(in: 0...65_535) }
         if let n = keys["metrics"] { admin.metrics = try n.bool() }
+        if let n = keys["tls"] { (admin.tlsCertificate, admin.tlsKey) = try tls(n, baseDirectory: baseDirectory) }
+        if let n = keys["limits"] { admin.limits = try limits(n, defaults: admin.limits) }
         if let n = keys["token"] {
             let token = try n.expandedString(environment: environment)
             guard token.count >= 16 else { throw n.error("the admin token must be at least 16 characters") }

@@ -55,7 +55,7 @@ public enum ConfigurationLoader {
         guard let root else { return configuration }
         let top = try ConfigNode(node: root, file: file, key: "").mapping(allowed: topLevelKeys)
         if let n = top["server"] { configuration.server = try server(n, baseDirectory: baseDirectory) }
-        if let n = top["admin"] { configuration.admin = try admin(n, environment: environment) }
+        if let n = top["admin"] { configuration.admin = try admin(n, baseDirectory: baseDirectory, environment: environment) }
         if let n = top["store"] { configuration.store = try store(n, baseDirectory: baseDirectory, environment: environment) }
         if let n = top["sources"], !n.isNull { configuration.sources = try sources(n, environment: environment) }
         if let n = top["dispatch"] {

@@ -15,20 +15,6 @@ public struct PluginFolder: Sendable {
         self.directory = directory
     }
 
-    /// A file's size and modification time: a file still being written changes them.
-    public struct Stamp: Sendable, Equatable {
-        /// Bytes.
-        public var size: Int64
-        /// Modification time, seconds since the Unix epoch (with its fraction).
-        public var modified: Double
-
-        /// Creates a stamp.
-        public init(size: Int64, modified: Double) {
-            self.size = size
-            self.modified = modified
-        }
-    }
-
     /// A plugin file, or its sidecar, that cannot be used; the folder's other plugins are not
     /// affected.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
@@ -42,7 +28,7 @@ public struct PluginFolder: Sendable {
 
     /// The folder's plugin files and sidecars (`lib*.so`, `lib*.yaml`) by name, with their stamps.
     /// - Throws: ``ConfigurationError`` when the folder does not exist or cannot be read.
-    public func list() throws(ConfigurationError) -> [String: Stamp] {
+    public func list() throws(ConfigurationError) -> [String: FileStamp] {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -51,14 +37,14 @@ public struct PluginFolder: Sendable {
         guard let names = try? files.contentsOfDirectory(atPath: directory) else {
             throw ConfigurationError(file: directory, key: "plugin_host.directory", message: "the plugins folder cannot be read")
         }
-        var stamps: [String: Stamp] = [:]
+        var stamps: [String: FileStamp] = [:]
         for name in names where name.hasPrefix("lib") && (name.hasSuffix(".so") || name.hasSuffix(".yaml")) {
             guard let attributes = try? files.attributesOfItem(atPath: directory + "/" + name),
                   attributes[.type] as? FileAttributeType == .typeRegular
             else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            stamps[name] = Stamp(size: size, modified: modified)
+            stamps[name] = FileStamp(size: size, modified: modified)
         }
         return stamps
     }
@@ -102,33 +88,6 @@ public struct PluginFolder: Sendable {
         let allowed = ConfigurationLoader.pluginKeys.filter { $0 != "path" }
         let keys = try ConfigNode(node: root, file: path, key: "").mapping(allowed: allowed)
         try ConfigurationLoader.apply(keys, to: &settings, environment: ProcessInfo.processInfo.environment)
-    }
-}
-
-/// Which of a folder's files have stopped changing: a file counts once two looks in a row saw
-/// the same size and modification time, so one still being copied is never loaded half-written.
-/// Pure: the caller looks at the folder (``PluginFolder/list()``) on its own schedule.
-public struct SettledFiles: Sendable {
-    private var previous: [String: PluginFolder.Stamp] = [:]
-    private var settled: [String: PluginFolder.Stamp] = [:]
-
-    /// Nothing seen yet.
-    public init() {}
-
-    /// Takes one look's stamps; returns the settled files and their stamps. A file that changes
-    /// keeps its previous settled stamp until it settles again; a file that is gone is gone.
-    public mutating func observe(_ stamps: [String: PluginFolder.Stamp]) -> [String: PluginFolder.Stamp] {
-        var next: [String: PluginFolder.Stamp] = [:]
-        for (name, stamp) in stamps {
-            if previous[name] == stamp {
-                next[name] = stamp
-            } else if let earlier = settled[name] {
-                next[name] = earlier
-            }
-        }
-        previous = stamps
-        settled = next
-        return next
     }
 }
 

@@ -3,10 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOSSL
 
 /// The HTTP front: routes, error bodies and (optionally) TLS, on Hummingbird 2.
 public enum Receiver {
@@ -16,7 +14,8 @@ public enum Receiver {
     /// - `POST` to a webhook path the handler does not take (a percent-encoded name) — 404;
     /// - `GET /health` — the process is alive, with the receiver's counters unless
     ///   `healthDetails` is off;
-    /// - `GET /ready` — the store is writable and plugins are loaded.
+    /// - `GET /ready` — the store is writable and plugins are loaded; `details` names a
+    ///   certificate that failed to reload.
     public static func makeRouter(
         pipeline: DeliveryPipeline,
         readiness: @escaping @Sendable () async -> Readiness,
@@ -45,36 +44,44 @@ public enum Receiver {
         }
         router.get("/ready") { _, _ -> Response in
             let report = await readiness()
-            let checks = (try? JSONSerialization.data(withJSONObject: report.checks, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return response(ReceiverOutcome(status: report.ready ? 200 : 503, body: #"{"ready":\#(report.ready),"checks":\#(checks)}"#))
+            func object(_ value: [String: String]) -> String {
+                (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            }
+            let details = report.details.isEmpty ? "" : #","details":\#(object(report.details))"#
+            return response(ReceiverOutcome(status: report.ready ? 200 : 503, body: #"{"ready":\#(report.ready),"checks":\#(object(report.checks))\#(details)}"#))
         }
         return router
     }
 
-    /// The application: the router on HTTP/1.1, with TLS when the settings name a certificate.
+    /// The application: the router on HTTP/1.1 behind the listener's protections (deadlines,
+    /// caps, head limits and, when the settings name a certificate, TLS); without
+    /// `protection`, one is made from `server` (``ListenerProtection/make(listener:limits:trustedProxies:certificate:key:reservedDescriptors:logger:)``).
     public static func makeApplication(
         pipeline: DeliveryPipeline,
         server: ServerSettings,
         readiness: @escaping @Sendable () async -> Readiness,
         logger: Logger,
+        protection: ListenerProtection? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = makeRouter(pipeline: pipeline, readiness: readiness, healthDetails: server.healthDetails)
         let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil)
+        let protection = try protection ?? ListenerProtection.make(
+            listener: "receiver", limits: server.limits, trustedProxies: server.trustedProxies,
+            certificate: server.tlsCertificate, key: server.tlsKey, logger: logger
+        )
         // Deliveries are answered on the event loop (WebhookChannelHandler); the rest by the router.
-        let http1 = HTTPServerBuilder { responder in WebhookHTTP1Channel(responder: responder, pipeline: pipeline) }
-        if let certificate = server.tlsCertificate, let key = server.tlsKey {
-            let tls = try tlsConfiguration(certificate: certificate, key: key)
-            return Application(router: router, server: try .tls(http1, tlsConfiguration: tls), configuration: configuration, onServerRunning: onServerRunning, logger: logger)
-        }
-        return Application(router: router, server: http1, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
-    }
-
-    /// A server TLS configuration from PEM files.
-    public static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
-        let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+        let http1 = protection.server { responder, http1 in WebhookHTTP1Channel(responder: responder, configuration: http1, pipeline: pipeline) }
+        return Application(
+            router: router,
+            server: http1,
+            configuration: configuration,
+            onServerRunning: { channel in
+                await protection.install(on: channel)
+                await onServerRunning(channel)
+            },
+            logger: logger
+        )
     }
 
     /// A peer's address as text: IPv4 formatted from its four bytes (NIO's `ipAddress` goes

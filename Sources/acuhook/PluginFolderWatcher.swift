@@ -18,7 +18,7 @@ final class PluginFolderWatcher: Service, Sendable {
 
     private struct State {
         var settled = SettledFiles()
-        var applied: [String: PluginFolder.Stamp] = [:]
+        var applied: [String: FileStamp] = [:]
         var plugins: [PluginSettings] = []
         var problems: [PluginFolder.Problem] = []
     }
@@ -51,7 +51,7 @@ final class PluginFolderWatcher: Service, Sendable {
     /// Looks once; returns whether the settled files changed (and the plugins were re-read).
     @discardableResult
     func look() -> Bool {
-        let stamps: [String: PluginFolder.Stamp]
+        let stamps: [String: FileStamp]
         do {
             stamps = try folder.list()
         } catch {

@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "acuhook")
+        // Every connection takes a descriptor: the soft limit (1,024 under systemd) goes up to the hard one.
+        let fileLimit = OpenFileLimit.raise()
+        logger.notice("open-file limit", metadata: ["acuhook.nofile.before": "\(fileLimit.before)", "acuhook.nofile": "\(fileLimit.after)"])
         let configuration: AcuhookConfiguration
         var newSecret: String? = nil
         if let config {
@@ -96,6 +99,30 @@ struct ServeCommand: AsyncParsableCommand {
             onStored: { dispatcher.wakeup.signal() },
             feed: feed
         )
+        // The listeners' protections: caps resolved from the descriptors left now that the store
+        // and plugins are open, certificates loaded (a certificate that cannot be used stops start-up).
+        let receiverProtection: ListenerProtection
+        let adminProtection: ListenerProtection?
+        do {
+            let admin = configuration.admin
+            adminProtection = admin.enabled
+                ? try ListenerProtection.make(
+                    listener: "admin", limits: admin.limits, trustedProxies: [], certificate: admin.tlsCertificate, key: admin.tlsKey, logger: logger
+                ) : nil
+            receiverProtection = try ListenerProtection.make(
+                listener: "receiver", limits: configuration.server.limits, trustedProxies: configuration.server.trustedProxies,
+                certificate: configuration.server.tlsCertificate, key: configuration.server.tlsKey,
+                reservedDescriptors: 128 + (adminProtection?.gate.maxConnections ?? 0), logger: logger
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let protections = [receiverProtection] + (adminProtection.map { [$0] } ?? [])
+        let certificates = protections.compactMap(\.tls)
+        logger.notice(
+            "connection limits",
+            metadata: Dictionary(uniqueKeysWithValues: protections.map { ("acuhook.\($0.gate.listener).max_connections", "\($0.gate.maxConnections)") })
+        )
         let readiness: @Sendable () async -> Readiness = {
             // A bad file in the plugins folder is reported, but is no reason to stop taking deliveries.
             let folderPrefix = configuration.pluginHost.directory.map { $0 + "/" }
@@ -106,7 +133,14 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 checks["store"] = "\(error)"
             }
-            return Readiness(ready: checks.values.allSatisfy { $0 == "ok" }, checks: checks)
+            // A certificate that failed to reload: the previous one is served, so still ready.
+            var details: [String: String] = [:]
+            for tls in certificates {
+                let status = tls.status
+                guard let error = status.lastError else { continue }
+                details["tls.\(tls.listener)"] = "serving certificate \(status.serial) (expires \(CertificateReloader.dateText(status.notAfter))); the new one was not loaded: \(error)"
+            }
+            return Readiness(ready: checks.values.allSatisfy { $0 == "ok" }, checks: checks, details: details)
         }
         let scheme = configuration.server.tlsCertificate == nil ? "http" : "https"
         let sources = pipeline.sourceNames
@@ -116,6 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
             server: configuration.server,
             readiness: readiness,
             logger: logger,
+            protection: receiverProtection,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.server.port
                 logger.notice(
@@ -165,12 +200,14 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler {
-            logger.notice("SIGHUP: reloading the configuration's plugins")
+            logger.notice("SIGHUP: reloading the configuration's plugins and the TLS certificates")
+            for tls in certificates { tls.reload(because: "SIGHUP") }
             Task { _ = await reload() }
         }
         hangup.resume()
         defer { hangup.cancel() }
         var services: [any Service] = [app, dispatcher, sweeper, OverrideWatcher(store: store, host: plugins, logger: logger)]
+        if !certificates.isEmpty { services.append(CertificateWatcher(reloaders: certificates)) }
         if let folder {
             folder.onChange { _ = await reload() }
             services.append(folder)
@@ -184,7 +221,7 @@ struct ServeCommand: AsyncParsableCommand {
                 host: plugins, store: store, reload: reload, problems: { folder?.problems.map { ($0.file, $0.message) } ?? [] }
             )
             let console = try Console(.init(store: store, operations: operations, pipeline: pipeline, feed: feed, token: admin.token, logger: logger))
-            services.append(AdminAPI.makeApplication(
+            services.append(try AdminAPI.makeApplication(
                 settings: admin,
                 serverPort: configuration.server.port,
                 store: store,
@@ -193,13 +230,15 @@ struct ServeCommand: AsyncParsableCommand {
                 feed: feed,
                 pipeline: pipeline,
                 logger: logger,
+                protection: adminProtection,
+                listeners: protections,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? admin.resolvedPort(serverPort: configuration.server.port)
                     logger.notice(
                         "admin API listening",
                         metadata: [
-                            "acuhook.admin.url": "http://\(admin.host):\(port)/admin", "acuhook.admin.token": "\(admin.token == nil ? "none (loopback)" : "required")",
-                            "acuhook.console.url": "http://\(admin.host):\(port)/console",
+                            "acuhook.admin.url": "\(admin.tlsCertificate == nil ? "http" : "https")://\(admin.host):\(port)/admin", "acuhook.admin.token": "\(admin.token == nil ? "none (loopback)" : "required")",
+                            "acuhook.console.url": "\(admin.tlsCertificate == nil ? "http" : "https")://\(admin.host):\(port)/console",
                         ]
                     )
                 },

@@ -49,6 +49,19 @@ struct StatusCommand: AsyncParsableCommand {
             let errors = source.errors > 0 ? palette.red("\(source.errors) refused") : "0 refused"
             lines.append("  \(pad(source.name, 16)) \(pad(ago(source.lastDeliveryAt), 30)) \(source.deliveriesProcessed) processed  \(errors)")
         }
+        lines += ["", palette.bold("Listeners")]
+        for listener in report.listeners {
+            var line = "  \(pad(listener.name, 16)) \(listener.openConnections) of \(listener.maxConnections) connections open"
+            if let serial = listener.certificateSerial, let notAfter = listener.certificateNotAfter {
+                let left = Double(notAfter) - now.timeIntervalSince1970
+                let expiry = "certificate \(serial), expires in \(duration(left))"
+                line += "  " + (left < 14 * 86_400 ? palette.red(expiry) : expiry)
+            }
+            lines.append(line)
+            if let error = listener.certificateError {
+                lines.append("  " + pad("", 16) + " " + palette.red("new certificate not loaded (the previous one is served): \(error)"))
+            }
+        }
         lines += ["", palette.bold("Plugins")]
         for plugin in report.plugins {
             guard !plugin.name.isEmpty else {

@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func aFileCountsOnceTwoLooksAgree() {
-        typealias Stamp = PluginFolder.Stamp
+        typealias Stamp = FileStamp
         var settled = SettledFiles()
         #expect(settled.observe(["libA.so": Stamp(size: 10, modified: 1)]).isEmpty)  // first look: still maybe copying
         #expect(settled.observe(["libA.so": Stamp(size: 20, modified: 2)]).isEmpty)  // grew: still copying

@@ -26,6 +26,12 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         bytes = withUnsafeBytes(of: &v6) { Array($0) }
     }
 
+    /// The address from its 16 bytes, network order.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 16, "an IPAddress holds 16 bytes")
+        self.bytes = bytes
+    }
+
     /// Whether it is an IPv4 address (or IPv4-mapped).
     public var isIPv4: Bool { bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF }
 

@@ -8,8 +8,11 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodySize = 1 << 20
     /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed (CIDR ranges). Default none.
     public var trustedProxies: [CIDRRange] = []
-    /// TLS certificate chain (PEM) and private key (PEM); both or neither. Default none (plain HTTP).
+    /// TLS certificate chain (PEM) and private key (PEM); both or neither. Default none (plain
+    /// HTTP). Re-read on SIGHUP and when the files change.
     public var tlsCertificate: String? = nil, tlsKey: String? = nil
+    /// Deadlines, connection caps and head limits (`server.limits`). Default ``ConnectionLimits/init()``.
+    public var limits = ConnectionLimits()
     /// Whether `POST /webhooks/test` is enabled. Default false.
     public var testEndpointEnabled = false
     /// The source whose authentication the test endpoint uses. Default `acumatica`.
