@@ -181,7 +181,9 @@ public enum AdminAPI {
             router: router,
             // Hummingbird's own HTTP/1 channel, behind the same protections as the receiver's.
             server: protection.server { responder, http1 in HTTP1Channel(responder: responder, configuration: http1) },
-            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil),
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil, backlog: settings.limits.backlog
+            ),
             onServerRunning: { channel in
                 await protection.install(on: channel)
                 await onServerRunning(channel)

@@ -4,7 +4,7 @@ import AcuhookInbound
 extension ConfigurationLoader {
     static let limitKeys = [
         "header_timeout", "body_timeout", "min_body_rate", "min_body_rate_grace", "idle_timeout", "tls_handshake_timeout",
-        "max_connections_per_client", "max_connections_per_proxy", "max_connections", "max_head_size", "max_header_fields",
+        "max_connections_per_client", "max_connections_per_proxy", "max_connections", "backlog", "max_head_size", "max_header_fields",
     ]
 
     /// A listener's limits: `defaults` with the keys given.
@@ -20,6 +20,7 @@ extension ConfigurationLoader {
         if let n = keys["max_connections_per_client"] { limits.maxConnectionsPerClient = try n.int(in: 1...1_000_000) }
         if let n = keys["max_connections_per_proxy"] { limits.maxConnectionsPerProxy = try n.int(in: 1...1_000_000) }
         if let n = keys["max_connections"] { limits.maxConnections = try n.int(in: 1...1_000_000) }
+        if let n = keys["backlog"] { limits.backlog = try n.int(in: 16...65_535) }
         // At least 1 KiB: a real request head (Acumatica's carries a dozen fields) fits in well under it.
         if let n = keys["max_head_size"] { limits.maxHeadSize = try n.int(in: 1024...(1 << 20)) }
         if let n = keys["max_header_fields"] { limits.maxHeaderFields = try n.int(in: 16...10_000) }

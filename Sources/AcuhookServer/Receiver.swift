@@ -65,7 +65,7 @@ public enum Receiver {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = makeRouter(pipeline: pipeline, readiness: readiness, healthDetails: server.healthDetails)
-        let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil)
+        let configuration = ApplicationConfiguration(address: .hostname(server.host, port: server.port), serverName: nil, backlog: server.limits.backlog)
         let protection = try protection ?? ListenerProtection.make(
             listener: "receiver", limits: server.limits, trustedProxies: server.trustedProxies,
             certificate: server.tlsCertificate, key: server.tlsKey, logger: logger

@@ -23,7 +23,9 @@ import asyncio
 import hashlib
 import hmac
 import json
+import multiprocessing
 import resource
+import socket
 import time
 
 
@@ -63,6 +65,7 @@ async def hold(kind, args, end, payload_head, trickle):
         opened = time.monotonic()
         sent = 0
         closed = asyncio.ensure_future(reader.read())  # completes at EOF or reset
+        closed.add_done_callback(lambda future: future.cancelled() or future.exception())
         try:
             if trickle:
                 writer.write(payload_head)
@@ -96,7 +99,9 @@ async def hold(kind, args, end, payload_head, trickle):
             await asyncio.sleep(args.reopen)
 
 
-async def good_client(args, end, results):
+def good_client(args, end, queue):
+    """Runs in a process of its own, so that the hostile loop's load cannot delay it."""
+    results = {"sent": 0, "answered": 0, "latencies": [], "failures": []}
     counter = 0
     while time.monotonic() < end:
         started = time.monotonic()
@@ -112,20 +117,24 @@ async def good_client(args, end, results):
                 "Connection: close\r\n\r\n").encode()
         results["sent"] += 1
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(args.host, args.port, local_addr=("127.0.0.1", 0)), timeout=2)
-            writer.write(head + body)
-            await writer.drain()
-            status_line = await asyncio.wait_for(reader.readline(), timeout=2)
-            writer.close()
+            with socket.create_connection((args.host, args.port), timeout=2, source_address=("127.0.0.1", 0)) as connection:
+                connection.sendall(head + body)
+                answer = b""
+                while b"\r\n" not in answer:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+            status_line = answer.split(b"\r\n")[0]
             if status_line.split(b" ")[1:2] == [b"200"]:
                 results["answered"] += 1
                 results["latencies"].append(time.monotonic() - started)
             else:
-                results["failures"].append(status_line.decode(errors="replace").strip() or "closed")
+                results["failures"].append(status_line.decode(errors="replace") or "closed")
         except Exception as error:
             results["failures"].append(type(error).__name__)
-        await asyncio.sleep(max(0.0, args.every - (time.monotonic() - started)))
+        time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+    queue.put(results)
 
 
 async def main(args):
@@ -137,8 +146,9 @@ async def main(args):
     trickle_head = (f"POST /webhooks/{args.source} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     "Content-Length: 100000\r\n\r\n").encode()
     tasks = []
-    good = {"sent": 0, "answered": 0, "latencies": [], "failures": []}
-    tasks.append(asyncio.ensure_future(good_client(args, end, good)))
+    queue = multiprocessing.Queue()
+    good_process = multiprocessing.Process(target=good_client, args=(args, end, queue))
+    good_process.start()
     # Open the hostile connections in waves of 100 so the listener sees them arrive together.
     plan = [("slow_head", slow_head, False)] * args.slow + [("silent", b"", False)] * args.silent \
         + [("trickle", trickle_head, True)] * args.trickle
@@ -147,6 +157,8 @@ async def main(args):
         if index % 100 == 99:
             await asyncio.sleep(0.05)
     await asyncio.gather(*tasks, return_exceptions=True)
+    good = queue.get()
+    good_process.join()
     latencies = sorted(good["latencies"])
 
     def percentile(p):

@@ -28,6 +28,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// Most connections open at once on the listener; nil: derived from the open-file limit at
     /// start (``derivedMaxConnections(openFileLimit:inUse:reserved:)``). Default nil.
     public var maxConnections: Int? = nil
+    /// Connections the kernel may hold before they are accepted (the listen backlog; Linux caps
+    /// it at `net.core.somaxconn`). A flood of connections refused at accept then costs a good
+    /// client a wait in this queue, not a dropped SYN and a 1 s retransmission. Default 4096.
+    public var backlog = 4096
     /// Largest request head (request line and header fields), in bytes. Default 16 KiB.
     public var maxHeadSize = 16 << 10
     /// Most header fields in one request head. Default 100.

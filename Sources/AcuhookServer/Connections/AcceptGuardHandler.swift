@@ -8,16 +8,29 @@ import NIOCore
 
 /// The first handler of a listening socket's pipeline: closes a connection over a cap as soon
 /// as it is accepted (before it is registered or read from), tracks the others until they
-/// close, and reports accept failures (`EMFILE`…) before NIO's `AcceptBackoffHandler`, which
-/// comes after it, pauses accepting for a second.
+/// close, and backs off when accepting fails for want of descriptors (`EMFILE`…).
+///
+/// The back-off stops reading the socket (`autoRead` off) for ``pause`` and then reads again.
+/// NIO's own `AcceptBackoffHandler`, further down the pipeline, only delays the next read: the
+/// failed one stays pending, so the socket stays registered for reading and epoll wakes the
+/// loop at once, again and again (412,023 failed accepts in 15 s, one core busy).
 final class AcceptGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
 
+    /// How long accepting pauses after a failure for want of descriptors or memory.
+    static let pause = TimeAmount.seconds(1)
+
     private let gate: ListenerGate
+    private var resume: Scheduled<Void>?
 
     init(gate: ListenerGate) {
         self.gate = gate
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        resume?.cancel()
+        resume = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -36,8 +49,19 @@ final class AcceptGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? IOError, Self.isResourceShortage(error.errnoCode) {
             gate.acceptFailed(error)
+            pauseAccepting(context: context)
         }
         context.fireErrorCaught(error)
+    }
+
+    /// Stops reading the listening socket for ``pause``; connections wait in the backlog.
+    private func pauseAccepting(context: ChannelHandlerContext) {
+        guard resume == nil, let options = context.channel.syncOptions else { return }
+        try? options.setOption(.autoRead, value: false)
+        resume = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.pause) {
+            self.resume = nil
+            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        }
     }
 
     /// Whether `errno` says the process or system ran short of descriptors or memory.

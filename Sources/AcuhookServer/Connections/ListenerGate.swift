@@ -122,7 +122,7 @@ public final class ListenerGate: Sendable {
         acceptErrors.increment()
         if !acceptFailing.exchange(true, ordering: .relaxed) {
             logger.error(
-                "accept failed; accepting again in 1 s (NIO's AcceptBackoffHandler); logged once until an accept succeeds",
+                "accept failed: out of descriptors or memory; accepting pauses 1 s at a time until it succeeds (logged once)",
                 metadata: ["acuhook.listener": "\(listener)", "acuhook.error": "\(error)", "acuhook.connections.open": "\(openConnections)"]
             )
         }

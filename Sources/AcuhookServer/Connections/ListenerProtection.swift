@@ -78,12 +78,17 @@ public struct ListenerProtection: Sendable {
         }
     }
 
+    /// Accepts per wake-up of the listening socket (NIO's default is 4): a flood of connections
+    /// refused at accept drains faster.
+    static let acceptsPerRead: UInt = 64
+
     /// Puts the accept guard first on the running listener's socket (from `onServerRunning`).
     public func install(on serverChannel: any Channel) async {
         let gate = self.gate
         do {
             try await serverChannel.eventLoop.submit {
                 try serverChannel.pipeline.syncOperations.addHandler(AcceptGuardHandler(gate: gate), position: .first)
+                try serverChannel.syncOptions?.setOption(.maxMessagesPerRead, value: Self.acceptsPerRead)
             }.get()
         } catch {
             gate.logger.error("the connection caps could not be installed", metadata: ["acuhook.listener": "\(gate.listener)", "acuhook.error": "\(error)"])
