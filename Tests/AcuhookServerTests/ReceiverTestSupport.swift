@@ -10,6 +10,7 @@ import HummingbirdTesting
 import Logging
 import MetricsTestKit
 import NIOCore
+import ServiceLifecycle
 
 /// A receiver on a fresh SQLite file, for one test.
 struct TestReceiver {
@@ -48,7 +49,11 @@ struct TestReceiver {
         self.logs = logs
     }
 
-    func application(ready: Bool = true) throws -> some ApplicationProtocol {
+    func application(
+        ready: Bool = true,
+        protection: ListenerProtection? = nil,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         let store = store
         return try Receiver.makeApplication(
             pipeline: pipeline,
@@ -61,8 +66,40 @@ struct TestReceiver {
                     return Readiness(ready: false, checks: ["store": "\(error)"])
                 }
             },
-            logger: Logger(label: "test")
+            logger: Logger(label: "test"),
+            protection: protection,
+            onServerRunning: onServerRunning
         )
+    }
+
+    /// Runs the application for the duration of `body`, which gets the port it listens on, with
+    /// no connection of a test client's open (HummingbirdTesting's live client keeps one).
+    /// The settings' port should be 0 (any free one).
+    func withLiveServer(protection: ListenerProtection? = nil, _ body: (Int) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try application(protection: protection) { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                try await group.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await tasks.waitForAll()  // the server did not start: its error
+                return
+            }
+            do {
+                try await body(port)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
     }
 }
 

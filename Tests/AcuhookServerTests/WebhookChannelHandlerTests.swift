@@ -176,6 +176,8 @@ enum RawConnection {
                 guard answers.count >= count else { throw Failure(description: "closed after \(answers.count) answers") }
                 return answers
             }
+            // A server that closes with input unread (a refused head) resets the connection.
+            if n < 0, errno == ECONNRESET, answers.count >= count { return answers }
             guard n > 0 else { throw Failure(description: "read failed or timed out (errno \(errno)) after \(answers.count) answers") }
             received.append(contentsOf: chunk[0..<n])
         }
