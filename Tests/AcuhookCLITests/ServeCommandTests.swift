@@ -16,14 +16,20 @@ import Testing
         let log: URL
         let port: Int
 
-        static func start(arguments: [String], in directory: URL, timeout: Duration = .seconds(60)) async throws -> Server {
+        /// Starts `acuhook serve` with `arguments`, through `launcher` when given (`prlimit …`).
+        static func start(arguments: [String], in directory: URL, launcher: [String] = [], timeout: Duration = .seconds(60)) async throws -> Server {
             let log = directory.appendingPathComponent("serve.log")
             let out = directory.appendingPathComponent("serve.out")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             FileManager.default.createFile(atPath: out.path, contents: nil)
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: FixturePlugins.acuhookExecutable)
-            process.arguments = ["serve"] + arguments
+            if launcher.isEmpty {
+                process.executableURL = URL(fileURLWithPath: FixturePlugins.acuhookExecutable)
+                process.arguments = ["serve"] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = launcher + [FixturePlugins.acuhookExecutable, "serve"] + arguments
+            }
             process.currentDirectoryURL = directory
             process.standardError = try FileHandle(forWritingTo: log)
             process.standardOutput = try FileHandle(forWritingTo: out)
@@ -48,7 +54,7 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: #"acuhook\.admin\.url=http://[0-9.]+:[0-9]+/admin"#, options: .regularExpression) {
+                if let range = text.range(of: #"acuhook\.admin\.url=https?://[0-9.]+:[0-9]+/admin"#, options: .regularExpression) {
                     return String(text[range].dropFirst("acuhook.admin.url=".count))
                 }
                 try await Task.sleep(for: .milliseconds(50))
