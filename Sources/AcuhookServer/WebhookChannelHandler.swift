@@ -15,9 +15,10 @@ import NIOHTTPTypes
 /// once the commit is durable. It is the only path for deliveries: ``DeliveryPipeline``
 /// decides every answer, and the router sees only other requests.
 ///
-/// It sits after Hummingbird's `HTTPConnectionStateHandler`, which therefore sees these
-/// requests and answers too: idle timeouts, `Connection: close` after quiescing (graceful
-/// shutdown waits for the answer of a delivery being committed) work as for any request.
+/// It sits after Hummingbird's `HTTPConnectionStateHandler` and the listener's
+/// ``RequestWatchHandler``, which therefore see these requests and answers too: deadlines,
+/// `Connection: close` after quiescing (graceful shutdown waits for the answer of a delivery
+/// being committed) work as for any request.
 /// Answers leave in request order: while a delivery is being read or committed, or while
 /// Hummingbird still owes answers to requests passed on before it, later input is held (and
 /// reading paused) and replayed afterwards.

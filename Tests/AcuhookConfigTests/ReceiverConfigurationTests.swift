@@ -1,3 +1,4 @@
+import AcuhookAdmin
 import AcuhookConfig
 import AcuhookInbound
 import Testing
@@ -14,6 +15,51 @@ import Testing
         } catch {
             return error
         }
+    }
+
+    @Test func readsEachListenersLimitsAndTLS() throws {
+        let configuration = try parse(
+            """
+            server:
+              limits:
+                header_timeout: 5s
+                body_timeout: 20s
+                min_body_rate: 1000
+                min_body_rate_grace: 2s
+                idle_timeout: 30s
+                tls_handshake_timeout: 3s
+                max_connections_per_client: 10
+                max_connections_per_proxy: 500
+                max_connections: 2000
+                backlog: 1024
+                max_head_size: 8192
+                max_header_fields: 50
+            admin:
+              tls: {certificate: admin.pem, key: admin-key.pem}
+              limits: {max_connections: 8}
+            sources:
+              - name: erp
+                auth: {scheme: bearer, secret: token-0123456789}
+            """
+        )
+        let limits = configuration.server.limits
+        #expect(limits.headerTimeout == .seconds(5) && limits.bodyTimeout == .seconds(20) && limits.idleTimeout == .seconds(30))
+        #expect(limits.minBodyRate == 1000 && limits.minBodyRateGrace == .seconds(2) && limits.tlsHandshakeTimeout == .seconds(3))
+        #expect(limits.maxConnectionsPerClient == 10 && limits.maxConnectionsPerProxy == 500 && limits.maxConnections == 2000)
+        #expect(limits.backlog == 1024 && limits.maxHeadSize == 8192 && limits.maxHeaderFields == 50)
+        #expect(configuration.admin.tlsCertificate == "/srv/acuhook/admin.pem" && configuration.admin.tlsKey == "/srv/acuhook/admin-key.pem")
+        // The admin listener keeps its own defaults for what is not given.
+        #expect(configuration.admin.limits.maxConnections == 8 && configuration.admin.limits.maxConnectionsPerClient == 16)
+        // Unset, the total cap is derived at start from the open-file limit.
+        #expect(try parse("sources: [{name: erp, auth: {scheme: bearer, secret: token-0123456789}}]").server.limits.maxConnections == nil)
+    }
+
+    @Test func refusesLimitsOutOfRange() {
+        let source = "sources: [{name: erp, auth: {scheme: bearer, secret: token-0123456789}}]\n"
+        #expect(failure(source + "server: {limits: {max_head_size: 100}}")?.description.contains("server.limits.max_head_size") == true)
+        #expect(failure(source + "server: {limits: {header_timeout: 0s}}")?.description.contains("header_timeout") == true)
+        #expect(failure(source + "server: {limits: {max_conections: 5}}")?.description.contains("max_conections") == true)
+        #expect(failure(source + "admin: {tls: {certificate: a.pem}}")?.description.contains("needs both") == true)
     }
 
     @Test func readsServerStoreAndSources() throws {
