@@ -43,20 +43,14 @@ extension ServeCommandTests {
 
     @Test func hostileClientsLeaveTheGoodClientAnsweredUnderAnOpenFileLimitOf1024() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let config = try Self.writeConfiguration(in: dir, """
-            admin: {host: 127.0.0.1, port: 0}
-
-            """)
         // Deadlines shorter than the defaults, so that the run is short: the head 2 s, the body
         // judged against the minimum rate after 1 s.
-        var text = try String(contentsOf: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "server: {host: 127.0.0.1, port: 0}", with: """
+        let config = try Self.writeConfiguration(in: dir, server: """
             server:
               host: 127.0.0.1
               port: 0
               limits: {header_timeout: 2s, body_timeout: 4s, min_body_rate_grace: 1s, idle_timeout: 3s}
-            """)
-        try text.write(to: config, atomically: true, encoding: .utf8)
+            """, "admin: {host: 127.0.0.1, port: 0}\n")
         let server = try await Server.start(arguments: ["--config", config.path], in: dir, launcher: ["prlimit", "--nofile=1024:1024"])
         let admin = try #require(try await server.adminURL())
         let result = try await Self.script("Tests/Hostile/hostile.py", [
@@ -91,18 +85,12 @@ extension ServeCommandTests {
     @Test func runningOutOfDescriptorsBacksOffInsteadOfSpinning() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         // Caps above the descriptors the process has: accept itself runs out.
-        let config = try Self.writeConfiguration(in: dir, """
-            admin: {host: 127.0.0.1, port: 0}
-
-            """)
-        var text = try String(contentsOf: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "server: {host: 127.0.0.1, port: 0}", with: """
+        let config = try Self.writeConfiguration(in: dir, server: """
             server:
               host: 127.0.0.1
               port: 0
               limits: {max_connections: 5000, max_connections_per_client: 5000, header_timeout: 60s}
-            """)
-        try text.write(to: config, atomically: true, encoding: .utf8)
+            """, "admin: {host: 127.0.0.1, port: 0}\n")
         let server = try await Server.start(arguments: ["--config", config.path], in: dir, launcher: ["prlimit", "--nofile=256:256"])
         let admin = try #require(try await server.adminURL())
         let before = Self.cpuSeconds(server.process.processIdentifier)
@@ -134,13 +122,7 @@ extension ServeCommandTests {
         }
         try FileManager.default.copyItem(at: dir.appendingPathComponent("cert-first.pem"), to: dir.appendingPathComponent("cert.pem"))
         try FileManager.default.copyItem(at: dir.appendingPathComponent("key-first.pem"), to: dir.appendingPathComponent("key.pem"))
-        let config = try Self.writeConfiguration(in: dir, """
-            admin: {host: 127.0.0.1, port: 0}
-
-            """)
-        var text = try String(contentsOf: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "server: {host: 127.0.0.1, port: 0}", with: "server: {host: 127.0.0.1, port: 0, tls: {certificate: cert.pem, key: key.pem}}")
-        try text.write(to: config, atomically: true, encoding: .utf8)
+        let config = try Self.writeConfiguration(in: dir, server: "server: {host: 127.0.0.1, port: 0, tls: {certificate: cert.pem, key: key.pem}}", "admin: {host: 127.0.0.1, port: 0}\n")
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL())
         let result = try await Self.script("Tests/TLS/rotation.py", ["--port", "\(server.port)", "--pid", "\(server.process.processIdentifier)", "--dir", dir.path])

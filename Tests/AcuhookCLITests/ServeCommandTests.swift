@@ -303,10 +303,11 @@ import Testing
 extension ServeCommandTests {
     /// Writes `acuhook.yaml` in `dir`: loopback on any port, the store in `data/`, source `erp`
     /// (hmac-sha256, secret `cli-secret`), then `rest` (more sections).
-    static func writeConfiguration(in dir: URL, _ rest: String) throws -> URL {
+    /// `server` replaces the server section when given.
+    static func writeConfiguration(in dir: URL, server: String = "server: {host: 127.0.0.1, port: 0}", _ rest: String) throws -> URL {
         let config = dir.appendingPathComponent("acuhook.yaml")
         try """
-            server: {host: 127.0.0.1, port: 0}
+            \(server)
             store: {path: data/inbox.db}
             sources:
               - name: erp

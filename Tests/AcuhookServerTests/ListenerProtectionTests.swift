@@ -1,9 +1,11 @@
+import AcuhookAdmin
 import AcuhookInbound
 import AcuhookTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MetricsTestKit
 import Testing
 
 @testable import AcuhookServer
@@ -117,6 +119,38 @@ import Glibc
         }
         #expect(Self.closed(receiver, "client_limit") == 1)
         #expect(Self.closed(receiver, "connection_limit") == 1)
+    }
+}
+
+extension ListenerProtectionTests {
+    @Test func theAdminListenerHasTheSameDeadlinesCapsAndHeadLimits() async throws {
+        let store = try await AdminAPITests.storeWithDeadLetters()
+        let metrics = TestMetrics()
+        var settings = AdminSettings()
+        settings.port = 0
+        settings.limits.headerTimeout = .seconds(1)
+        settings.limits.maxConnectionsPerClient = 1
+        let gate = ListenerGate(listener: "admin", limits: settings.limits, maxConnections: 8, trustedProxies: [], logger: Logger(label: "test"), factory: metrics)
+        try await withLiveApplication({ running in
+            try AdminAPI.makeApplication(
+                settings: settings, serverPort: 0, store: store, operations: AdminAPITests.FixedOperations(), logger: Logger(label: "test"),
+                protection: ListenerProtection(gate: gate, tls: nil), onServerRunning: running
+            )
+        }) { port in
+            async let silent = HeldConnection.lifetime(port: port, from: "127.0.0.2")
+            try await Task.sleep(for: .milliseconds(300))
+            let second = try await HeldConnection.lifetime(port: port, from: "127.0.0.2")
+            #expect(second.seconds < 0.5)
+            let jobs = try await RawConnection.exchange(port: port, send: "GET /admin/jobs HTTP/1.1\r\nHost: test\r\n\r\n", answers: 1)
+            #expect(jobs.map(\.status) == [200])
+            let big = "GET /admin/jobs HTTP/1.1\r\nHost: test\r\nX-Big: \(String(repeating: "a", count: 20_000))\r\n\r\n"
+            #expect(try await RawConnection.exchange(port: port, send: big, answers: 1, thenEOF: true).map(\.status) == [431])
+            let life = try await silent
+            #expect(life.seconds >= 0.9 && life.seconds < 4, "\(life.seconds)")
+        }
+        for (reason, count) in [("header_timeout", 1), ("client_limit", 1), ("head_too_large", 1)] {
+            #expect(metrics.counterTotal(label: "acuhook_connections_closed_total", dimensions: [("listener", "admin"), ("reason", reason)]) == count, "\(reason)")
+        }
     }
 }
 

@@ -72,34 +72,10 @@ struct TestReceiver {
         )
     }
 
-    /// Runs the application for the duration of `body`, which gets the port it listens on, with
-    /// no connection of a test client's open (HummingbirdTesting's live client keeps one).
-    /// The settings' port should be 0 (any free one).
+    /// Runs the application for the duration of `body`, which gets the port it listens on (see
+    /// ``withLiveApplication(_:_:)``). The settings' port should be 0 (any free one).
     func withLiveServer(protection: ListenerProtection? = nil, _ body: (Int) async throws -> Void) async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try application(protection: protection) { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { continuation.finish() }
-                try await group.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await tasks.waitForAll()  // the server did not start: its error
-                return
-            }
-            do {
-                try await body(port)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await withLiveApplication({ running in try application(protection: protection, onServerRunning: running) }, body)
     }
 }
 
@@ -129,3 +105,34 @@ extension TestResponse {
 }
 
 func header(_ name: String) -> HTTPField.Name { HTTPField.Name(name)! }
+
+/// Runs the application `make` builds (handing it the `onServerRunning` to call) for the
+/// duration of `body`, which gets the port it listens on — with no connection of a test
+/// client's open, as HummingbirdTesting's live client keeps one.
+func withLiveApplication<App: ApplicationProtocol>(
+    _ make: (@escaping @Sendable (any Channel) async -> Void) throws -> App,
+    _ body: (Int) async throws -> Void
+) async throws {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try make { channel in continuation.yield(channel.localAddress?.port ?? 0) }
+    let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await tasks.waitForAll()  // the server did not start: its error
+            return
+        }
+        do {
+            try await body(port)
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}

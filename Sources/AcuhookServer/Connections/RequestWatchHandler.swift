@@ -75,6 +75,11 @@ final class RequestWatchHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard !failed else { return }
         failed = true
+        // The client closed in the middle of a request: nothing to answer, nothing to count.
+        if case .invalidEOFState = error {
+            context.close(promise: nil)
+            return
+        }
         let gate = watch.map(\.gate)
         let client = watch?.client ?? context.channel.remoteAddress.flatMap(Receiver.addressText) ?? "-"
         let (outcome, reason) = Self.outcome(error, limits: gate?.limits)
