@@ -38,7 +38,7 @@ public final class ListenerGate: Sendable {
     private let trustedProxies: [CIDRRange]
     private let caps: Mutex<ConnectionCaps>
     private let throttle: Mutex<LogThrottle<ContinuousClock.Instant>>
-    private let closed: [String: Counter]
+    private let closeCounters: [String: Counter]
     private let open: Gauge
     private let acceptErrors: Counter
     private let acceptFailing = Atomic<Bool>(false)
@@ -60,7 +60,7 @@ public final class ListenerGate: Sendable {
         caps = Mutex(ConnectionCaps(perClient: limits.maxConnectionsPerClient, perProxy: limits.maxConnectionsPerProxy, total: maxConnections))
         throttle = Mutex(LogThrottle(now: .now))
         let reasons = ConnectionDeadlines<ContinuousClock.Instant>.Expiry.allCases.map(\.rawValue) + Refusal.allCases.map(\.rawValue)
-        closed = Dictionary(uniqueKeysWithValues: reasons.map { reason in
+        closeCounters = Dictionary(uniqueKeysWithValues: reasons.map { reason in
             (reason, Counter(label: "acuhook_connections_closed_total", dimensions: [("listener", listener), ("reason", reason)], factory: factory))
         })
         open = Gauge(label: "acuhook_connections_open", dimensions: [("listener", listener)], factory: factory)
@@ -107,7 +107,7 @@ public final class ListenerGate: Sendable {
     /// Counts a connection closed for `reason`; logs it at `level` (throttled per client), or
     /// not at all for nil.
     func closed(_ reason: String, client: String, _ message: Logger.Message, level: Logger.Level?, metadata: Logger.Metadata = [:]) {
-        closed[reason]?.increment()
+        closeCounters[reason]?.increment()
         guard let level, let suppressed = throttle.withLock({ $0.admit(client, at: .now) }) else { return }
         var metadata = metadata
         metadata["acuhook.listener"] = "\(listener)"
