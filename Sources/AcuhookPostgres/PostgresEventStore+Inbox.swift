@@ -181,7 +181,7 @@ extension PostgresEventStore {
             """)
     }
 
-    /// 0: PostgreSQL's autovacuum makes freed space reusable by itself (the README explains its upkeep).
+    /// 0: PostgreSQL's autovacuum makes freed space reusable by itself (docs/postgresql.md explains its upkeep).
     public func reclaimFreePages(limit: Int) async throws(StoreError) -> Int { 0 }
 
     /// Events with an id above `afterID`, by id.

@@ -1,7 +1,7 @@
 /// The help text of every metric Acuhook exports, by name: written as `# HELP` lines into
-/// `/metrics` (the swift-metrics API carries none) and listed in the README.
+/// `/metrics` (the swift-metrics API carries none) and listed in docs/operations.md.
 enum MetricDescriptions {
-    /// Name → help text, in the order the README lists them.
+    /// Name → help text, in the order docs/operations.md lists them.
     static let all: [(name: String, help: String)] = [
         ("acuhook_deliveries_total", "Deliveries answered, by source, HTTP status code and whether it was a duplicate."),
         ("acuhook_delivery_duration_seconds", "Time from a delivery's request head to its answer, by source."),
