@@ -184,10 +184,7 @@ public enum AdminAPI {
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.resolvedPort(serverPort: serverPort)), serverName: nil, backlog: settings.limits.backlog
             ),
-            onServerRunning: { channel in
-                await protection.install(on: channel)
-                await onServerRunning(channel)
-            },
+            onServerRunning: protection.onServerRunning(then: onServerRunning),
             logger: logger
         )
     }

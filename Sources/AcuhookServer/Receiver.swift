@@ -76,10 +76,7 @@ public enum Receiver {
             router: router,
             server: http1,
             configuration: configuration,
-            onServerRunning: { channel in
-                await protection.install(on: channel)
-                await onServerRunning(channel)
-            },
+            onServerRunning: protection.onServerRunning(then: onServerRunning),
             logger: logger
         )
     }

@@ -82,6 +82,15 @@ public struct ListenerProtection: Sendable {
     /// refused at accept drains faster.
     static let acceptsPerRead: UInt = 64
 
+    /// An `onServerRunning` for Hummingbird's `Application`: installs the accept guard, then
+    /// runs `then`.
+    public func onServerRunning(then: @escaping @Sendable (any Channel) async -> Void) -> @Sendable (any Channel) async -> Void {
+        { channel in
+            await install(on: channel)
+            await then(channel)
+        }
+    }
+
     /// Puts the accept guard first on the running listener's socket (from `onServerRunning`).
     public func install(on serverChannel: any Channel) async {
         let gate = self.gate
