@@ -21,6 +21,8 @@ public struct AcuhookConfiguration: Sendable, Equatable {
     public var dispatch = DispatcherConfiguration()
     /// Alert rules and where alerts go; nil (no `alerts` section): no alerts.
     public var alerts: AlertSettings? = nil
+    /// The `${secret:PATH}` files it names: read, generated just now, or missing.
+    public var secretFiles = SecretFiles.Resolution()
 
     /// The defaults: no sources, no plugins.
     public init() {}

@@ -15,8 +15,8 @@ public enum ConfigurationLoader {
     ]
 
     /// Reads and checks the file at `path`. Relative plugin paths are resolved against the file's
-    /// folder.
-    public static func load(file path: String) throws(ConfigurationError) -> AcuhookConfiguration {
+    /// folder; `secrets` says what a `${secret:PATH}` naming no file does (``SecretFiles``).
+    public static func load(file path: String, secrets: SecretFiles.Policy = .require) throws(ConfigurationError) -> AcuhookConfiguration {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -27,17 +27,20 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: path, key: "", message: "not UTF-8 text")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(yaml: text, file: path, baseDirectory: base)
+        return try parse(yaml: text, file: path, baseDirectory: base, secrets: secrets)
     }
 
     /// Parses configuration text. `file` names it in errors; relative paths resolve against
-    /// `baseDirectory`.
+    /// `baseDirectory`; `${NAME}` reads `environment`, `${secret:PATH}` a file (``SecretFiles``).
     public static func parse(
         yaml: String,
         file: String,
         baseDirectory: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        secrets: SecretFiles.Policy = .require
     ) throws(ConfigurationError) -> AcuhookConfiguration {
+        let secretFiles = try SecretFiles.resolve(yaml: yaml, file: file, baseDirectory: baseDirectory, policy: secrets)
+        let environment = environment.merging(secretFiles.values) { _, file in file }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -51,6 +54,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
         }
         var configuration = AcuhookConfiguration()
+        configuration.secretFiles = secretFiles
         configuration.store.path = resolve(configuration.store.path, baseDirectory)
         guard let root else { return configuration }
         let top = try ConfigNode(node: root, file: file, key: "").mapping(allowed: topLevelKeys)

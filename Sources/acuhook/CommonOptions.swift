@@ -30,9 +30,9 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// Reads a configuration file; its errors (file:line:column: key: expected …) end the command.
-func loadConfigurationFile(_ path: String) throws -> AcuhookConfiguration {
+func loadConfigurationFile(_ path: String, secrets: SecretFiles.Policy = .require) throws -> AcuhookConfiguration {
     do {
-        return try ConfigurationLoader.load(file: path)
+        return try ConfigurationLoader.load(file: path, secrets: secrets)
     } catch {
         throw ValidationError(error.description)
     }

@@ -44,9 +44,12 @@ enum DefaultConfiguration {
         return configuration
     }
 
-    /// The example plugins built next to this binary, configured to write into `data`.
+    /// The example plugins built next to this binary (or installed in `../lib/acuhook/plugins`),
+    /// configured to write into `data`.
     static func examplePlugins(data: URL = URL(fileURLWithPath: dataDirectory, isDirectory: true)) -> [PluginSettings] {
-        let build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        var build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let installed = build.appendingPathComponent("../lib/acuhook/plugins").standardizedFileURL
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent("libStockLog.so").path) { build = installed }
         var plugins: [PluginSettings] = []
         for (product, config) in [
             ("CustomerSync", #"{"output":"\#(data.appendingPathComponent("customers.jsonl").path)"}"#),

@@ -11,7 +11,8 @@ struct NewPluginCommand: ParsableCommand {
             NAME may be written kebab-case (inventory-sync) or CamelCase (InventorySync): the plugin \
             is named in kebab-case and its library and Swift type in CamelCase \
             (libInventorySync.so). The template is found with --template, $ACUHOOK_TEMPLATE_DIR, \
-            or as PluginTemplate/ above the acuhook binary or the current directory.
+            in the installed package (/usr/share/acuhook/PluginTemplate), or as PluginTemplate/ \
+            above the acuhook binary or the current directory.
             """
     )
 
@@ -97,6 +98,10 @@ enum TemplateLocator {
             return URL(fileURLWithPath: dir)
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // Installed (the package, or the tarball under any prefix): <prefix>/share/acuhook/PluginTemplate.
+        let installed = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("../share/acuhook/PluginTemplate").standardizedFileURL
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent("Package.swift").path) { return installed }
         for start in [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), executable, URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
             var dir = start
             while dir.path != "/" {

@@ -49,7 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration: AcuhookConfiguration
         var newSecret: String? = nil
         if let config {
-            configuration = try loadConfigurationFile(config)
+            // `${secret:PATH}` files that do not exist yet are created now (first start).
+            configuration = try loadConfigurationFile(config, secrets: .generate)
+            for path in configuration.secretFiles.generated {
+                logger.notice("generated a secret (shown once by reading the file)", metadata: ["acuhook.secret_file": "\(path)"])
+            }
         } else {
             (configuration, newSecret) = try DefaultConfiguration.make()
         }
@@ -142,6 +146,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return Readiness(ready: checks.values.allSatisfy { $0 == "ok" }, checks: checks, details: details)
         }
+        // systemd (Type=notify) hears READY=1 once every listener accepts connections.
+        let systemd = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        let listening = ListenerCountdown(count: configuration.admin.enabled ? 2 : 1) {
+            systemd.ready(status: "receiving on port \(configuration.server.port); store \(store.location)")
+        }
         let scheme = configuration.server.tlsCertificate == nil ? "http" : "https"
         let sources = pipeline.sourceNames
         let generatedSecret = newSecret
@@ -161,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
                         "acuhook.plugins": "\(plugins.order.joined(separator: ","))",
                     ]
                 )
+                listening.arrived()
                 if let newSecret = generatedSecret {
                     FileHandle.standardOutput.write(Data(
                         """
@@ -201,8 +211,12 @@ struct ServeCommand: AsyncParsableCommand {
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler {
             logger.notice("SIGHUP: reloading the configuration's plugins and the TLS certificates")
+            systemd.reloading()
             for tls in certificates { tls.reload(because: "SIGHUP") }
-            Task { _ = await reload() }
+            Task {
+                let report = await reload()
+                systemd.ready(status: report.applied ? "reloaded" : "reload failed; the previous plugins keep running")
+            }
         }
         hangup.resume()
         defer { hangup.cancel() }
@@ -241,12 +255,14 @@ struct ServeCommand: AsyncParsableCommand {
                             "acuhook.console.url": "\(admin.tlsCertificate == nil ? "http" : "https")://\(admin.host):\(port)/console",
                         ]
                     )
+                    listening.arrived()
                 },
                 configure: { router in console.addRoutes(to: router) }
             ))
         }
         // Shut down first (services stop in reverse order): open event streams end at once.
         services.append(FeedCloser(feed: feed))
+        services.append(SystemdStoppingNotice(notifier: systemd))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

@@ -10,7 +10,7 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Work on the store itself.",
-        subcommands: [Copy.self]
+        subcommands: [Backup.self, Restore.self, Copy.self]
     )
 
     struct Copy: AsyncParsableCommand {

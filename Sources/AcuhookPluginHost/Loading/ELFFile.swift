@@ -8,8 +8,8 @@ struct ELFFile {
     var needed: [String] = []
     /// `DT_RUNPATH`, else `DT_RPATH`, split at `:`, with `$ORIGIN` replaced by the file's folder.
     var runPath: [String] = []
-    /// The Swift compiler that built it, as its debug information names it
-    /// (`Swift version 6.3.1 (swift-6.3.1-RELEASE)`); nil when stripped or not Swift.
+    /// The Swift compiler that built it, as its `.acuhook.compiler` section or else its debug
+    /// information names it (`Swift version 6.3.1 (swift-6.3.1-RELEASE)`); nil when neither says.
     var swiftCompiler: String?
 
     /// Reads `path`; nil when it is not a readable 64-bit little-endian ELF file.
@@ -48,12 +48,20 @@ struct ELFFile {
             }
             self.runPath = (runPath.isEmpty ? rPath : runPath).map { $0.replacingOccurrences(of: "$ORIGIN", with: origin) }
         }
-        if let debugStrings = sections.first(where: { names.cString(at: Int($0.name)) == ".debug_str" }),
+        if let recorded = sections.first(where: { names.cString(at: Int($0.name)) == Self.compilerSection }),
+           let text = read(recorded.offset, Int(clamping: min(recorded.size, 4096)))
+        {
+            // Written by scripts/package.sh into a stripped binary (no debug information left).
+            swiftCompiler = String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines.union(["\0"]))
+        } else if let debugStrings = sections.first(where: { names.cString(at: Int($0.name)) == ".debug_str" }),
            let strings = read(debugStrings.offset, Int(clamping: min(debugStrings.size, 1 << 28)))
         {
             swiftCompiler = Self.swiftCompiler(in: strings)
         }
     }
+
+    /// The section a packaged (stripped) binary records its compiler in: `objcopy --add-section`.
+    static let compilerSection = ".acuhook.compiler"
 
     /// The first `Swift version …` string among NUL-terminated strings.
     static func swiftCompiler(in strings: [UInt8]) -> String? {

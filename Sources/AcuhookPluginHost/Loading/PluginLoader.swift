@@ -93,3 +93,10 @@ public enum PluginABI {
     /// The minor version: plugins declaring a newer one load, their extra fields unread.
     public static let minor = Int(ACUHOOK_ABI_VERSION_MINOR)
 }
+
+extension PluginABI {
+    /// The Swift compiler that built this host (`Swift version 6.3.1 (swift-6.3.1-RELEASE)`):
+    /// Swift plugins must be built by the same one. Nil when the binary does not record it.
+    /// Reads the binary's own ELF sections on first use.
+    public static var hostSwiftCompiler: String? { SwiftToolchainCheck.host.compiler }
+}

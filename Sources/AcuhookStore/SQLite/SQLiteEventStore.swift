@@ -22,6 +22,8 @@ public final class SQLiteEventStore: EventStore {
     let pool: DatabasePool
     let writer: GroupCommitWriter
     let fileGuard: StoreFileGuard
+    /// Tells `acuhook store restore` that this process has the store open.
+    let useLock: StoreUseLock
     let wallClock: any WallClock
     let logger: Logger
     let metricsFactory: any MetricsFactory
@@ -41,6 +43,7 @@ public final class SQLiteEventStore: EventStore {
         do {
             let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            useLock = try StoreUseLock(store: configuration.path)
             var grdb = GRDB.Configuration()
             grdb.busyMode = .timeout(Double(configuration.busyTimeout.wholeMilliseconds) / 1000)
             let synchronous = configuration.synchronous.rawValue
