@@ -9,7 +9,7 @@
 #                           segments for reuse (min_wal_size) and creates them now, as a busy
 #                           production server has them: a new cluster otherwise creates and
 #                           zero-fills a 16 MB segment inside a commit every 16 MB of WAL
-#                           (benchmarks; see Benchmarks/README.md).
+#                           (benchmarks; see Benchmarks/log.md).
 #   postgres_stop           stops it and deletes the folder (callers run it from their EXIT trap).
 # Role `acuhook` logs in without a password; role `acuhook_pw` (password `right-password`) needs
 # one, so the tests can show how a wrong password is refused.

@@ -109,7 +109,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         let pool = Task.detached { await client.run() }
         // One writer, as SQLite has: a batch takes everything that gathered while the previous one
         // was written, so batches grow with the load. A second writer halves the batches and
-        // doubles the WAL flushes (Benchmarks/README.md has the numbers).
+        // doubles the WAL flushes (Benchmarks/log.md has the numbers).
         let writers = [Task.detached { await store.writeAccepts() }]
         let watchdog = Task.detached { await store.watchdog.run() }
         store.tasks.withLock { tasks in

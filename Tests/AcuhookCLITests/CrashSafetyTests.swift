@@ -3,6 +3,7 @@ import AcuhookStore
 import AcuhookTesting
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -37,17 +38,30 @@ import FoundationNetworking
         var sent = 0
         for round in 0..<4 {
             let server = try await ServeCommandTests.Server.start(arguments: ["--config", config.path], in: dir)
-            // Kill it after a random number of deliveries, while more are in flight.
+            // Kill it once a random number of deliveries were answered, while more are in flight
+            // (counted in answers, not requests sent: on a loaded machine answers lag behind).
             let killAfter = Int.random(in: 5...25)
+            let answered = AnswerCount()
             try await withThrowingTaskGroup(of: String?.self) { group in
-                for index in 0..<30 {
+                var killed = false
+                for index in 0..<40 {
                     let id = "R\(round)-\(index)"
                     sent += 1
-                    group.addTask { try await Self.post(id: id, port: server.port) ? id : nil }
-                    if index == killAfter {
+                    group.addTask {
+                        let ok = try await Self.post(id: id, port: server.port)
+                        if ok { answered.add() }
+                        return ok ? id : nil
+                    }
+                    if !killed, answered.value >= killAfter {
                         kill(server.process.processIdentifier, SIGKILL)
+                        killed = true
                     }
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...15)))
+                }
+                if !killed {
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while answered.value < killAfter, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                    kill(server.process.processIdentifier, SIGKILL)
                 }
                 for try await id in group {
                     if let id { acknowledged.insert(id) }
@@ -94,4 +108,11 @@ import FoundationNetworking
             return false  // refused or cut off by the kill: not acknowledged
         }
     }
+}
+
+/// Answers counted across the sending tasks.
+private final class AnswerCount: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

@@ -16,8 +16,11 @@ import Testing
         let log: URL
         let port: Int
 
-        /// Starts `acuhook serve` with `arguments`, through `launcher` when given (`prlimit …`).
-        static func start(arguments: [String], in directory: URL, launcher: [String] = [], timeout: Duration = .seconds(60)) async throws -> Server {
+        /// Starts `acuhook serve` with `arguments`, through `launcher` when given (`prlimit …`),
+        /// with `environment` added to this process's.
+        static func start(
+            arguments: [String], in directory: URL, launcher: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+        ) async throws -> Server {
             let log = directory.appendingPathComponent("serve.log")
             let out = directory.appendingPathComponent("serve.out")
             FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -31,6 +34,7 @@ import Testing
                 process.arguments = launcher + [FixturePlugins.acuhookExecutable, "serve"] + arguments
             }
             process.currentDirectoryURL = directory
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             process.standardError = try FileHandle(forWritingTo: log)
             process.standardOutput = try FileHandle(forWritingTo: out)
             try process.run()

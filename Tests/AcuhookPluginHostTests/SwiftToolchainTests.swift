@@ -94,4 +94,27 @@ import Testing
         #expect(try PluginLoader.load(path: stripped, logger: logger).name == "fixture-swift-noop")
         #expect(try PluginLoader.load(path: FixturePlugins.path("CustomerSync"), logger: logger).name == "customer-sync")
     }
+
+    /// A stripped plugin (or host) with the compiler recorded by scripts/package.sh in
+    /// `.acuhook.compiler`: the check reads that section.
+    @Test func theCompilerRecordedInItsOwnSectionIsRead() throws {
+        let directory = try FixturePlugins.temporaryDirectory()
+        let stripped = try patchedCopy("RecordedCompiler", stripDebug: true)
+        let name = directory.appendingPathComponent("compiler")
+        try "Swift version 1.0 (a compiler of another time)\n".write(to: name, atomically: true, encoding: .utf8)
+        let objcopy = Process()
+        objcopy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        objcopy.arguments = ["objcopy", "--add-section", ".acuhook.compiler=\(name.path)", "--set-section-flags", ".acuhook.compiler=noload,readonly", stripped]
+        try objcopy.run()
+        objcopy.waitUntilExit()
+        #expect(objcopy.terminationStatus == 0)
+        do {
+            _ = try PluginLoader.load(path: stripped, logger: logger)
+            Issue.record("a plugin recording another compiler loaded")
+        } catch {
+            #expect(error.code == .swiftToolchainMismatch)
+            #expect(error.message.contains("built by Swift version 1.0 (a compiler of another time), but this host by Swift version"), "\(error.message)")
+        }
+        #expect(PluginABI.hostSwiftCompiler?.hasPrefix("Swift version ") == true)
+    }
 }

@@ -220,6 +220,13 @@ def serve_and_back_up(work: str) -> None:
         fail("the generated secret is not acuhook's with mode 0600")
     push("http://127.0.0.1:8080/webhooks/push", push_secret, "first")
     signed("http://127.0.0.1:8080/webhooks/acumatica", hmac_secret, "guide-1")
+    # The README's quick start: what an operator types on the server.
+    for command in (["send", "--push-notification", "--config", CONF, "--source", "push"],
+                    ["send", "Customer.Updated", "--config", CONF, "--source", "acumatica"]):
+        sent = run("/usr/bin/acuhook", *command, env=CLEAN_ENV)
+        if '"received":true' not in sent.stdout:
+            fail(f"acuhook {' '.join(command)}: {sent.stdout}")
+    run("/usr/bin/acuhook", "status", env=CLEAN_ENV, cwd=STATE)
     wait_for("the StockLog plugin's line", lambda: lines(f"{STATE}/stock.tsv") >= 1)
     wait_for("the CustomerSync plugin's line", lambda: lines(f"{STATE}/customers.jsonl") >= 1)
     # A backup while deliveries are being written.
@@ -253,7 +260,7 @@ def serve_and_back_up(work: str) -> None:
     after = deliveries(f"{STATE}/acuhook.db")
     if after != in_backup or "before-restore" not in restored:
         fail(f"after restore the store has {after} deliveries (backup {in_backup}): {restored}")
-    print(f"ok serve without toolchain: READY=1, push and signed webhook reached the example plugins; backup while "
+    print(f"ok serve without toolchain: READY=1, push and signed webhook (and `acuhook send`, `status`) reached the example plugins; backup while "
           f"writing holds {in_backup} of {before} deliveries, intact; restore refused while serving, STOPPING=1, then restored")
 
 

@@ -12,7 +12,7 @@ extension SQLiteEventStore {
         public var busyTimeout: Duration = .seconds(5)
         /// WAL pages after which a commit runs a PASSIVE checkpoint (`wal_autocheckpoint`).
         /// Default 16000 (~64 MiB): that checkpoint stalls the commit that runs it, so it
-        /// should be rare under load (`Benchmarks/README.md` has the settings compared).
+        /// should be rare under load (`Benchmarks/log.md` has the settings compared).
         public var checkpointPages: Int = 16000
         /// Size the WAL file is truncated to when it starts over (`journal_size_limit`).
         /// Default 96 MiB: above the checkpoint size, so a steady load does not truncate and

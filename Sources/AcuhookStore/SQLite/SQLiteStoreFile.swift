@@ -109,8 +109,11 @@ public enum SQLiteStoreFile {
         guard files.fileExists(atPath: store) else {
             var folder = (store as NSString).deletingLastPathComponent
             while !folder.isEmpty, folder != "/", !files.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
-            guard files.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
-                throw StoreError(.unavailable, "no store at \(store), and \(folder) is not writable: it cannot be created")
+            var isFolder: ObjCBool = false
+            guard files.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue,
+                  files.isWritableFile(atPath: folder.isEmpty ? "." : folder)
+            else {
+                throw StoreError(.unavailable, "no store at \(store), and \(folder) is not a writable folder: it cannot be created")
             }
             return "no store yet at \(store); it will be created at first start"
         }
