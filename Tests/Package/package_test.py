@@ -209,13 +209,22 @@ def check_command(work: str) -> None:
 
 def serve_and_back_up(work: str) -> None:
     notify = Notifications(work)
-    server = subprocess.Popen(as_acuhook("/usr/bin/acuhook", "serve", "--config", CONF, env={"NOTIFY_SOCKET": notify.path}),
+    # As the unit runs it, as far as can be without systemd: the acuhook user, no new privileges;
+    # the StockLog example in worker processes (spawned from the same binary).
+    with open(CONF) as file:
+        text = file.read()
+    with open(CONF, "w") as file:
+        file.write(text.replace("config: {path: /var/lib/acuhook/stock.tsv}", "config: {path: /var/lib/acuhook/stock.tsv}\n    isolation: process"))
+    server = subprocess.Popen(["setpriv", "--no-new-privs", *as_acuhook("/usr/bin/acuhook", "serve", "--config", CONF, env={"NOTIFY_SOCKET": notify.path})],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=STATE)
     wait_for("READY=1 on NOTIFY_SOCKET", lambda: notify.saw("READY=1") or server.poll() is not None)
     if server.poll() is not None:
         fail(f"acuhook serve exited {server.returncode}:\n{server.stdout.read()}")
     push_secret = open(f"{STATE}/secrets/push").read().strip()
     hmac_secret = open(f"{STATE}/secrets/acumatica").read().strip()
+    workers = run("pgrep", "-f", "acuhook plugin-worker", check=False).stdout.split()
+    if not workers:
+        fail("no plugin-worker process runs for the isolated StockLog")
     if run("stat", "-c", "%U %a", f"{STATE}/secrets/push").stdout.strip() != "acuhook 600":
         fail("the generated secret is not acuhook's with mode 0600")
     push("http://127.0.0.1:8080/webhooks/push", push_secret, "first")
@@ -260,7 +269,7 @@ def serve_and_back_up(work: str) -> None:
     after = deliveries(f"{STATE}/acuhook.db")
     if after != in_backup or "before-restore" not in restored:
         fail(f"after restore the store has {after} deliveries (backup {in_backup}): {restored}")
-    print(f"ok serve without toolchain: READY=1, push and signed webhook (and `acuhook send`, `status`) reached the example plugins; backup while "
+    print(f"ok serve without toolchain, as acuhook with no new privileges: READY=1, {len(workers)} plugin worker(s), push and signed webhook (and `acuhook send`, `status`) reached the example plugins; backup while "
           f"writing holds {in_backup} of {before} deliveries, intact; restore refused while serving, STOPPING=1, then restored")
 
 
