@@ -55,9 +55,4 @@ for round in $(seq 1 "$rounds"); do
   fi
   echo "round $round: with the indexes ${with[-1]} req/s, without ${without[-1]} req/s"
 done
-python3 - "${with[*]}" "${without[*]}" <<'PY'
-import statistics, sys
-a = [float(x) for x in sys.argv[1].split()]
-b = [float(x) for x in sys.argv[2].split()]
-print(f"median: with {statistics.median(a):.0f} req/s, without {statistics.median(b):.0f} req/s; with / without = {statistics.median(a) / statistics.median(b):.3f}; median of the rounds' ratios = {statistics.median(x / y for x, y in zip(a, b)):.3f}")
-PY
+python3 Benchmarks/ab_summary.py "with the indexes" "without" "${with[*]}" "${without[*]}"

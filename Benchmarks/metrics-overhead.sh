@@ -59,11 +59,4 @@ for round in $(seq 1 "$rounds"); do
   echo "round $round: metrics on ${on[-1]} req/s, off ${off[-1]} req/s"
 done
 curl -s http://127.0.0.1:18092/metrics | grep -E '^acuhook_deliveries_total\{source="acumatica",code="200",duplicate="false"\}'
-python3 - "${on[*]}" "${off[*]}" <<'PY'
-import statistics, sys
-on = [float(x) for x in sys.argv[1].split()]
-off = [float(x) for x in sys.argv[2].split()]
-m_on, m_off = statistics.median(on), statistics.median(off)
-paired = statistics.median(a / b for a, b in zip(on, off))
-print(f"median: metrics on {m_on:.0f} req/s, off {m_off:.0f} req/s; on / off = {m_on / m_off:.3f}; median of the rounds' ratios = {paired:.3f} (goal >= 0.97)")
-PY
+python3 Benchmarks/ab_summary.py "metrics on" "off" "${on[*]}" "${off[*]}" 0.97

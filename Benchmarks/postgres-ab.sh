@@ -53,21 +53,7 @@ YAML
   local result=$(BENCH_RUN="ab-$RANDOM" wrk -t1 -c32 -d"$duration" -s Benchmarks/receive.lua http://127.0.0.1:18191/webhooks/acumatica | grep RESULT)
   local a1=$(ticks $pid) p1=$(pg_ticks) after=$(curl -s http://127.0.0.1:18192/metrics)
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
-  python3 - "$1" "$result" "$before" "$after" $((a1 - a0)) $((p1 - p0)) "$(getconf CLK_TCK)" <<'PY'
-import re, sys
-name, result, before, after, acuhook, postgres, hz = sys.argv[1:8]
-def metric(text, key):
-    m = re.search(rf"^{key} ([0-9.e+]+)$", text, re.M)
-    return float(m.group(1)) if m else 0.0
-delta = lambda key: metric(after, key) - metric(before, key)
-batches = delta("acuhook_store_commit_duration_seconds_count")
-rps = float(re.search(r"rps=([0-9.]+)", result).group(1))
-p50 = re.search(r"p50_ms=([0-9.]+)", result).group(1)
-per_batch = delta("acuhook_store_commit_deliveries_sum") / batches if batches else 0
-ms_batch = 1000 * delta("acuhook_store_commit_duration_seconds_sum") / batches if batches else 0
-print(f"{name}: {rps:.0f} req/s, p50 {p50} ms; {per_batch:.1f} deliveries per batch, {ms_batch:.2f} ms per batch; "
-      f"CPU acuhook {int(acuhook) / int(hz):.1f} s, postgres {int(postgres) / int(hz):.1f} s")
-PY
+  python3 Benchmarks/postgres_ab_round.py "$1" "$result" "$before" "$after" $((a1 - a0)) $((p1 - p0)) "$(getconf CLK_TCK)"
 }
 
 # Odd rounds in the order given, even rounds reversed: the second run of a round measured up to

@@ -89,16 +89,7 @@ for round in $(seq 1 "$rounds"); do
   kill "$pa" "$pb"; wait "$pa" "$pb" 2>/dev/null || true
   echo "round $round: sqlite ${sqlite_rps[-1]} req/s; postgres ${postgres_rps[-1]} req/s; postgres, two instances ${two_rps[-1]} req/s"
 done
-python3 - "${sqlite_rps[*]}" "${postgres_rps[*]}" "${two_rps[*]}" <<'PY'
-import statistics, sys
-s, p, t = ([float(x) for x in a.split()] for a in sys.argv[1:4])
-ms, mp, mt = statistics.median(s), statistics.median(p), statistics.median(t)
-print(f"ingest medians: SQLite {ms:.0f} req/s, PostgreSQL {mp:.0f} req/s → PostgreSQL / SQLite = {mp / ms:.2f}x (goal >= 0.5)")
-rounds = [b / a for a, b in zip(s, p)]
-print("per round: " + ", ".join(f"{r:.2f}x" for r in rounds) + f" (median {statistics.median(rounds):.2f}x)")
-print(f"two instances on PostgreSQL {mt:.0f} req/s → two / one = {mt / mp:.2f}x (2 cores: no scale-out to show)")
-PY
-
+python3 Benchmarks/postgres_summary.py "${sqlite_rps[*]}" "${postgres_rps[*]}" "${two_rps[*]}"
 echo "== dispatch (${JOBS:-100000} jobs, no-op plugin)"
 .build/release/acuhook-bench dispatch "${JOBS:-100000}" | grep -E "dispatch:|calls/s"
 BENCH_DATABASE_URL="$database" .build/release/acuhook-bench dispatch "${JOBS:-100000}" | grep -E "dispatch:|calls/s"

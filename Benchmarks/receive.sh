@@ -70,23 +70,7 @@ for port in "${ports[@]}"; do
 done
 
 # A ~1 KB guide-format body and its signature.
-body=$(python3 - <<'PY'
-import json
-data = {"CustomerID": {"value": "CUST001"}, "CustomerName": {"value": "Benchmark Customer"}, "Status": {"value": "Active"}}
-i = 0
-while True:
-    event = {"eventType": "Customer.Updated", "timestamp": "2024-01-15T10:30:00Z", "entityType": "Customer",
-             "entityId": "CUST001", "tenantId": "MyCompany", "userId": "admin", "data": data,
-             "changes": [{"field": "CustomerName", "oldValue": "Old", "newValue": "Benchmark Customer"}],
-             "metadata": {"source": "WebUI", "correlationId": "bench"}}
-    text = json.dumps(event, separators=(",", ":"))
-    if len(text) >= 1000:
-        break
-    data[f"Attribute{i:02d}"] = {"value": "some attribute value"}
-    i += 1
-print(text)
-PY
-)
+body=$(python3 Benchmarks/guide_body.py)
 signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)"
 export BENCH_BODY="$body" BENCH_SIGNATURE="$signature"
 echo "body: ${#body} bytes; $connections connections; $duration per server; $(nproc) cores"
@@ -114,11 +98,4 @@ pending_later=$(jobs pending)
 echo "$bare"; echo "$acuhook"; echo "$flask"; echo "$dispatching"; echo "$memory"; echo "$log"
 echo "with dispatch: $((done_end - before)) jobs done during the run; pending at its end: $pending_end; 2 s later: $pending_later"
 rps() { sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$1"; }
-python3 - "$(rps "$bare")" "$(rps "$acuhook")" "$(rps "$flask")" "$(rps "$dispatching")" "$(rps "$memory")" "$(rps "$log")" <<'PY'
-import sys
-bare, acu, flask, dispatching, memory, log = map(float, sys.argv[1:7])
-print(f"acuhook / bare route = {acu / bare:.2f}x (goal >= 0.8)")
-print(f"acuhook / flask      = {acu / flask:.1f}x")
-print(f"acuhook with dispatch / bare route = {dispatching / bare:.2f}x (goal >= 0.5, backlog not growing)")
-print(f"floors: receiver on the in-memory store / bare = {memory / bare:.2f}x; on an intake log / bare = {log / bare:.2f}x; acuhook / intake log = {acu / log:.2f}x")
-PY
+python3 Benchmarks/receive_summary.py "$(rps "$bare")" "$(rps "$acuhook")" "$(rps "$flask")" "$(rps "$dispatching")" "$(rps "$memory")" "$(rps "$log")"

@@ -88,7 +88,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
                 breaker: runner.breakerState.rawValue,
                 counters: {
                     var counters = PluginStatus.Counters(calls: s.calls, failures: s.failures, timeouts: s.timeouts, notAttempted: s.notAttempted, inFlight: s.inFlight, lost: s.lost)
-                    counters.restarts = (runner as? ProcessPluginRunner<C>)?.restarts ?? 0
+                    counters.restarts = s.restarts
                     return counters
                 }(),
                 status: "loaded"

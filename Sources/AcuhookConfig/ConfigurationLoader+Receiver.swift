@@ -105,8 +105,7 @@ extension ConfigurationLoader {
             var source = SourceSettings(name: name, authentication: try authentication(auth, environment: environment))
             if let n = keys["format"] {
                 let text = try n.string()
-                // `seed`: the guide format's earlier name, still accepted.
-                guard let format = text == "seed" ? .guide : DeliveryFormat(rawValue: text) else {
+                guard let format = DeliveryFormat(rawValue: text) else {
                     throw n.error("expected one of \(DeliveryFormat.allCases.map(\.rawValue).joined(separator: ", ")), found \(n.found)")
                 }
                 source.normalizer.format = format

@@ -14,11 +14,7 @@ extension Console {
         console.get("dlq") { request, _ in
             try await signedIn(request) { session in
                 let query = Self.deadLetterQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-                let filter: DeadLetterFilter
-                switch deadLetterFilter(query) {
-                case .success(let parsed): filter = parsed
-                case .failure(let refusal): return refusal.response
-                }
+                let filter = try deadLetterFilter(query)
                 let letters = try await dependencies.store.deadLetters(filter, limit: Self.deadLetterPageSize)
                 let total = letters.count < Self.deadLetterPageSize ? letters.count : try await dependencies.store.deadLetterCount(filter)
                 return page(
@@ -58,11 +54,7 @@ extension Console {
                     }
                     query = DeadLetterQuery(ids: ids)
                 }
-                let filter: DeadLetterFilter
-                switch deadLetterFilter(query) {
-                case .success(let parsed): filter = parsed
-                case .failure(let refusal): return refusal.response
-                }
+                let filter = try deadLetterFilter(query)
                 let (store, clock, logger) = (dependencies.store, dependencies.wallClock, dependencies.logger)
                 let back = "/console/dlq?" + Self.queryString(Self.deadLetterQuery(form.fields))
                 let id = tasks.start(verb: "Replaying dead letters", back: back) { progress in
@@ -76,11 +68,7 @@ extension Console {
         console.get("dlq/purge") { request, _ in
             try await signedIn(request) { session in
                 let query = Self.deadLetterQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-                let filter: DeadLetterFilter
-                switch deadLetterFilter(query) {
-                case .success(let parsed): filter = parsed
-                case .failure(let refusal): return refusal.response
-                }
+                let filter = try deadLetterFilter(query)
                 let count = try await dependencies.store.deadLetterCount(filter)
                 return page(
                     "purge",
@@ -96,11 +84,7 @@ extension Console {
                 }
                 var query = Self.deadLetterQuery(form.fields)
                 if query.namesNothing { query.all = true }
-                let filter: DeadLetterFilter
-                switch deadLetterFilter(query) {
-                case .success(let parsed): filter = parsed
-                case .failure(let refusal): return refusal.response
-                }
+                let filter = try deadLetterFilter(query)
                 let count = try await dependencies.store.purge(filter)
                 dependencies.logger.notice("console: dead letters purged", metadata: ["acuhook.count": "\(count)", "acuhook.query": "\(query)"])
                 return Self.redirect("/console/dlq?done=purged&n=\(count)")
@@ -123,17 +107,19 @@ extension Console {
         }
     }
 
-    /// A page refusing input, as an error (for `Result`).
-    struct Refusal: Error {
+    /// A page refusing input, thrown: Hummingbird answers with it.
+    struct Refusal: HTTPResponseError {
         let response: Response
+        var status: HTTPResponse.Status { response.status }
+        func response(from request: Request, context: some RequestContext) throws -> Response { response }
     }
 
     /// The store's filter for `query`, or the page saying which field does not parse.
-    func deadLetterFilter(_ query: DeadLetterQuery) -> Result<DeadLetterFilter, Refusal> {
+    func deadLetterFilter(_ query: DeadLetterQuery) throws(Refusal) -> DeadLetterFilter {
         do throws(DeadLetterQueryError) {
-            return .success(try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds))
+            return try query.filter(nowUnixMilliseconds: dependencies.wallClock.nowUnixMilliseconds)
         } catch {
-            return .failure(Refusal(response: self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq")))
+            throw Refusal(response: self.error(.badRequest, "Filter not understood", "\(error.field) \(error.message)", back: "/console/dlq"))
         }
     }
 

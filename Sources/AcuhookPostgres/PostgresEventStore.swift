@@ -25,7 +25,7 @@ import Synchronization
 /// `+Overrides`; the batched statements in ``DeliveryBatch`` and ``CompletionBatch``.
 public final class PostgresEventStore: EventStore, Sendable {
     /// Its settings.
-    public let configuration: Configuration
+    public let configuration: PostgresSettings
     /// The pool (package: the test kit reads tables through it).
     package let client: PostgresClient
     let logger: Logger
@@ -49,7 +49,7 @@ public final class PostgresEventStore: EventStore, Sendable {
     /// Where it keeps everything (the URL, password hidden).
     public var location: String { configuration.displayURL }
 
-    private init(configuration: Configuration, client: PostgresClient, wallClock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory) {
+    private init(configuration: PostgresSettings, client: PostgresClient, wallClock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory) {
         self.configuration = configuration
         self.wallClock = wallClock
         self.client = client
@@ -64,7 +64,7 @@ public final class PostgresEventStore: EventStore, Sendable {
     /// shared by every instance) and starts the pool. Fails with a message saying what to do: an
     /// unreachable server (naming it), a refused password, a schema newer than this binary.
     public static func open(
-        _ configuration: Configuration,
+        _ configuration: PostgresSettings,
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
@@ -177,7 +177,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         }
     }
 
-    static func connectionConfiguration(_ configuration: Configuration, searchPath: String?) throws -> PostgresConnection.Configuration {
+    static func connectionConfiguration(_ configuration: PostgresSettings, searchPath: String?) throws -> PostgresConnection.Configuration {
         var result: PostgresConnection.Configuration
         if configuration.host.hasPrefix("/") {
             result = .init(unixSocketPath: socketPath(configuration), username: configuration.username, password: configuration.password, database: configuration.database)
@@ -195,7 +195,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         return result
     }
 
-    private static func clientTLS(_ mode: Configuration.TLSMode) -> PostgresClient.Configuration.TLS {
+    private static func clientTLS(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
         switch mode {
         case .disable: .disable
         case .prefer: .prefer(.makeClientConfiguration())
@@ -204,7 +204,7 @@ public final class PostgresEventStore: EventStore, Sendable {
     }
 
     /// libpq's socket file in the folder `host` names.
-    private static func socketPath(_ configuration: Configuration) -> String {
+    private static func socketPath(_ configuration: PostgresSettings) -> String {
         "\(configuration.host)/.s.PGSQL.\(configuration.port)"
     }
 
@@ -241,9 +241,4 @@ public final class PostgresEventStore: EventStore, Sendable {
             }
         }
     }
-}
-
-extension PostgresEventStore {
-    /// The store's settings: `store.url`, parsed.
-    public typealias Configuration = PostgresSettings
 }

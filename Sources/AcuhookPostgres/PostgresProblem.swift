@@ -9,7 +9,7 @@ enum PostgresProblem {
     ///
     /// `invalid` for what retrying cannot fix (refused credentials, a missing database, a schema
     /// newer than this binary), `unavailable` for the rest.
-    static func storeError(_ what: String, _ error: any Error, configuration: PostgresEventStore.Configuration) -> StoreError {
+    static func storeError(_ what: String, _ error: any Error, configuration: PostgresSettings) -> StoreError {
         let error = unwrap(error)
         if let schema = error as? PostgresSchemaError { return StoreError(.invalid, "\(what): \(schema)") }
         if let psql = error as? PSQLError {

@@ -121,7 +121,7 @@ public final class DeliveryPipeline: Sendable {
     public var recentRefusalsAndDuplicates: [ActivityEvent.Delivery] { recentAnswers.all }
 
     /// The sender's id for a delivery (`X-Acumatica-Delivery`, else `webhook-id`).
-    public static func senderDeliveryID(_ headers: DeliveryHeaders) -> String? { deliveryID(headers) }
+
 
     /// Totals over every source (unknown names included), for `/health`.
     public var activity: ReceiverActivity {
@@ -272,7 +272,7 @@ public final class DeliveryPipeline: Sendable {
         return outcome
     }
 
-    private static func deliveryID(_ headers: DeliveryHeaders) -> String? {
+    static func deliveryID(_ headers: DeliveryHeaders) -> String? {
         headers["X-Acumatica-Delivery"] ?? headers["webhook-id"]
     }
 

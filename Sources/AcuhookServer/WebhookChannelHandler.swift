@@ -145,7 +145,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func begin(_ head: HTTPRequest, source: String, context: ChannelHandlerContext) {
         let headers = DeliveryHeaders(head.headerFields.map { ($0.name.canonicalName, $0.value) })
-        delivery = (source, .now, DeliveryPipeline.senderDeliveryID(headers))
+        delivery = (source, .now, DeliveryPipeline.deliveryID(headers))
         let contentLength = headers["content-length"].flatMap { Int($0) }
         let closeAfter = headers["connection"]?.lowercased().contains("close") ?? false
         let preflight = pipeline.preflight(

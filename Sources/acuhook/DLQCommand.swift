@@ -49,6 +49,12 @@ struct DLQCommand: AsyncParsableCommand {
             DeadLetterQuery(plugin: plugin, eventType: eventType, since: since, reason: reason, ids: ids, all: all)
         }
 
+        /// The filter for replay and purge, which act only on what is named: ids, a filter, or `--all`.
+        func selection(ids: [Int64], all: Bool) throws -> DeadLetterFilter {
+            guard !query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
+            return try filter(ids: ids, all: all)
+        }
+
         func filter(ids: [Int64] = [], all: Bool = false) throws -> DeadLetterFilter {
             do {
                 return try query(ids: ids, all: all).filter(nowUnixMilliseconds: nowMilliseconds())
@@ -116,9 +122,8 @@ struct DLQCommand: AsyncParsableCommand {
         @Flag(help: "Replay every dead-lettered job.") var all = false
 
         func run() async throws {
-            guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
+            let filter = try filters.selection(ids: ids, all: all)
             let bar = ProgressBar(label: "replaying")
-            let filter = try filters.filter(ids: ids, all: all)
             let count = try await store.with { store in
                 try await store.replay(filter, nowUnixMilliseconds: nowMilliseconds()) { done, total in bar.update(done: done, total: total) }
             }
@@ -138,14 +143,12 @@ struct DLQCommand: AsyncParsableCommand {
         @Flag(help: "Purge every dead-lettered job.") var all = false
 
         func run() async throws {
-            guard !filters.query(ids: ids, all: all).namesNothing else { throw ValidationError("name job ids, give a filter, or pass --all") }
-            let filter = try filters.filter(ids: ids, all: all)
+            let filter = try filters.selection(ids: ids, all: all)
             let count = try await store.with { try await $0.purge(filter) }
             print("purged \(count) job(s)")
         }
     }
 }
-
 
 private func timestamp(_ ms: Int64) -> String {
     let formatter = ISO8601DateFormatter()

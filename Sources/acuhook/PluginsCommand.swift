@@ -82,24 +82,31 @@ struct PluginsCommand: AsyncParsableCommand {
         }
     }
 
-    /// `acuhook plugins enable PLUGIN --event T`.
-    struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a plugin receive an event type or pattern (runtime override, stored).")
+    /// The plugin and the event type or pattern that enable and disable change.
+    struct RouteOptions: ParsableArguments {
         @Argument(help: "The plugin's name.") var plugin: String
         @Option(help: "The event type or pattern.") var event: String
         @OptionGroup var options: OperatorOptions
 
-        func run() async throws { try await RouteOverrideCommand.change(plugin: plugin, event: event, enabled: true, options: options) }
+        func change(enabled: Bool) async throws {
+            try await RouteOverrideCommand.change(plugin: plugin, event: event, enabled: enabled, options: options)
+        }
+    }
+
+    /// `acuhook plugins enable PLUGIN --event T`.
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a plugin receive an event type or pattern (runtime override, stored).")
+        @OptionGroup var route: RouteOptions
+
+        func run() async throws { try await route.change(enabled: true) }
     }
 
     /// `acuhook plugins disable PLUGIN --event T`.
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop a plugin receiving an event type or pattern (runtime override, stored).")
-        @Argument(help: "The plugin's name.") var plugin: String
-        @Option(help: "The event type or pattern.") var event: String
-        @OptionGroup var options: OperatorOptions
+        @OptionGroup var route: RouteOptions
 
-        func run() async throws { try await RouteOverrideCommand.change(plugin: plugin, event: event, enabled: false, options: options) }
+        func run() async throws { try await route.change(enabled: false) }
     }
 
     /// `acuhook plugins clear-routes PLUGIN`.

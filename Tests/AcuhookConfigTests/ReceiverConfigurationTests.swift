@@ -156,9 +156,10 @@ import Testing
         #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: xml\n")?.message.contains("expected one of auto, guide") == true)
     }
 
-    @Test func theGuideFormatsEarlierNameSeedStillReadsAsGuide() throws {
-        let configuration = try parse("sources:\n  - name: a\n    auth: {scheme: none}\n    format: seed\n")
+    @Test func theGuideFormatIsCalledGuideAndItsWorkingNameSeedIsRefused() throws {
+        let configuration = try parse("sources:\n  - name: a\n    auth: {scheme: none}\n    format: guide\n")
         #expect(configuration.sources.first?.normalizer.format == .guide)
+        #expect(failure("sources:\n  - name: a\n    auth: {scheme: none}\n    format: seed\n")?.message.contains("found 'seed'") == true)
     }
 }
 

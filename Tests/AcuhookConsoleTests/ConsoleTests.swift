@@ -101,6 +101,7 @@ import Testing
                 ("/console/deliveries?since=yesterday", .badRequest, "since: must be an ISO 8601 time or an age such as 2h, not &#39;yesterday&#39;"),
                 ("/console/deliveries?answer=maybe", .badRequest, "answer must be stored, refused or duplicate"),
                 ("/console/dlq?reason=tired", .badRequest, "reason must be rejected or exhausted"),
+                ("/console/dlq/purge?since=yesterday", .badRequest, "Filter not understood"),
                 ("/console/tasks/nope", .notFound, "That bulk action is unknown"),
             ]
             for (uri, status, message) in cases {

@@ -18,9 +18,9 @@ import Testing
         let logs = RecordingLogHandler.Store()
         let metrics = TestMetrics()
         let world = try DispatcherTests.makeWorld(extraPlugins: [flood], logger: RecordingLogHandler.logger(logs), metrics: metrics)
-        try await DispatcherTests.deliver(world, [DispatcherTests.seed("Fixture.Test", id: "flood", data: "{}")], key: "flood-1")
+        try await DispatcherTests.deliver(world, [DispatcherTests.guideEvent("Fixture.Test", id: "flood", data: "{}")], key: "flood-1")
         try await DispatcherTests.deliver(world, [
-            DispatcherTests.seed("Customer.Updated", id: "CUST001", data: #"{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Acme"}}"#),
+            DispatcherTests.guideEvent("Customer.Updated", id: "CUST001", data: #"{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Acme"}}"#),
         ])
         let store = world.store
         try await DispatcherTests.dispatch(world) {
@@ -43,7 +43,7 @@ import Testing
         var echo = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
         echo.events = [.prefix("Fixture.")]
         let world = try DispatcherTests.makeWorld(extraPlugins: [echo])
-        try await DispatcherTests.deliver(world, [DispatcherTests.seed("Fixture.Test", id: "flood", data: "{}")])
+        try await DispatcherTests.deliver(world, [DispatcherTests.guideEvent("Fixture.Test", id: "flood", data: "{}")])
         let store = world.store
         try await DispatcherTests.dispatch(world) {
             let counts = try await store.jobCounts()

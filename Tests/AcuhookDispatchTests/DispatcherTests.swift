@@ -67,7 +67,7 @@ import Testing
         world.dispatcher.wakeup.signal()
     }
 
-    static func seed(_ type: String, id: String, data: String) -> InboundEvent {
+    static func guideEvent(_ type: String, id: String, data: String) -> InboundEvent {
         let entity = String(EventTypeName.entity(of: type))
         let json = #"{"eventType":"\#(type)","entityType":"\#(entity)","entityId":"\#(id)","tenantId":"T","timestamp":"2024-01-15T10:30:00Z","data":\#(data)}"#
         return InboundEvent(eventType: type, entityType: entity, entityId: id, tenant: "T", orderingKey: "", json: Array(json.utf8))
@@ -93,10 +93,10 @@ import Testing
         large.events = [.exact("SalesOrder.LargeOrder")]
         let world = try Self.makeWorld(extraPlugins: [large])
         try await Self.deliver(world, [
-            Self.seed("Customer.Updated", id: "CUST001", data: #"{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Acme"},"Status":{"value":"Active"}}"#),
-            Self.seed("SalesOrder.Inserted", id: "SO-SMALL", data: #"{"OrderTotal":{"value":10}}"#),
-            Self.seed("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
-            Self.seed("StockItem.Updated", id: "WIDGET01", data: #"{"InventoryID":"WIDGET01"}"#),
+            Self.guideEvent("Customer.Updated", id: "CUST001", data: #"{"CustomerID":{"value":"CUST001"},"CustomerName":{"value":"Acme"},"Status":{"value":"Active"}}"#),
+            Self.guideEvent("SalesOrder.Inserted", id: "SO-SMALL", data: #"{"OrderTotal":{"value":10}}"#),
+            Self.guideEvent("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
+            Self.guideEvent("StockItem.Updated", id: "WIDGET01", data: #"{"InventoryID":"WIDGET01"}"#),
         ])
         let store = world.store
         try await Self.dispatch(world) {
@@ -130,7 +130,7 @@ import Testing
         large.debounce = .seconds(600)
         let world = try Self.makeWorld(extraPlugins: [large])
         try await Self.deliver(world, [
-            Self.seed("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
+            Self.guideEvent("SalesOrder.Inserted", id: "SO-LARGE", data: #"{"OrderNbr":{"value":"SO-LARGE"},"OrderTotal":{"value":2500}}"#),
         ])
         let store = world.store
         try await Self.dispatch(world) {
@@ -180,8 +180,8 @@ import Testing
     @Test func filteredEventsAreMarkedSkippedNotDropped() async throws {
         let world = try Self.makeWorld(customerFilter: try EventFilter(parsing: #"data.Status == "Active""#))
         try await Self.deliver(world, [
-            Self.seed("Customer.Updated", id: "ACTIVE", data: #"{"CustomerID":{"value":"ACTIVE"},"Status":{"value":"Active"}}"#),
-            Self.seed("Customer.Updated", id: "GONE", data: #"{"CustomerID":{"value":"GONE"},"Status":{"value":"Inactive"}}"#),
+            Self.guideEvent("Customer.Updated", id: "ACTIVE", data: #"{"CustomerID":{"value":"ACTIVE"},"Status":{"value":"Active"}}"#),
+            Self.guideEvent("Customer.Updated", id: "GONE", data: #"{"CustomerID":{"value":"GONE"},"Status":{"value":"Inactive"}}"#),
         ])
         let store = world.store
         try await Self.dispatch(world) {
@@ -358,7 +358,7 @@ import Testing
 
     @Test func jobsOfADeadDispatcherAreReclaimedAfterTheirLease() async throws {
         let world = try Self.makeWorld()
-        try await Self.deliver(world, [Self.seed("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
+        try await Self.deliver(world, [Self.guideEvent("Customer.Updated", id: "C9", data: #"{"CustomerID":{"value":"C9"}}"#)])
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let first = try await world.store.claimJobs(plugins: ["customer-sync"], limit: 10, lease: .seconds(30), nowUnixMilliseconds: now)
         #expect(first.count == 1)

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import NIOPosix
 
-/// A seed-format event for the tests.
+/// A guide-format event for the tests.
 func seedEvent(type: String, entityId: String, data: String = "{}", attempt: Int = 1) -> PluginEvent {
     let entity = String(EventTypeName.entity(of: type))
     let json = """

@@ -185,22 +185,25 @@ def install(deb: str) -> None:
           f"systemd-analyze verify clean; {exposure[-1] if exposure else ''}")
 
 
+def variant(work: str, name: str, old: str, new: str) -> str:
+    """A copy of the packaged configuration with `old` replaced by `new`, readable by acuhook."""
+    path = os.path.join(work, name)
+    with open(CONF) as source, open(path, "w") as target:
+        target.write(source.read().replace(old, new))
+    os.chmod(path, 0o644)
+    return path
+
+
 def check_command(work: str) -> None:
     good = run(*as_acuhook("/usr/bin/acuhook", "check", "--config", CONF, "--json"), check=False)
     document = json.loads(good.stdout)
     if good.returncode != 0 or not document["ok"]:
         fail(f"acuhook check on the packaged configuration: {good.stdout}{good.stderr}")
-    broken = os.path.join(work, "broken.yaml")
-    with open(CONF) as source, open(broken, "w") as target:
-        target.write(source.read().replace("port: 8080", "port: eighty"))
-    os.chmod(broken, 0o644)
+    broken = variant(work, "broken.yaml", "port: 8080", "port: eighty")
     bad = run(*as_acuhook("/usr/bin/acuhook", "check", "--config", broken), check=False)
     if bad.returncode != 2 or f"{broken}:" not in bad.stdout or "server.port" not in bad.stdout:
         fail(f"acuhook check on a broken file exited {bad.returncode}: {bad.stdout}{bad.stderr}")
-    missing = os.path.join(work, "missing-plugin.yaml")
-    with open(CONF) as source, open(missing, "w") as target:
-        target.write(source.read().replace("libStockLog.so", "libNoSuchPlugin.so"))
-    os.chmod(missing, 0o644)
+    missing = variant(work, "missing-plugin.yaml", "libStockLog.so", "libNoSuchPlugin.so")
     plugin = run(*as_acuhook("/usr/bin/acuhook", "check", "--config", missing), check=False)
     if plugin.returncode != 1 or "libNoSuchPlugin.so" not in plugin.stdout:
         fail(f"acuhook check with a missing plugin exited {plugin.returncode}: {plugin.stdout}")

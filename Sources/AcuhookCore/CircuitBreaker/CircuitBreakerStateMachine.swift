@@ -99,7 +99,7 @@ where Instant.Duration == Duration, Instant: Sendable {
     }
 
     /// Calls currently judged in the window.
-    public var callsInWindow: Int { window.count }
+
 
     /// Asks whether a call may start now.
     /// - Returns: The admission and, when the open period has just ended, the open → half-open

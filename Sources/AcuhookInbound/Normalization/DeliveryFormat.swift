@@ -5,7 +5,7 @@ public enum DeliveryFormat: String, Sendable, CaseIterable {
     /// Detect per delivery: push-notification shape, guide-event shape, or Standard Webhooks headers.
     case auto
     /// The JSON event format of Acumatica's webhook guide (`eventType`, `entityId`, `data`,
-    /// `changes`, …). Configuration files may also call it `seed`, its earlier name.
+    /// `changes`, …).
     case guide
     /// Real Acumatica push notifications (`Inserted`/`Deleted` rows, `Query`, `Id`, `TimeStamp`).
     case pushNotification = "push-notification"

@@ -52,9 +52,14 @@ enum HostAPITable {
         }
     }
 
+    /// The size of `acuhook_derived_event` in ABI 1.0 (through `data_json`): the smallest a
+    /// plugin of any 1.x may pass. A later minor version may append fields; read one only when
+    /// the event's `size` covers it.
+    static let derivedEventSize1_0 = MemoryLayout<acuhook_derived_event>.offset(of: \acuhook_derived_event.data_json)! + MemoryLayout<acuhook_str>.size
+
     private static func emit(_ call: OpaquePointer?, _ event: UnsafePointer<acuhook_derived_event>?) -> acuhook_emit_status {
         guard let call else { return ACUHOOK_EMIT_NO_CALL }
-        guard let event, event.pointee.size >= MemoryLayout<acuhook_derived_event>.size else { return ACUHOOK_EMIT_INVALID }
+        guard let event, event.pointee.size >= derivedEventSize1_0 else { return ACUHOOK_EMIT_INVALID }
         return UnsafeMutablePointer<CallContext>(call).pointee.emit(event.pointee)
     }
 }

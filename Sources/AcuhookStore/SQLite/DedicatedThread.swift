@@ -9,7 +9,7 @@ import Foundation
 /// process for that long.
 final class DedicatedThread: Sendable {
     /// The work queue, shared with the thread (which must not retain the owner).
-    private final class Inbox: @unchecked Sendable {
+    private final class WorkQueue: @unchecked Sendable {
         let condition = NSCondition()
         var work: [@Sendable () -> Void] = []
         var stopping = false
@@ -30,32 +30,32 @@ final class DedicatedThread: Sendable {
         }
     }
 
-    private let inbox = Inbox()
+    private let queue = WorkQueue()
 
     /// Starts the thread.
     init(name: String) {
-        let inbox = inbox
+        let queue = queue
         let thread = Thread {
             // Set from the thread itself so it reaches the OS (`top -H`, perf, /proc/…/comm).
             Thread.current.name = name
-            inbox.run()
+            queue.run()
         }
         thread.start()
     }
 
     /// Runs `work` on the thread after everything submitted before it.
     func submit(_ work: @escaping @Sendable () -> Void) {
-        inbox.condition.lock()
-        inbox.work.append(work)
-        inbox.condition.signal()
-        inbox.condition.unlock()
+        queue.condition.lock()
+        queue.work.append(work)
+        queue.condition.signal()
+        queue.condition.unlock()
     }
 
     /// Lets the thread finish what was submitted, then end.
     deinit {
-        inbox.condition.lock()
-        inbox.stopping = true
-        inbox.condition.signal()
-        inbox.condition.unlock()
+        queue.condition.lock()
+        queue.stopping = true
+        queue.condition.signal()
+        queue.condition.unlock()
     }
 }
