@@ -238,8 +238,6 @@ let package = Package(
         .target(
             name: "AcuhookConfig",
             dependencies: [
-                "AcuhookAdmin",
-                "AcuhookAlerts",
                 "AcuhookCore",
                 "AcuhookDispatch",
                 "AcuhookInbound",

@@ -1,6 +1,4 @@
 import AcuhookCore
-import AcuhookAdmin
-import AcuhookAlerts
 import AcuhookDispatch
 import AcuhookInbound
 import AcuhookStore

@@ -1,4 +1,4 @@
-import AcuhookAlerts
+import AcuhookCore
 import Foundation
 
 /// Reading the `alerts` section.

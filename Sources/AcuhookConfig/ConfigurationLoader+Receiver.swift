@@ -1,7 +1,6 @@
 import AcuhookCore
 import AcuhookInbound
 import AcuhookStore
-import AcuhookAdmin
 import Foundation
 
 /// Reading the `server`, `store` and `sources` sections.

@@ -1,5 +1,5 @@
-import AcuhookAlerts
 import AcuhookConfig
+import AcuhookCore
 import Foundation
 import Testing
 

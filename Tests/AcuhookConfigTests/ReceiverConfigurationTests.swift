@@ -1,4 +1,3 @@
-import AcuhookAdmin
 import AcuhookConfig
 import AcuhookInbound
 import Testing

@@ -1,5 +1,3 @@
-import AcuhookInbound
-
 /// Where the admin API listens and how it is protected.
 ///
 /// The admin API has its own listener, so the webhook port can face the internet while the admin

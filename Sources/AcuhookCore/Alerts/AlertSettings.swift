@@ -1,5 +1,3 @@
-import AcuhookCore
-
 /// The `alerts` section: which conditions raise an alert, where alerts are sent and how often.
 ///
 /// Every alert is logged; with ``webhooks`` set it is also POSTed to each URL as JSON
