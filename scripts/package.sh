@@ -17,8 +17,11 @@ version="${ACUHOOK_PACKAGE_VERSION:-$(sed -n 's/.*static let version = "\(.*\)".
 [ -n "$version" ] || { echo "package: cannot read the version from Sources/acuhook/Acuhook.swift" >&2; exit 1; }
 started=$(date +%s)
 
+# Only what is shipped (not the benchmarks), and swift-argument-parser's manual generator.
 echo "== package: swift build -c $configuration" >&2
-swift build -c "$configuration"
+for product in acuhook CustomerSync OrderThreshold StockLog HttpForward generate-manual; do
+  swift build -c "$configuration" --product "$product"
+done
 bin=".build/$configuration"
 runtime="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/linux"
 runtime="$(readlink -f "$runtime")"
@@ -79,7 +82,7 @@ install -m 0644 packaging/acuhook.service "$root/lib/systemd/system/acuhook.serv
 # Manual page and completions, generated from the command definitions (swift-argument-parser).
 man="$stage/man"
 mkdir -p "$man"
-swift package --allow-writing-to-directory "$man" generate-manual --configuration "$configuration" --output-directory "$man" >&2
+"$bin/generate-manual" "$bin/acuhook" --output-directory "$man" --date "$(date -u +%Y-%m-%d)" >&2
 gzip -9n -c "$man/acuhook.1" > "$root/usr/share/man/man1/acuhook.1.gz"
 # (bash completions are sourced, not run: no #! line)
 "$root/usr/bin/acuhook" --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/acuhook"
