@@ -57,6 +57,9 @@ struct CheckCommand: AsyncParsableCommand {
         if !report.passed { throw ExitCode.failure }
     }
 
+    /// The parts checked log nothing: what they found is the report.
+    private var logger: Logger { Logger(label: "acuhook") { _ in SwiftLogNoOpLogHandler() } }
+
     private func load() throws -> AcuhookConfiguration {
         if let config { return try ConfigurationLoader.load(file: config, secrets: .allowMissing) }
         if FileManager.default.fileExists(atPath: "acuhook.yaml") { return try ConfigurationLoader.load(file: "acuhook.yaml", secrets: .allowMissing) }
@@ -64,7 +67,6 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private func checkTLS(_ configuration: AcuhookConfiguration, into report: inout CheckReport) {
-        let logger = Logger(label: "acuhook") { _ in SwiftLogNoOpLogHandler() }
         let listeners = [
             ("receiver", configuration.server.tlsCertificate, configuration.server.tlsKey, configuration.server.limits),
             ("admin", configuration.admin.enabled ? configuration.admin.tlsCertificate : nil, configuration.admin.tlsKey, configuration.admin.limits),
@@ -80,7 +82,6 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private func checkPlugins(_ configuration: AcuhookConfiguration, into report: inout CheckReport) {
-        let logger = Logger(label: "acuhook") { _ in SwiftLogNoOpLogHandler() }
         let (settings, problems) = configuration.pluginHost.withFolder()
         for item in PluginCatalog.inspect(settings, logger: logger) {
             switch item.loaded {
@@ -102,7 +103,6 @@ struct CheckCommand: AsyncParsableCommand {
             }
             return
         }
-        let logger = Logger(label: "acuhook") { _ in SwiftLogNoOpLogHandler() }
         do {
             try await StoreOpener.with(store, logger: logger) { store in
                 try await store.checkWritable()

@@ -70,12 +70,12 @@ enum DefaultConfiguration {
         if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
             return (existing, false)
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        guard FileManager.default.createFile(atPath: file.path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        try? FileManager.default.removeItem(at: file)  // an empty one is replaced
+        do {
+            return (try SecretFiles.generate(at: file.path), true)
+        } catch {
             throw ValidationError("cannot write the generated secret to \(file.path)")
         }
-        return (secret, true)
     }
 }
 

@@ -62,9 +62,9 @@ public enum SQLiteStoreFile {
         } catch {
             throw StoreError(.invalid, "\(backup) is not a usable acuhook store", underlying: error)
         }
-        let folder = (store as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: store)
         do {
-            try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let report = try StoreUseLock.withExclusive(store: store) { () throws -> Report in
                 var previous: String?
                 let files = FileManager.default
@@ -82,7 +82,7 @@ public enum SQLiteStoreFile {
                 // The restored file belongs to whoever owned the store (or its folder), not to the
                 // operator running this as root: the service must still write it.
                 var owner = stat()
-                if geteuid() == 0, stat(previous ?? (folder.isEmpty ? "." : folder), &owner) == 0 {
+                if geteuid() == 0, stat(previous ?? folder, &owner) == 0 {
                     _ = chown(restoring, owner.st_uid, owner.st_gid)
                     _ = chmod(restoring, owner.st_mode & 0o666)
                 }
@@ -107,18 +107,19 @@ public enum SQLiteStoreFile {
     public static func probe(store: String) throws(StoreError) -> String {
         let files = FileManager.default
         guard files.fileExists(atPath: store) else {
-            var folder = (store as NSString).deletingLastPathComponent
-            while !folder.isEmpty, folder != "/", !files.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
+            // The nearest folder that exists: the store's own is made at first start.
+            var folder = Self.folder(of: store)
+            while folder != ".", folder != "/", !files.fileExists(atPath: folder) { folder = Self.folder(of: folder) }
             var isFolder: ObjCBool = false
-            guard files.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue,
-                  files.isWritableFile(atPath: folder.isEmpty ? "." : folder)
+            guard files.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+                  files.isWritableFile(atPath: folder)
             else {
                 throw StoreError(.unavailable, "no store at \(store), and \(folder) is not a writable folder: it cannot be created")
             }
             return "no store yet at \(store); it will be created at first start"
         }
-        let folder = (store as NSString).deletingLastPathComponent
-        guard files.isWritableFile(atPath: store), files.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+        let folder = Self.folder(of: store)
+        guard files.isWritableFile(atPath: store), files.isWritableFile(atPath: folder) else {
             throw StoreError(.unavailable, "\(store) or its folder is not writable by this user")
         }
         do {
@@ -163,12 +164,17 @@ public enum SQLiteStoreFile {
         let synced = fsync(descriptor) == 0
         close(descriptor)
         guard synced, rename(source, destination) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let parent = (destination as NSString).deletingLastPathComponent
-        let folder = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let folder = open(Self.folder(of: destination), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 {
             _ = fsync(folder)
             close(folder)
         }
+    }
+
+    /// The folder holding `path` (`.` for a bare file name).
+    static func folder(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     private static func size(of path: String) -> Int64 {

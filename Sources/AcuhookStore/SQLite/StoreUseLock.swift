@@ -33,7 +33,7 @@ final class StoreUseLock: Sendable {
         let descriptor = Foundation.open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor >= 0, geteuid() == 0 {
             var folder = stat()
-            if stat((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, &folder) == 0 {
+            if stat(SQLiteStoreFile.folder(of: path), &folder) == 0 {
                 _ = fchown(descriptor, folder.st_uid, folder.st_gid)
             }
         }
