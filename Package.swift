@@ -6,6 +6,20 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The packages' products several targets use.
+extension Target.Dependency {
+    static let logging: Self = .product(name: "Logging", package: "swift-log")
+    static let coreMetrics: Self = .product(name: "CoreMetrics", package: "swift-metrics")
+    static let metricsTestKit: Self = .product(name: "MetricsTestKit", package: "swift-metrics")
+    static let serviceLifecycle: Self = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let nioCore: Self = .product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix: Self = .product(name: "NIOPosix", package: "swift-nio")
+    static let grdb: Self = .product(name: "GRDB", package: "GRDB.swift")
+    static let hummingbird: Self = .product(name: "Hummingbird", package: "hummingbird")
+    static let postgresNIO: Self = .product(name: "PostgresNIO", package: "postgres-nio")
+    static let asyncHTTPClient: Self = .product(name: "AsyncHTTPClient", package: "async-http-client")
+}
+
 /// A handler plugin built as a shared library (`lib<name>.so`) from `Plugins/<folder>`.
 func swiftPlugin(_ name: String, folder: String) -> (Product, Target) {
     (
@@ -98,9 +112,9 @@ let package = Package(
             dependencies: [
                 "AcuhookCore",
                 "CAcuhookPlugin",
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .coreMetrics,
+                .logging,
+                .nioPosix,
             ],
             swiftSettings: swiftSettings
         ),
@@ -112,17 +126,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The durable inbox: SQLite (GRDB) behind the EventStore protocol.
+        // The durable store's roles (inbox, jobs, dead letters, overrides, delivery log), its value
+        // types and the settings read from the file. No database driver.
         .target(
             name: "AcuhookStore",
+            dependencies: ["AcuhookCore", .coreMetrics, .logging, .serviceLifecycle],
+            swiftSettings: swiftSettings
+        ),
+
+        // One machine's store: a SQLite file (GRDB) behind the EventStore protocol.
+        .target(
+            name: "AcuhookSQLite",
             dependencies: [
                 "AcuhookCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "AcuhookStore",
+                .grdb,
                 // SQLite's C API, for binding the per-delivery inserts directly (see BoundStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .coreMetrics,
+                .logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -131,29 +153,14 @@ let package = Package(
         // behind the same EventStore protocol.
         .target(
             name: "AcuhookPostgres",
-            dependencies: [
-                "AcuhookCore",
-                "AcuhookStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["AcuhookCore", "AcuhookStore", .postgresNIO, .coreMetrics, .logging, .nioCore, .nioPosix],
             swiftSettings: swiftSettings
         ),
 
         // Dispatch: stored jobs → plugin runners, retries, dead-letter queue.
         .target(
             name: "AcuhookDispatch",
-            dependencies: [
-                "AcuhookJSON",
-                "AcuhookCore",
-                "AcuhookStore",
-                "AcuhookPluginHost",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookStore", "AcuhookPluginHost", .logging, .serviceLifecycle],
             swiftSettings: swiftSettings
         ),
 
@@ -161,22 +168,14 @@ let package = Package(
         .target(
             name: "AcuhookServer",
             dependencies: [
-                "AcuhookJSON",
-                "AcuhookCore",
-                "AcuhookInbound",
-                "AcuhookStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
+                "AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookStore",
+                .hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .nioCore, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .coreMetrics, .logging, .serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -185,18 +184,9 @@ let package = Package(
         .target(
             name: "AcuhookAdmin",
             dependencies: [
-                "AcuhookJSON",
-                "AcuhookCore",
-                "AcuhookInbound",
-                "AcuhookPluginHost",
-                "AcuhookServer",
-                "AcuhookStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookServer", "AcuhookStore",
+                .hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .coreMetrics, .product(name: "Prometheus", package: "swift-prometheus"), .logging, .serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -205,16 +195,9 @@ let package = Package(
         .target(
             name: "AcuhookConsole",
             dependencies: [
-                "AcuhookAdmin",
-                "AcuhookCore",
-                "AcuhookInbound",
-                "AcuhookPluginHost",
-                "AcuhookServer",
-                "AcuhookStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
+                "AcuhookAdmin", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookServer", "AcuhookStore",
+                .hummingbird, .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -222,14 +205,7 @@ let package = Package(
         // Alerts: pure rules (AlertEvaluator) over observations, and webhook messages.
         .target(
             name: "AcuhookAlerts",
-            dependencies: [
-                "AcuhookCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["AcuhookCore", .asyncHTTPClient, .coreMetrics, .logging, .nioCore, .serviceLifecycle],
             swiftSettings: swiftSettings
         ),
 
@@ -237,13 +213,7 @@ let package = Package(
         // reads files for settings.
         .target(
             name: "AcuhookConfig",
-            dependencies: [
-                "AcuhookCore",
-                "AcuhookDispatch",
-                "AcuhookInbound",
-                "AcuhookStore",
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: ["AcuhookCore", "AcuhookDispatch", "AcuhookInbound", "AcuhookStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
 
@@ -251,24 +221,11 @@ let package = Package(
         .executableTarget(
             name: "acuhook",
             dependencies: [
-                "AcuhookJSON",
-                "AcuhookAlerts",
-                "AcuhookConsole",
-                "AcuhookCore",
-                "AcuhookConfig",
-                "AcuhookPluginHost",
-                "AcuhookInbound",
-                "AcuhookStore",
-                "AcuhookPostgres",
-                "AcuhookServer",
-                "AcuhookDispatch",
+                "AcuhookJSON", "AcuhookAlerts", "AcuhookConsole", "AcuhookCore", "AcuhookConfig", "AcuhookPluginHost",
+                "AcuhookInbound", "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", "AcuhookServer", "AcuhookDispatch",
                 "AcuhookAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .asyncHTTPClient, .logging, .nioCore, .product(name: "NIOSSL", package: "swift-nio-ssl"), .serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -277,13 +234,7 @@ let package = Package(
         // test-only reads of both stores, and the store backends the contract tests run against.
         .target(
             name: "AcuhookTesting",
-            dependencies: [
-                "AcuhookCore",
-                "AcuhookStore",
-                "AcuhookPostgres",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["AcuhookCore", "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", .grdb, .logging],
             swiftSettings: swiftSettings
         ),
 
@@ -291,67 +242,33 @@ let package = Package(
         .executableTarget(
             name: "acuhook-bench",
             dependencies: [
-                "AcuhookJSON",
-                "AcuhookCore",
-                "AcuhookPostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                "AcuhookPluginHost",
-                "AcuhookInbound",
-                "AcuhookServer",
-                "AcuhookStore",
-                "AcuhookTesting",
-                "AcuhookDispatch",
-                "CAcuhookPlugin",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "AcuhookJSON", "AcuhookCore", "AcuhookPostgres", "AcuhookPluginHost", "AcuhookInbound", "AcuhookServer",
+                "AcuhookStore", "AcuhookSQLite", "AcuhookTesting", "AcuhookDispatch", "CAcuhookPlugin",
+                .postgresNIO, .grdb, .hummingbird, .nioCore, .nioPosix, .serviceLifecycle,
             ],
             path: "Benchmarks/acuhook-bench",
             swiftSettings: swiftSettings
         ),
 
         .testTarget(name: "AcuhookJSONTests", dependencies: ["AcuhookJSON"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "AcuhookCoreTests",
-            dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookTesting"],
-            swiftSettings: swiftSettings
-        ),
+        .testTarget(name: "AcuhookCoreTests", dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AcuhookConsoleTests",
             dependencies: [
-                "AcuhookConsole",
-                "AcuhookAdmin",
-                "AcuhookServer",
-                "AcuhookStore",
-                "AcuhookPluginHost",
-                "AcuhookInbound",
-                "AcuhookTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "AcuhookConsole", "AcuhookAdmin", "AcuhookServer", "AcuhookStore", "AcuhookSQLite", "AcuhookPluginHost",
+                "AcuhookInbound", "AcuhookTesting", .hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookAlertsTests",
-            dependencies: [
-                "AcuhookAlerts",
-                "AcuhookTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
+            dependencies: ["AcuhookAlerts", "AcuhookTesting", .hummingbird, .asyncHTTPClient],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "AcuhookConfigTests",
-            dependencies: ["AcuhookConfig", "AcuhookTesting"],
-            swiftSettings: swiftSettings
-        ),
+        .testTarget(name: "AcuhookConfigTests", dependencies: ["AcuhookConfig", "AcuhookTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AcuhookPluginHostTests",
-            dependencies: [
-                .product(name: "MetricsTestKit", package: "swift-metrics"),"AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            dependencies: [.metricsTestKit, "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -361,41 +278,32 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookStoreTests",
-            dependencies: [
-                .product(name: "MetricsTestKit", package: "swift-metrics"), "AcuhookStore", "AcuhookPostgres", "AcuhookTesting",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: [.metricsTestKit, "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", "AcuhookTesting", .postgresNIO],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookServerTests",
             dependencies: [
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-                "AcuhookServer",
-                "AcuhookAdmin",
-                "AcuhookPluginHost",
-                "AcuhookStore",
-                "AcuhookInbound",
-                "AcuhookConfig",
-                "AcuhookTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .metricsTestKit, "AcuhookServer", "AcuhookAdmin", "AcuhookPluginHost", "AcuhookStore", "AcuhookSQLite",
+                "AcuhookInbound", "AcuhookConfig", "AcuhookTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .asyncHTTPClient, .grdb, .serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookDispatchTests",
             dependencies: [
-                "AcuhookDispatch", "AcuhookStore", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting",
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "AcuhookDispatch", "AcuhookStore", "AcuhookSQLite", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting",
+                .metricsTestKit,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookCLITests",
-            dependencies: ["AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookTesting"],
+            dependencies: [
+                "AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookSQLite",
+                "AcuhookTesting",
+            ],
             swiftSettings: swiftSettings
         ),
     ] + plugins.map(\.1)

@@ -1,3 +1,4 @@
+import AcuhookSQLite
 import AcuhookTesting
 import AcuhookCore
 import AcuhookDispatch

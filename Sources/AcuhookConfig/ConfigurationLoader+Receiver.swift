@@ -70,7 +70,7 @@ extension ConfigurationLoader {
             }
         }
         if let n = keys["synchronous"] {
-            guard let value = SQLiteEventStore.Configuration.Synchronous(rawValue: try n.string().lowercased()) else {
+            guard let value = StoreSettings.Synchronous(rawValue: try n.string().lowercased()) else {
                 throw n.error("expected full or normal, found \(n.found)")
             }
             store.synchronous = value

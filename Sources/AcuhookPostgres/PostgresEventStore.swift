@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// The store in a PostgreSQL database, shared by any number of `acuhook serve` instances.
@@ -17,9 +18,12 @@ import Synchronization
 /// Per-entity ordering is enforced by the claim query and a unique index; idempotency by the
 /// key table's primary key. No connection or transaction is ever held across a plugin call.
 ///
-/// ``open(_:logger:metricsFactory:)`` connects once to check the server and apply migrations,
-/// then runs postgres-nio's `PostgresClient` pool for the store's life; ``close()`` ends it
-/// after every service that uses the store has stopped (so shutdown can still hand jobs back).
+/// ``connect(_:wallClock:logger:metricsFactory:)`` connects once to check the server and apply
+/// migrations; the store then works while its ``services`` run: postgres-nio's `PostgresClient`
+/// pool and the store's own work (the writer, the statement watchdog, the `LISTEN` connection).
+/// Listed first in a `ServiceGroup`, they stop last, so shutdown can still hand jobs back.
+/// ``open(_:wallClock:logger:metricsFactory:)`` runs them in a group of its own, for a command or a
+/// test, until ``close()``.
 ///
 /// The concerns live in one file each: `+Inbox`, `+Jobs`, `+DeadLetters`, `+DeliveryLog`,
 /// `+Overrides`; the batched statements in ``DeliveryBatch`` and ``CompletionBatch``.
@@ -35,9 +39,11 @@ public final class PostgresEventStore: EventStore, Sendable {
     let metrics: StoreMetrics
     /// Bounds the statements of a connection held across batches (the writer's).
     let watchdog: StatementWatchdog
-    /// The pool's task, the writer's, the watchdog's and the listener's, ended by ``close()``.
-    private let tasks = Mutex(Tasks())
+    /// The group ``open(_:wallClock:logger:metricsFactory:)`` runs the services in, ended by ``close()``.
+    private let ownGroup: Mutex<(group: ServiceGroup, task: Task<Void, Never>)?> = Mutex(nil)
     private let wakeups: Mutex<[@Sendable () -> Void]> = Mutex([])
+    /// Yields once, when the first ``onNewJobs(_:)`` handler asks for the `LISTEN` connection.
+    private let listenRequest = AsyncStream.makeStream(of: Void.self)
     /// Who claims: `host:pid`, kept with each claimed job (`jobs.claimed_by`) for operators.
     let instance = "\(ProcessInfo.processInfo.hostName):\(getpid())"
     /// When the rescuer last returned expired leases (ms since the epoch).
@@ -61,9 +67,10 @@ public final class PostgresEventStore: EventStore, Sendable {
     }
 
     /// Connects, checks the server and the credentials, applies missing migrations (under a lock
-    /// shared by every instance) and starts the pool. Fails with a message saying what to do: an
-    /// unreachable server (naming it), a refused password, a schema newer than this binary.
-    public static func open(
+    /// shared by every instance) and makes the pool, which serves nothing until ``services`` run.
+    /// Fails with a message saying what to do: an unreachable server (naming it), a refused
+    /// password, a schema newer than this binary.
+    public static func connect(
         _ configuration: PostgresSettings,
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
@@ -103,44 +110,62 @@ public final class PostgresEventStore: EventStore, Sendable {
         }
         clientConfiguration.options = options
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        let store = PostgresEventStore(configuration: configuration, client: client, wallClock: wallClock, logger: logger, metricsFactory: metricsFactory)
-        // Not a ServiceGroup member: the pool must outlive the services' graceful shutdown
-        // (the dispatcher hands jobs back and commits outcomes as it stops); close() ends it.
-        let pool = Task.detached { await client.run() }
-        // One writer, as SQLite has: a batch takes everything that gathered while the previous one
-        // was written, so batches grow with the load. A second writer halves the batches and
-        // doubles the WAL flushes (Benchmarks/log.md has the numbers).
-        let writers = [Task.detached { await store.writeAccepts() }]
-        let watchdog = Task.detached { await store.watchdog.run() }
-        store.tasks.withLock { tasks in
-            tasks.watchdog = watchdog
-            tasks.pool = pool
-            tasks.writers = writers
-        }
+        return PostgresEventStore(configuration: configuration, client: client, wallClock: wallClock, logger: logger, metricsFactory: metricsFactory)
+    }
+
+    /// ``connect(_:wallClock:logger:metricsFactory:)``, with the ``services`` running in a group
+    /// of the store's own until ``close()``: for a command or a test, not inside another group.
+    public static func open(
+        _ configuration: PostgresSettings,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws(StoreError) -> PostgresEventStore {
+        let store = try await connect(configuration, wallClock: wallClock, logger: logger, metricsFactory: metricsFactory)
+        let group = ServiceGroup(services: store.services, logger: logger)
+        let task = Task<Void, Never> { try? await group.run() }
+        store.ownGroup.withLock { $0 = (group, task) }
         return store
     }
 
-    /// Ends the writer (after the deliveries queued), the watchdog, the listener and the pool.
+    /// What keeps the store working, in start order: postgres-nio's pool, then the store's own
+    /// work. A `ServiceGroup` stops them in reverse, so the writer commits the deliveries
+    /// queued before the pool ends.
+    public var services: [any Service] { [client, Background(store: self)] }
+
+    /// Stops the group ``open(_:wallClock:logger:metricsFactory:)`` started (the writer finishes
+    /// the deliveries queued first); nothing for a store whose ``services`` run elsewhere.
     public func close() async {
-        accepts.close()
-        let running = tasks.withLock { tasks in
-            defer { tasks = Tasks() }
-            return tasks
-        }
-        for writer in running.writers { await writer.value }
-        running.watchdog?.cancel()
-        running.listener?.cancel()
-        running.pool?.cancel()
-        await running.listener?.value
-        await running.pool?.value
+        guard let own = ownGroup.withLock({ own in defer { own = nil }; return own }) else { return }
+        await own.group.triggerGracefulShutdown()
+        await own.task.value
     }
 
-    /// The store's own tasks.
-    private struct Tasks {
-        var pool: Task<Void, Never>?
-        var writers: [Task<Void, Never>] = []
-        var listener: Task<Void, Never>?
-        var watchdog: Task<Void, Never>?
+    /// The store's own work: one writer, the statement watchdog and, once asked for, the
+    /// `LISTEN` connection. At graceful shutdown the writer ends after the deliveries queued.
+    private struct Background: Service {
+        let store: PostgresEventStore
+
+        func run() async {
+            await withDiscardingTaskGroup { background in
+                background.addTask { await store.watchdog.run() }
+                background.addTask {
+                    for await _ in store.listenRequest.stream {
+                        await store.listen()
+                        return
+                    }
+                }
+                await withDiscardingTaskGroup { writer in
+                    // One writer, as SQLite has: a batch takes everything that gathered while the
+                    // previous one was written, so batches grow with the load. A second writer halves
+                    // the batches and doubles the WAL flushes (Benchmarks/log.md has the numbers).
+                    writer.addTask { await store.writeAccepts() }
+                    try? await gracefulShutdown()
+                    store.accepts.close()
+                }
+                background.cancelAll()
+            }
+        }
     }
 
     /// Calls `handler` when another instance (or this one) commits new jobs: a `LISTEN` on a
@@ -150,10 +175,7 @@ public final class PostgresEventStore: EventStore, Sendable {
             handlers.append(handler)
             return handlers.count == 1
         }
-        if first {
-            let listener = Task.detached { await self.listen() }
-            tasks.withLock { $0.listener = listener }
-        }
+        if first { listenRequest.continuation.yield() }
     }
 
     private func listen() async {

@@ -6,7 +6,7 @@ public struct StoreSettings: Sendable, Equatable {
     /// default): the SQLite file at ``path``.
     public var postgres: PostgresSettings? = nil
     /// `full` (default, fsync every commit) or `normal` (survives a process crash, not power loss).
-    public var synchronous: SQLiteEventStore.Configuration.Synchronous = .full
+    public var synchronous: Synchronous = .full
     /// How long idempotency keys are kept. Default 3 days (Acumatica resends for 2).
     public var idempotencyRetention: Duration = .seconds(3 * 86_400)
     /// How often expired keys are deleted. Default 10 minutes.
@@ -21,16 +21,14 @@ public struct StoreSettings: Sendable, Equatable {
     /// this long for more to share it (a lone write never waits). `0s` disables. Default 500 µs.
     public var commitDelay: Duration = .microseconds(500)
 
+    /// SQLite's `synchronous` levels offered.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// fsync on every commit.
+        case full
+        /// fsync at checkpoints only.
+        case normal
+    }
+
     /// The defaults.
     public init() {}
-}
-
-extension SQLiteEventStore.Configuration {
-    /// The SQLite settings the `store` section gives; the rest keep their defaults.
-    public init(_ settings: StoreSettings) {
-        self.init(path: settings.path)
-        synchronous = settings.synchronous
-        commitDelay = settings.commitDelay
-        maxSizeBytes = settings.maxSizeBytes
-    }
 }

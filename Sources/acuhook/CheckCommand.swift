@@ -1,5 +1,6 @@
 import AcuhookConfig
 import AcuhookPluginHost
+import AcuhookSQLite
 import AcuhookServer
 import AcuhookStore
 import ArgumentParser

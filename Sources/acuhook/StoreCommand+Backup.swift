@@ -1,4 +1,5 @@
 import AcuhookConfig
+import AcuhookSQLite
 import AcuhookStore
 import ArgumentParser
 import Foundation

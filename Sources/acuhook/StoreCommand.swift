@@ -1,5 +1,6 @@
 import AcuhookConfig
 import AcuhookPostgres
+import AcuhookSQLite
 import AcuhookStore
 import ArgumentParser
 import Foundation

@@ -1,5 +1,6 @@
 import AcuhookCore
 import AcuhookPostgres
+import AcuhookSQLite
 import AcuhookStore
 import ArgumentParser
 import CoreMetrics

@@ -1,4 +1,5 @@
 import AcuhookInbound
+import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
 import Foundation

@@ -1,3 +1,4 @@
+import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
 import Dispatch

@@ -1,4 +1,5 @@
 import AcuhookCore
+import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
 import Foundation

@@ -14,7 +14,6 @@ import Testing
         #expect(try parse("{retention: 2d, max_size: 500MB}").retention == .seconds(2 * 86_400))
         #expect(try parse("{max_size: 20GB}").maxSizeBytes == 20 << 30)
         #expect(try parse("{max_size: 2097152}").maxSizeBytes == 2 << 20)
-        #expect(SQLiteEventStore.Configuration(try parse("{max_size: 1MB}")).maxSizeBytes == 1 << 20)
         for bad in ["{max_size: lots}", "{max_size: 10KB}", "{max_size: -5MB}"] {
             #expect(throws: ConfigurationError.self, "\(bad)") { try parse(bad) }
         }

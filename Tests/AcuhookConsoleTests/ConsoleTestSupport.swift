@@ -3,6 +3,7 @@ import AcuhookConsole
 import AcuhookCore
 import AcuhookInbound
 import AcuhookPluginHost
+import AcuhookSQLite
 import AcuhookServer
 import AcuhookStore
 import AcuhookTesting

@@ -1,6 +1,7 @@
 import AcuhookCore
 import AcuhookDispatch
 import AcuhookPluginHost
+import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
 import Foundation

@@ -2,6 +2,7 @@ import AcuhookAdmin
 import AcuhookCore
 import AcuhookInbound
 import AcuhookPluginHost
+import AcuhookSQLite
 import AcuhookServer
 import AcuhookStore
 import AcuhookTesting

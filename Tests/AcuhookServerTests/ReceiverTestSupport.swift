@@ -1,5 +1,6 @@
 import AcuhookCore
 import AcuhookInbound
+import AcuhookSQLite
 import AcuhookServer
 import AcuhookStore
 import AcuhookTesting

@@ -1,4 +1,5 @@
 import AcuhookCore
+import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
 import Foundation
@@ -7,6 +8,18 @@ import Testing
 
 /// What only the SQLite store has: a file (the shared contract is in *ContractTests).
 @Suite struct SQLiteEventStoreTests {
+    @Test func theStoreSectionGivesTheFileAndItsLimits() {
+        var settings = StoreSettings()
+        settings.path = "/var/lib/acuhook/acuhook.db"
+        settings.synchronous = .normal
+        settings.maxSizeBytes = 1 << 20
+        settings.commitDelay = .zero
+        let configuration = SQLiteEventStore.Configuration(settings)
+        #expect(configuration.path == settings.path && configuration.synchronous == .normal)
+        #expect(configuration.maxSizeBytes == 1 << 20 && configuration.commitDelay == .zero)
+        #expect(SQLiteEventStore.Configuration(StoreSettings()).synchronous == .full)
+    }
+
     @Test func unwritableLocationIsAClearError() {
         #expect(throws: StoreError.self) {
             try SQLiteEventStore(configuration: .init(path: "/proc/acuhook/cannot/acuhook.db"), logger: Logger(label: "test"))

@@ -1,3 +1,4 @@
+import AcuhookStore
 import Foundation
 
 /// Marks a SQLite store as open: every process holding the store holds a shared `flock` on

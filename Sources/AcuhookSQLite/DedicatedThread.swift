@@ -1,3 +1,4 @@
+import AcuhookStore
 import Foundation
 
 /// A serial executor on one OS thread of its own, for blocking work: SQLite commits and their

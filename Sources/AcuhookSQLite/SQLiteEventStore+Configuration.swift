@@ -1,11 +1,12 @@
+import AcuhookStore
 extension SQLiteEventStore {
-    /// Settings.
+    /// What a store is built with.
     public struct Configuration: Sendable {
         /// The database file; its folder is created if missing.
         public var path: String
         /// `full` (default): fsync on every commit, durable across power loss. `normal`: durable
         /// across a process crash (`kill -9`) but may lose the last commits on power loss.
-        public var synchronous: Synchronous = .full
+        public var synchronous: StoreSettings.Synchronous = .full
         /// Most writes committed in one transaction. Default 256.
         public var maxBatch: Int = 256
         /// How long a commit waits for a lock held by another connection before failing. Default 5 s.
@@ -34,15 +35,17 @@ extension SQLiteEventStore {
         /// until the sweep or a purge frees space. nil: no limit but the disk's. Default nil.
         public var maxSizeBytes: Int? = nil
 
-        /// SQLite's `synchronous` levels offered.
-        public enum Synchronous: String, Sendable, CaseIterable {
-            /// fsync on every commit.
-            case full
-            /// fsync at checkpoints only.
-            case normal
-        }
-
         /// Settings for the file at `path`.
         public init(path: String) { self.path = path }
+    }
+}
+
+extension SQLiteEventStore.Configuration {
+    /// The SQLite settings the `store` section gives; the rest keep their defaults.
+    public init(_ settings: StoreSettings) {
+        self.init(path: settings.path)
+        synchronous = settings.synchronous
+        commitDelay = settings.commitDelay
+        maxSizeBytes = settings.maxSizeBytes
     }
 }

@@ -1,3 +1,4 @@
+import AcuhookStore
 import Foundation
 import Logging
 import Synchronization

@@ -1,3 +1,4 @@
+import AcuhookStore
 import AcuhookCore
 import GRDB
 

@@ -1,3 +1,4 @@
+import AcuhookStore
 import GRDB
 
 extension SQLiteEventStore: StoreCopySource {
