@@ -217,13 +217,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The command-line tool.
+        // The running system built from a configuration (`buildApplication`'s role in Hummingbird):
+        // every service in one group, and the store either backend opens. The only target but the
+        // tests that sees both backends.
+        .target(
+            name: "AcuhookApplication",
+            dependencies: [
+                "AcuhookAdmin", "AcuhookAlerts", "AcuhookConfig", "AcuhookConsole", "AcuhookCore", "AcuhookDispatch",
+                "AcuhookInbound", "AcuhookPluginHost", "AcuhookPostgres", "AcuhookServer", "AcuhookSQLite", "AcuhookStore",
+                .coreMetrics, .logging, .product(name: "Prometheus", package: "swift-prometheus"), .serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The command-line tool: parses arguments and runs what the libraries build.
         .executableTarget(
             name: "acuhook",
             dependencies: [
-                "AcuhookJSON", "AcuhookAlerts", "AcuhookConsole", "AcuhookCore", "AcuhookConfig", "AcuhookPluginHost",
+                "AcuhookJSON", "AcuhookAdmin", "AcuhookApplication", "AcuhookCore", "AcuhookConfig", "AcuhookPluginHost",
                 "AcuhookInbound", "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", "AcuhookServer", "AcuhookDispatch",
-                "AcuhookAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .asyncHTTPClient, .logging, .nioCore, .product(name: "NIOSSL", package: "swift-nio-ssl"), .serviceLifecycle,
             ],
@@ -296,6 +309,11 @@ let package = Package(
                 "AcuhookDispatch", "AcuhookStore", "AcuhookSQLite", "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting",
                 .metricsTestKit,
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AcuhookApplicationTests",
+            dependencies: ["AcuhookApplication", "AcuhookConfig", "AcuhookTesting", .logging, .serviceLifecycle],
             swiftSettings: swiftSettings
         ),
         .testTarget(

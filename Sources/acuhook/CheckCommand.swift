@@ -1,3 +1,4 @@
+import AcuhookApplication
 import AcuhookConfig
 import AcuhookPluginHost
 import AcuhookSQLite

@@ -1,4 +1,5 @@
 import AcuhookAdmin
+import AcuhookApplication
 import AcuhookConfig
 import AcuhookStore
 import ArgumentParser

@@ -1,3 +1,4 @@
+import AcuhookApplication
 import AcuhookConfig
 import AcuhookCore
 import AcuhookPluginHost

@@ -9,7 +9,7 @@ import Testing
 /// (or the package's unit) runs them.
 @Suite(.serialized) struct CheckCommandTests {
     private func configuration(in dir: URL, port: Int = 0, plugin: String = FixturePlugins.path("StockLog")) throws -> URL {
-        try ServeCommandTests.writeConfiguration(
+        try FixturePlugins.writeConfiguration(
             in: dir, server: "server: {host: 127.0.0.1, port: \(port)}",
             """
             admin: {enabled: false}

@@ -49,7 +49,7 @@ import Testing
         let dir = try FixturePlugins.temporaryDirectory()
         let receiver = try await Receiver.start(in: dir)
         defer { receiver.stop() }
-        let config = try ServeCommandTests.writeConfiguration(in: dir, """
+        let config = try FixturePlugins.writeConfiguration(in: dir, """
             dispatch:
               idle_poll: 50ms
               retry: {base_delay: 50ms, max_delay: 100ms, max_attempts: 5}

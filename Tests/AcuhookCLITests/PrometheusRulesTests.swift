@@ -1,3 +1,4 @@
+import AcuhookTesting
 import Foundation
 import Testing
 

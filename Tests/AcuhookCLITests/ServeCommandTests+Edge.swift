@@ -45,7 +45,7 @@ extension ServeCommandTests {
         let dir = try FixturePlugins.temporaryDirectory()
         // Deadlines shorter than the defaults, so that the run is short: the head 2 s, the body
         // judged against the minimum rate after 1 s.
-        let config = try Self.writeConfiguration(in: dir, server: """
+        let config = try FixturePlugins.writeConfiguration(in: dir, server: """
             server:
               host: 127.0.0.1
               port: 0
@@ -85,7 +85,7 @@ extension ServeCommandTests {
     @Test func runningOutOfDescriptorsBacksOffInsteadOfSpinning() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         // Caps above the descriptors the process has: accept itself runs out.
-        let config = try Self.writeConfiguration(in: dir, server: """
+        let config = try FixturePlugins.writeConfiguration(in: dir, server: """
             server:
               host: 127.0.0.1
               port: 0
@@ -122,7 +122,7 @@ extension ServeCommandTests {
         }
         try FileManager.default.copyItem(at: dir.appendingPathComponent("cert-first.pem"), to: dir.appendingPathComponent("cert.pem"))
         try FileManager.default.copyItem(at: dir.appendingPathComponent("key-first.pem"), to: dir.appendingPathComponent("key.pem"))
-        let config = try Self.writeConfiguration(in: dir, server: "server: {host: 127.0.0.1, port: 0, tls: {certificate: cert.pem, key: key.pem}}", "admin: {host: 127.0.0.1, port: 0}\n")
+        let config = try FixturePlugins.writeConfiguration(in: dir, server: "server: {host: 127.0.0.1, port: 0, tls: {certificate: cert.pem, key: key.pem}}", "admin: {host: 127.0.0.1, port: 0}\n")
         let server = try await Server.start(arguments: ["--config", config.path], in: dir)
         let admin = try #require(try await server.adminURL())
         let result = try await Self.script("Tests/TLS/rotation.py", ["--port", "\(server.port)", "--pid", "\(server.process.processIdentifier)", "--dir", dir.path])

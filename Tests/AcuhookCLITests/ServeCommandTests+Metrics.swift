@@ -10,7 +10,7 @@ extension ServeCommandTests {
         let dir = try FixturePlugins.temporaryDirectory()
         @discardableResult
         func write(output: String) throws -> URL {
-            try Self.writeConfiguration(
+            try FixturePlugins.writeConfiguration(
                 in: dir,
                 """
                 dispatch: {idle_poll: 50ms}

@@ -10,7 +10,7 @@ extension ServeCommandTests {
     /// little), and the hung call's job is pending again with no attempt spent.
     @Test func sigtermWithAHungPluginExitsWithinTheGraceAndGivesTheJobBack() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
-        let config = try Self.writeConfiguration(
+        let config = try FixturePlugins.writeConfiguration(
             in: dir,
             """
             dispatch: {idle_poll: 50ms}

@@ -6,7 +6,7 @@ extension ServeCommandTests {
     @Test func statusSummarisesAndTailFollowsUntilInterrupted() async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         let token = "status-test-token-0123456789"
-        let config = try Self.writeConfiguration(
+        let config = try FixturePlugins.writeConfiguration(
             in: dir,
             """
             admin: {token: \(token)}

@@ -42,7 +42,7 @@ import Testing
 
         // Served by this build: the held jobs stay held; released, each runs once.
         let output = dir.appendingPathComponent("stock.tsv")
-        let config = try ServeCommandTests.writeConfiguration(
+        let config = try FixturePlugins.writeConfiguration(
             in: dir,
             """
             dispatch: {idle_poll: 50ms}

@@ -2,9 +2,10 @@ import AcuhookTesting
 import Foundation
 import Testing
 
-extension ServeCommandTests {
+/// The console of a running application in a real browser.
+@Suite struct ConsoleBrowserTests {
     /// The console in a real browser: headless Chromium driven by Selenium
-    /// (Tests/Browser/console_browser.py) against a real `acuhook serve` with real plugins.
+    /// (Tests/Browser/console_browser.py) against a running application with real plugins.
     /// Screenshots of each page go to `.build/console-screenshots/`.
     @Test func theConsoleWorksInARealBrowser() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {
@@ -13,7 +14,7 @@ extension ServeCommandTests {
         }
         let dir = try FixturePlugins.temporaryDirectory()
         let token = "browser-test-token-0123456789"
-        let config = try Self.writeConfiguration(
+        let config = try FixturePlugins.writeConfiguration(
             in: dir,
             """
             admin: {token: \(token)}
@@ -25,9 +26,9 @@ extension ServeCommandTests {
                 events: ["Fixture.*"]
             """
         )
-        let server = try await Server.start(arguments: ["--config", config.path], in: dir)
-        let admin = try #require(try await server.adminURL())
-        let url = "http://127.0.0.1:\(server.port)/webhooks/erp"
+        let app = try await RunningApplication.start(config: config)
+        let admin = try #require(app.adminURL)
+        let url = "\(app.webhookURL())"
         // A customer whose fields hold markup, and an event the fixture plugin rejects.
         let script = dir.appendingPathComponent("script.json")
         try #"""
@@ -53,6 +54,6 @@ extension ServeCommandTests {
         for page in ["login", "deliveries", "delivery", "plugins", "dlq", "routes"] {
             #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent("\(page).png").path), "\(page).png")
         }
-        #expect(await server.stop() == 0)
+        try await app.stop()
     }
 }

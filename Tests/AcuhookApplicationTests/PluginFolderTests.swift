@@ -2,8 +2,9 @@ import AcuhookTesting
 import Foundation
 import Testing
 
-extension ServeCommandTests {
-    /// The drop-in plugins folder under a running `acuhook serve`: a plugin dropped in starts
+/// The drop-in plugins folder under a running application.
+@Suite struct PluginFolderTests {
+    /// The drop-in plugins folder under a running application: a plugin dropped in starts
     /// receiving, a new build replacing it runs every job exactly once across the switch, a
     /// removed plugin's pending jobs wait (and run once it is back), and a broken file changes
     /// nothing for the others.
@@ -11,9 +12,9 @@ extension ServeCommandTests {
         let dir = try FixturePlugins.temporaryDirectory()
         let folder = dir.appendingPathComponent("plugins")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let config = try Self.writeConfiguration(in: dir, "dispatch: {idle_poll: 50ms}\nplugin_host: {directory: plugins}\n")
-        let server = try await Server.start(arguments: ["--config", config.path], in: dir)
-        let admin = try #require(try await server.adminURL())
+        let config = try FixturePlugins.writeConfiguration(in: dir, "dispatch: {idle_poll: 50ms}\nplugin_host: {directory: plugins}\n")
+        let app = try await RunningApplication.start(config: config)
+        let admin = try #require(app.adminURL)
 
         /// Copies `source` into the folder as `name`, then renames it into place (as the README says).
         func drop(_ source: String, as name: String, appending extra: String? = nil) throws {
@@ -34,7 +35,7 @@ extension ServeCommandTests {
         func send(_ id: String) async throws {
             let sent = try await runCommand(
                 FixturePlugins.acuhookExecutable,
-                ["send", "Customer.Updated", "--config", config.path, "--entity-id", id, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
+                ["send", "Customer.Updated", "--config", config.path, "--entity-id", id, "--url", "\(app.webhookURL())"]
             )
             #expect(sent.status == 0, "\(sent.stderr)")
         }
@@ -58,7 +59,7 @@ extension ServeCommandTests {
             if index == 4 { try drop(FixturePlugins.path("CustomerSync"), as: "libCustomerSync.so", appending: "rebuilt") }
             try await send(id)
         }
-        #expect(try await waitFor { ((try? String(contentsOf: server.log, encoding: .utf8)) ?? "").contains("acuhook.reload.replaced=customer-sync") })
+        #expect(try await waitFor { app.logged(nil, "acuhook.reload.replaced", containing: "customer-sync") })
         #expect(try await waitFor { Set(calls()).isSuperset(of: ids) })
         try await Task.sleep(for: .milliseconds(300))
         #expect(calls().sorted() == (["first"] + ids).sorted(), "each job ran exactly once")
@@ -81,6 +82,6 @@ extension ServeCommandTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(calls().count == 1 + ids.count + 3)
         #expect(try await waitFor { try await pending() == 0 })
-        #expect(await server.stop() == 0)
+        try await app.stop()
     }
 }

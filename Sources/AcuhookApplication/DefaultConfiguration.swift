@@ -1,22 +1,21 @@
-import ArgumentParser
 import AcuhookConfig
 import AcuhookCore
 import AcuhookInbound
 import Foundation
 
-/// What `acuhook serve` runs on when no configuration file is given: safe defaults.
+/// What `acuhook serve` (and every command reading plugins or the store) runs on when no configuration file is given: safe defaults.
 ///
 /// Listens on 127.0.0.1:8080 only; stores in `./acuhook-data/acuhook.db` (or the PostgreSQL
 /// database `ACUHOOK_DATABASE_URL` names); loads the example
 /// plugins built next to the binary and every plugin dropped in `./acuhook-data/plugins/`; one
 /// source `acumatica` (`hmac-sha256`) whose secret is generated on first start and kept in
 /// `./acuhook-data/secret` (mode 0600).
-enum DefaultConfiguration {
+public enum DefaultConfiguration {
     /// The data folder.
-    static let dataDirectory = "acuhook-data"
+    public static let dataDirectory = "acuhook-data"
 
     /// The defaults, and the secret if it was generated just now (to be printed once).
-    static func make() throws -> (AcuhookConfiguration, newSecret: String?) {
+    public static func make() throws -> (AcuhookConfiguration, newSecret: String?) {
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let (secret, created) = try loadOrCreateSecret(at: data.appendingPathComponent("secret"))
@@ -33,7 +32,7 @@ enum DefaultConfiguration {
 
     /// The defaults for commands that only read plugins and the store (`routes`, `plugins`):
     /// no source, so no secret is generated.
-    static func withoutSources() throws -> AcuhookConfiguration {
+    public static func withoutSources() throws -> AcuhookConfiguration {
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
         var configuration = AcuhookConfiguration()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
@@ -46,7 +45,7 @@ enum DefaultConfiguration {
 
     /// The example plugins built next to this binary (or installed in `../lib/acuhook/plugins`),
     /// configured to write into `data`.
-    static func examplePlugins(data: URL = URL(fileURLWithPath: dataDirectory, isDirectory: true)) -> [PluginSettings] {
+    public static func examplePlugins(data: URL = URL(fileURLWithPath: dataDirectory, isDirectory: true)) -> [PluginSettings] {
         var build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let installed = build.appendingPathComponent("../lib/acuhook/plugins").standardizedFileURL
         if FileManager.default.fileExists(atPath: installed.appendingPathComponent("libStockLog.so").path) { build = installed }
@@ -66,7 +65,7 @@ enum DefaultConfiguration {
     }
 
     /// The secret in `file`, or a new random one written there with mode 0600.
-    static func loadOrCreateSecret(at file: URL) throws -> (String, created: Bool) {
+    public static func loadOrCreateSecret(at file: URL) throws -> (String, created: Bool) {
         if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
             return (existing, false)
         }
@@ -74,7 +73,7 @@ enum DefaultConfiguration {
         do {
             return (try SecretFiles.generate(at: file.path), true)
         } catch {
-            throw ValidationError("cannot write the generated secret to \(file.path)")
+            throw ApplicationError("cannot write the generated secret to \(file.path)")
         }
     }
 }

@@ -2,7 +2,8 @@ import AcuhookTesting
 import Foundation
 import Testing
 
-extension ServeCommandTests {
+/// Alerts of a running application, reaching a real webhook receiver.
+@Suite struct AlertTests {
     /// A webhook receiver in Python (a separate real process) that appends each POSTed body to
     /// a file, one per line.
     struct WebhookSink {
@@ -63,7 +64,7 @@ extension ServeCommandTests {
         let sink = try await WebhookSink.start(in: dir)
         // SIGKILL: the test process may block SIGTERM, and children inherit the blocked mask.
         defer { kill(sink.process.processIdentifier, SIGKILL) }
-        let config = try Self.writeConfiguration(
+        let config = try FixturePlugins.writeConfiguration(
             in: dir,
             """
             dispatch:
@@ -81,8 +82,8 @@ extension ServeCommandTests {
               silence: {for: 1s}
             """
         )
-        let server = try await Server.start(arguments: ["--config", config.path], in: dir)
-        let admin = try #require(try await server.adminURL())
+        let app = try await RunningApplication.start(config: config)
+        let admin = try #require(app.adminURL)
 
         // Nothing received for a second since start-up: erp is quiet.
         #expect(try await waitFor { sink.has("silence", "erp", "firing") })
@@ -90,7 +91,7 @@ extension ServeCommandTests {
         for index in 0..<5 {
             _ = try await runCommand(
                 FixturePlugins.acuhookExecutable,
-                ["send", "Fixture.Test", "--entity-id", "retry", "--delivery-id", "r\(index)", "--config", config.path, "--url", "http://127.0.0.1:\(server.port)/webhooks/erp"]
+                ["send", "Fixture.Test", "--entity-id", "retry", "--delivery-id", "r\(index)", "--config", config.path, "--url", "\(app.webhookURL())"]
             )
         }
         #expect(try await waitFor { sink.has("silence", "erp", "resolved") })
@@ -101,8 +102,7 @@ extension ServeCommandTests {
         #expect(try await waitFor { sink.has("breaker", "fixture-scripted", "resolved") })
         // Once per episode: one firing message for the breaker however many checks saw it open.
         #expect(sink.alerts.filter { $0["rule"] as? String == "breaker" && $0["state"] as? String == "firing" }.count == 1)
-        #expect(await server.stop() == 0)
-        let log = try String(contentsOf: server.log, encoding: .utf8)
-        #expect(log.contains("alert firing") && log.contains("acuhook.alert.rule=breaker") && log.contains("alert resolved"))
+        try await app.stop()
+        #expect(app.logged("alert firing", "acuhook.alert.rule", containing: "breaker") && app.logged("alert resolved"))
     }
 }

@@ -5,7 +5,7 @@ import AcuhookServer
 import AcuhookStore
 import Logging
 
-extension ServeCommand {
+extension AcuhookApplication {
     /// The alert monitor of `settings`, observing the running plugins, the store and the
     /// receiver's sources.
     static func alertMonitor(

@@ -1,17 +1,19 @@
-import AcuhookTesting
 import Dispatch
 import Foundation
 
 /// What a finished command printed.
-struct CommandOutput {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CommandOutput: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// What it wrote on standard output.
+    public var stdout: String
+    /// What it wrote on standard error.
+    public var stderr: String
 }
 
 /// Runs `executable` with `arguments` to completion. The blocking wait happens on a Dispatch
 /// thread, never on Swift's cooperative pool (which other tests' timers need).
-func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> CommandOutput {
+public func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> CommandOutput {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             continuation.resume(with: Result { try runCommandBlocking(executable, arguments, in: directory, environment: environment) })
@@ -42,9 +44,9 @@ private func runCommandBlocking(_ executable: String, _ arguments: [String], in 
 }
 
 /// Runs the `acuhook` binary built next to the tests.
-func acuhook(_ arguments: String..., in directory: URL? = nil) async throws -> CommandOutput {
+public func acuhook(_ arguments: String..., in directory: URL? = nil) async throws -> CommandOutput {
     try await runCommand(FixturePlugins.acuhookExecutable, arguments, in: directory)
 }
 
-/// The package's root folder (this file is Tests/AcuhookCLITests/CommandRunner.swift).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// The package's root folder (this file is Sources/AcuhookTesting/CommandRunner.swift).
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
