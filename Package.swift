@@ -185,7 +185,7 @@ let package = Package(
             name: "AcuhookAdmin",
             dependencies: [
                 "AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookServer", "AcuhookStore",
-                .hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .coreMetrics, .product(name: "Prometheus", package: "swift-prometheus"), .logging, .serviceLifecycle,
             ],
             swiftSettings: swiftSettings

@@ -10,8 +10,8 @@ import Logging
 /// A Swift no-op handler called directly: the reference the ABI path is compared with.
 final class DirectNoop: @unchecked Sendable {
     @inline(never)
-    func handle(_ event: PluginEvent, attempt: Int) -> PluginInstance.Invocation {
-        PluginInstance.Invocation(outcome: .ok, message: nil, output: nil, derived: [])
+    func handle(_ event: PluginEvent, attempt: Int) -> PluginCallResult {
+        PluginCallResult(outcome: .ok)
     }
 }
 

@@ -65,7 +65,7 @@ public enum AdminAPI {
                     )
                 } catch {
                     logger.error("metrics scrape failed: the store cannot be read", metadata: ["acuhook.error": "\(error)"])
-                    return Receiver.response(.error(503, code: "store_unavailable", "the queue figures cannot be read; retry later"))
+                    return AdminResponse.error(503, code: "store_unavailable", "the queue figures cannot be read; retry later")
                 }
             }
         }
@@ -92,7 +92,7 @@ public enum AdminAPI {
         admin.post("plugins/{name}/breaker") { request, context in
             let name = try context.parameters.require("name")
             guard let body = try await decode(BreakerRequest.self, request), let action = BreakerAction(rawValue: body.action) else {
-                return Receiver.response(.error(400, code: "invalid_body", #"expected {"action": "open" | "reset" | "disable"}"#))
+                return AdminResponse.error(400, code: "invalid_body", #"expected {"action": "open" | "reset" | "disable"}"#)
             }
             guard try await operations.controlBreaker(plugin: name, action: action) else { return unknownPlugin(name) }
             logger.notice("admin: breaker changed", metadata: ["acuhook.plugin": "\(name)", "acuhook.breaker.action": "\(action.rawValue)"])
@@ -101,7 +101,7 @@ public enum AdminAPI {
         admin.post("plugins/{name}/routes") { request, context in
             let name = try context.parameters.require("name")
             guard let body = try await decode(RouteRequest.self, request), (try? EventPattern(parsing: body.event)) != nil else {
-                return Receiver.response(.error(400, code: "invalid_body", #"expected {"event": "<type or pattern>", "enabled": true | false}"#))
+                return AdminResponse.error(400, code: "invalid_body", #"expected {"event": "<type or pattern>", "enabled": true | false}"#)
             }
             guard try await operations.setRoute(plugin: name, pattern: body.event, enabled: body.enabled) else { return unknownPlugin(name) }
             logger.notice("admin: route changed", metadata: ["acuhook.plugin": "\(name)", "acuhook.route.event": "\(body.event)", "acuhook.route.enabled": "\(body.enabled)"])
@@ -127,7 +127,7 @@ public enum AdminAPI {
             // Absent: 1000. Present, it must be a whole number in range (`limit=abc` is an error,
             // not the default).
             let limit = query["limit"].map { Int($0) ?? 0 } ?? 1000
-            guard (1...10_000).contains(limit) else { return Receiver.response(.error(400, code: "invalid_query", "limit must be a whole number 1…10000")) }
+            guard (1...10_000).contains(limit) else { return AdminResponse.error(400, code: "invalid_query", "limit must be a whole number 1…10000") }
             let filter: DeadLetterFilter
             do throws(DeadLetterQueryError) { filter = try dlq.filter(nowUnixMilliseconds: now()) } catch { return invalid(error) }
             let letters = try await store.deadLetters(filter, limit: limit)
@@ -135,10 +135,10 @@ public enum AdminAPI {
         }
         admin.get("dlq/{job}") { _, context in
             guard let id = context.parameters.get("job").flatMap({ Int64($0) }) else {
-                return Receiver.response(.error(400, code: "invalid_job", "the job id must be an integer"))
+                return AdminResponse.error(400, code: "invalid_job", "the job id must be an integer")
             }
             guard let letter = try await store.deadLetters(DeadLetterFilter(jobIDs: [id])).first else {
-                return Receiver.response(.error(404, code: "not_found", "no dead-lettered job \(id)"))
+                return AdminResponse.error(404, code: "not_found", "no dead-lettered job \(id)")
             }
             return try json(DeadLetterDocument(letter))
         }
@@ -202,10 +202,10 @@ public enum AdminAPI {
         do {
             query = body.readableBytes == 0 ? DeadLetterQuery() : try JSONDecoder().decode(DeadLetterQuery.self, from: Data(body.readableBytesView))
         } catch {
-            return Receiver.response(.error(400, code: "invalid_body", "expected a JSON object with ids, plugin, event_type, since, reason or all"))
+            return AdminResponse.error(400, code: "invalid_body", "expected a JSON object with ids, plugin, event_type, since, reason or all")
         }
         guard !query.namesNothing else {
-            return Receiver.response(.error(400, code: "invalid_body", "name job ids, give a filter, or send {\"all\":true}"))
+            return AdminResponse.error(400, code: "invalid_body", "name job ids, give a filter, or send {\"all\":true}")
         }
         let filter: DeadLetterFilter
         do throws(DeadLetterQueryError) { filter = try query.filter(nowUnixMilliseconds: nowUnixMilliseconds) } catch { return invalid(error) }
@@ -215,7 +215,7 @@ public enum AdminAPI {
     }
 
     private static func unknownPlugin(_ name: String) -> Response {
-        Receiver.response(.error(404, code: "unknown_plugin", "no plugin named '\(name)' is loaded"))
+        AdminResponse.error(404, code: "unknown_plugin", "no plugin named '\(name)' is loaded")
     }
 
     /// The body as `T`, or nil when it is not that JSON.
@@ -225,14 +225,11 @@ public enum AdminAPI {
     }
 
     private static func invalid(_ error: DeadLetterQueryError) -> Response {
-        Receiver.response(.error(400, code: "invalid_\(error.field)", error.description))
+        AdminResponse.error(400, code: "invalid_\(error.field)", error.description)
     }
 
     private static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Receiver.response(ReceiverOutcome(status: 200, body: String(decoding: data, as: UTF8.self)))
+        try AdminResponse.json(value)
     }
 
 }

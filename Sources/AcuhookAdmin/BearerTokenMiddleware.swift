@@ -16,9 +16,7 @@ struct BearerTokenMiddleware: RouterMiddleware {
             value.lowercased().hasPrefix("bearer ") ? value.dropFirst(7) : nil
         }
         guard let presented, ConstantTime.equals(Array(presented.utf8), Array(token.utf8)) else {
-            return Receiver.response(
-                .error(401, code: "unauthorized", "the admin API needs 'Authorization: Bearer <token>'", headers: ["WWW-Authenticate": "Bearer"])
-            )
+            return AdminResponse.error(401, code: "unauthorized", "the admin API needs 'Authorization: Bearer <token>'", headers: ["WWW-Authenticate": "Bearer"])
         }
         return try await next(request, context)
     }

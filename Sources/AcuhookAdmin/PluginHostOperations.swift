@@ -10,7 +10,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     public let host: PluginHost<C>
     /// Where overrides are kept.
     public let store: any EventStore
-    private let reloader: (@Sendable () async -> PluginHost<C>.ReloadReport)?
+    private let reloader: (@Sendable () async -> PluginReloadReport)?
     private let wallClock: any WallClock
     private let otherProblems: @Sendable () -> [(file: String, message: String)]
 
@@ -21,7 +21,7 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
         host: PluginHost<C>,
         store: any EventStore,
         wallClock: any WallClock = SystemWallClock(),
-        reload: (@Sendable () async -> PluginHost<C>.ReloadReport)? = nil,
+        reload: (@Sendable () async -> PluginReloadReport)? = nil,
         problems: @escaping @Sendable () -> [(file: String, message: String)] = { [] }
     ) {
         self.host = host
@@ -32,10 +32,9 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
     }
 
     /// Reloads the configuration's plugins.
-    public func reload() async -> ReloadResult {
-        guard let reloader else { return ReloadResult(applied: false, errors: ["reload is not available"]) }
-        let report = await reloader()
-        return ReloadResult(applied: report.applied, added: report.added, replaced: report.replaced, removed: report.removed, kept: report.kept, errors: report.errors)
+    public func reload() async -> PluginReloadReport {
+        guard let reloader else { return PluginReloadReport(applied: false, errors: ["reload is not available"]) }
+        return await reloader()
     }
 
     /// Holds, disables or resets the plugin's breaker.

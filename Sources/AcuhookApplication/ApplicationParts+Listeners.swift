@@ -108,7 +108,7 @@ extension ApplicationParts {
     /// The admin API, `/metrics` and the console, on their own listener.
     func admin(
         pipeline: DeliveryPipeline, protection: ListenerProtection, listeners: [ListenerProtection],
-        reload: @escaping @Sendable () async -> PluginHost<ContinuousClock>.ReloadReport
+        reload: @escaping @Sendable () async -> PluginReloadReport
     ) throws -> any Service {
         let (admin, serverPort, logger, store, plugins, options, listening) = (configuration.admin, configuration.server.port, logger, store, plugins, options, listening)
         let folder = folder

@@ -7,7 +7,7 @@ extension ApplicationParts {
     /// folder's, replace the running ones (SIGHUP, `POST /admin/reload`, or a change in the
     /// folder). Other sections apply at the next start. A file that no longer reads keeps the
     /// running plugins.
-    func reloader() -> @Sendable () async -> PluginHost<ContinuousClock>.ReloadReport {
+    func reloader() -> @Sendable () async -> PluginReloadReport {
         let (file, initial, logger, store, plugins, folder) = (options.configurationFile, configuration.pluginHost, logger, store, plugins, folder)
         let copies = AcuhookApplication.pluginCopies(configuration)
         return {

@@ -8,7 +8,7 @@ import UnixSignals
 /// certificates, telling systemd `RELOADING=1` and then `READY=1` with how it went. From its
 /// start until graceful shutdown.
 struct HangupReload: Service {
-    let reload: @Sendable () async -> PluginHost<ContinuousClock>.ReloadReport
+    let reload: @Sendable () async -> PluginReloadReport
     let certificates: [CertificateReloader]
     let systemd: SystemdNotifier
     let logger: Logger

@@ -71,7 +71,7 @@ public struct Console: Sendable {
         console.post("login") { request, _ in try await signIn(request) }
         console.get("events") { request, _ in
             guard sessions.session(cookieHeader: request.headers[.cookie]) != nil else {
-                return Receiver.response(.error(401, code: "unauthorized", "sign in to the console first"))
+                return AdminResponse.error(401, code: "unauthorized", "sign in to the console first")
             }
             return ActivityStream.response(dependencies.feed)
         }

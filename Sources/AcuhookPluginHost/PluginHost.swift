@@ -90,31 +90,6 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
         state.withLock { $0 = generation }
     }
 
-    /// What a reload did.
-    public struct ReloadReport: Sendable, Equatable {
-        /// Whether the new plugins now run (false: the previous ones still do).
-        public var applied: Bool
-        /// Plugins loaded for the first time.
-        public var added: [String] = []
-        /// Plugins whose file or settings changed: a new instance runs them.
-        public var replaced: [String] = []
-        /// Plugins no longer configured.
-        public var removed: [String] = []
-        /// Plugins kept as they were.
-        public var kept: [String] = []
-        /// Why it was not applied (every configured plugin that failed to load or be created).
-        public var errors: [String] = []
-        /// Plugins of the plugins folder that failed to load or be created: reported, left out,
-        /// and no reason not to apply the rest.
-        public var leftOut: [String] = []
-
-        /// Creates a report.
-        public init(applied: Bool, errors: [String] = []) {
-            self.applied = applied
-            self.errors = errors
-        }
-    }
-
     /// Loads `settings` beside the running plugins and, if every enabled plugin loads, switches
     /// to them in one step; otherwise keeps the running ones and reports why.
     ///
@@ -125,10 +100,10 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     /// is destroyed when its last call returns, an old worker when its calls are done. Old
     /// images stay mapped (`RTLD_NODELETE`: unloading Swift code is unsafe), so each changed
     /// version costs its image's memory until the process restarts.
-    public func reload(_ settings: PluginHostSettings, copiesDirectory: URL) async -> ReloadReport {
+    public func reload(_ settings: PluginHostSettings, copiesDirectory: URL) async -> PluginReloadReport {
         guard reloading.withLock({ busy in defer { busy = true }; return !busy }) else {
             countReload(applied: false)
-            return ReloadReport(applied: false, errors: ["a reload is already running"])
+            return PluginReloadReport(applied: false, errors: ["a reload is already running"])
         }
         defer { reloading.withLock { $0 = false } }
         let previous = state.withLock { $0 }
@@ -172,13 +147,13 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
     /// Builds a generation from `settings`, reusing `previous` runners whose file and settings
     /// are unchanged. At start failures are kept in the generation; in
     /// a reload they are errors.
-    private func build(_ settings: PluginHostSettings, previous: Generation, copiesDirectory: URL?, starting: Bool) -> (Generation, ReloadReport) {
+    private func build(_ settings: PluginHostSettings, previous: Generation, copiesDirectory: URL?, starting: Bool) -> (Generation, PluginReloadReport) {
         var limits = PluginInstance.Limits()
         limits.maxOutputBytes = settings.maxOutputBytes
         limits.maxDerivedEvents = settings.maxDerivedEventsPerCall
         limits.maxDerivationDepth = settings.maxDerivationDepth
         var next = Generation()
-        var report = ReloadReport(applied: false)
+        var report = PluginReloadReport(applied: false)
         let configured = settings.plugins.filter(\.enabled)
         var loadFrom = configured
         var hashes: [UInt64] = []
@@ -218,13 +193,13 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                     if pluginSettings.isolation == .process {
                         var workerSettings = pluginSettings
                         workerSettings.path = loadedPath
-                        runner = ProcessPluginRunner(
+                        runner = GuardedPluginRunner(
                             image: image, settings: workerSettings, limits: limits, executable: workerExecutable, clock: clock, logger: logger,
                             metrics: PluginMetrics(plugin: image.name, factory: metricsFactory)
                         )
                     } else {
                         let instance = try PluginInstance(image: image, configJSON: pluginSettings.configJSON, limits: limits, logger: logger)
-                        runner = InProcessPluginRunner(
+                        runner = GuardedPluginRunner(
                             instance: instance, timeout: pluginSettings.timeout, maxConcurrency: pluginSettings.maxConcurrency,
                             breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger,
                             metrics: PluginMetrics(plugin: image.name, factory: metricsFactory)

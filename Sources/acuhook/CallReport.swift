@@ -7,7 +7,7 @@ struct CallReport {
     let event: InboundEvent
     let index: Int
     let count: Int
-    private var first: (ending: TransportEnding, duration: Duration)?
+    private var first: (result: PluginCallResult, duration: Duration)?
     private var outcomes: [String: Int] = [:]
     private var durations: [Duration] = []
     /// Whether every call answered OK or SKIP.
@@ -20,9 +20,9 @@ struct CallReport {
     }
 
     /// Records one call.
-    mutating func add(_ ending: TransportEnding, duration: Duration) {
-        if first == nil { first = (ending, duration) }
-        let label = Self.status(ending)
+    mutating func add(_ result: PluginCallResult, duration: Duration) {
+        if first == nil { first = (result, duration) }
+        let label = Self.status(result)
         outcomes[label, default: 0] += 1
         durations.append(duration)
         if label != "OK", label != "SKIP" { allGood = false }
@@ -33,20 +33,17 @@ struct CallReport {
         var lines = ["", "event \(index) of \(count): \(event.eventType)" + (event.entityId.isEmpty ? "" : " (entity \(event.entityId))")]
         guard let first else { return lines.joined(separator: "\n") }
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value) }
-        row("status", Self.status(first.ending))
-        switch first.ending {
-        case .returned(let invocation):
-            if let message = invocation.message, !message.isEmpty { row("message", message) }
-            if let output = invocation.output { row("output", String(decoding: output, as: UTF8.self)) }
-            if invocation.derived.isEmpty {
-                row("emitted", "nothing")
-            } else {
-                for (number, derived) in invocation.derived.enumerated() {
-                    row(number == 0 ? "emitted" : "", "\(derived.eventType) (entity \(derived.entityId)) \(String(decoding: derived.dataJSON, as: UTF8.self))")
-                }
+        let result = first.result
+        row("status", Self.status(result))
+        if let message = result.message, !message.isEmpty { row("message", message) }
+        if let output = result.output { row("output", String(decoding: output, as: UTF8.self)) }
+        if case .failed = result.outcome {
+        } else if result.derived.isEmpty {
+            row("emitted", "nothing")
+        } else {
+            for (number, derived) in result.derived.enumerated() {
+                row(number == 0 ? "emitted" : "", "\(derived.eventType) (entity \(derived.entityId)) \(String(decoding: derived.dataJSON, as: UTF8.self))")
             }
-        case .failed(_, let message):
-            row("message", message)
         }
         row("duration", Self.format(first.duration))
         if durations.count > 1 {
@@ -59,18 +56,14 @@ struct CallReport {
     }
 
     /// OK, SKIP, RETRY, REJECT, or how the call failed.
-    static func status(_ ending: TransportEnding) -> String {
-        switch ending {
-        case .returned(let invocation):
-            switch invocation.outcome {
-            case .ok: "OK"
-            case .skipped: "SKIP"
-            case .retry: "RETRY"
-            case .rejected: "REJECT"
-            case .failed(let failure): "FAILED (\(failure))"
-            case .notAttempted(let reason): "NOT ATTEMPTED (\(reason))"
-            }
-        case .failed(let failure, _): "FAILED (\(failure))"
+    static func status(_ result: PluginCallResult) -> String {
+        switch result.outcome {
+        case .ok: "OK"
+        case .skipped: "SKIP"
+        case .retry: "RETRY"
+        case .rejected: "REJECT"
+        case .failed(let failure): "FAILED (\(failure))"
+        case .notAttempted(let reason): "NOT ATTEMPTED (\(reason))"
         }
     }
 

@@ -91,8 +91,8 @@ struct PluginsRunCommand: AsyncParsableCommand {
             var report = CallReport(event: event, index: index + 1, of: events.count)
             for attempt in 1...self.repeat {
                 let started = ContinuousClock.now
-                let ending = await transport.call(packed, attempt: attempt, timeout: limit, release: {})
-                report.add(ending, duration: ContinuousClock.now - started)
+                let result = await transport.call(packed, attempt: attempt, timeout: limit, release: {})
+                report.add(result, duration: ContinuousClock.now - started)
             }
             print(report.text)
             allGood = allGood && report.allGood

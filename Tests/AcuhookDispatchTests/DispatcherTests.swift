@@ -278,7 +278,7 @@ import Testing
         #expect(attempts.allSatisfy { $0.outcome == .crashed && ($0.message ?? "").contains("SIGSEGV") })
         // Every crash restarted the worker (the last restart may still be on its way).
         let crashes = attempts.filter { $0.outcome == .crashed }.count
-        let faultyRunner = try #require(world.host.runners["fixture-scripted"] as? ProcessPluginRunner<ContinuousClock>)
+        let faultyRunner = try #require(world.host.runners["fixture-scripted"] as? GuardedPluginRunner<ContinuousClock, WorkerPoolTransport<ContinuousClock>>)
         let deadline = ContinuousClock.now + .seconds(10)
         while faultyRunner.restarts < crashes, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(faultyRunner.restarts >= crashes)

@@ -39,10 +39,10 @@ func makeRunner<C: Clock>(
     threads: Int = 4,
     logger: Logger = Logger(label: "test"),
     metrics: PluginMetrics? = nil
-) throws -> InProcessPluginRunner<C> where C.Duration == Duration {
+) throws -> GuardedPluginRunner<C, ThreadPoolTransport<C>> where C.Duration == Duration {
     let pool = NIOThreadPool(numberOfThreads: threads)
     pool.start()
-    return InProcessPluginRunner(
+    return GuardedPluginRunner(
         instance: try makeInstance(product, logger: logger),
         timeout: timeout,
         maxConcurrency: maxConcurrency,

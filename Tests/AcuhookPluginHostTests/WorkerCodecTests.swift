@@ -17,12 +17,12 @@ import Testing
             .hello(WorkerHello(name: "p", version: "1.0", threadSafe: true)),
             .hello(WorkerHello(name: "", version: "", threadSafe: false, error: "create failed: no config")),
             .call(id: 42, attempt: 3, event: event),
-            .reply(id: 42, WorkerReply(outcome: .ok, output: Array("done".utf8), derived: [
+            .reply(id: 42, PluginCallResult(outcome: .ok, output: Array("done".utf8), derived: [
                 DerivedEvent(eventType: "SalesOrder.LargeOrder", entityType: "SalesOrder", entityId: "SO-1", dataJSON: Array("{}".utf8), derivationDepth: 1),
             ])),
-            .reply(id: 7, WorkerReply(outcome: .rejected, message: "bad data")),
-            .reply(id: 8, WorkerReply(outcome: .failed(.invalidStatus(77)))),
-            .reply(id: 9, WorkerReply(outcome: .failed(.invalidResult), message: nil, output: [])),
+            .reply(id: 7, PluginCallResult(outcome: .rejected, message: "bad data")),
+            .reply(id: 8, PluginCallResult(outcome: .failed(.invalidStatus(77)))),
+            .reply(id: 9, PluginCallResult(outcome: .failed(.invalidResult), message: nil, output: [])),
         ]
         for message in messages {
             #expect(try roundTrip(message) == message)
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func brokenFramesAreRefused() throws {
-        let frame = WorkerCodec.frame(.reply(id: 1, WorkerReply(outcome: .ok, message: "m")))
+        let frame = WorkerCodec.frame(.reply(id: 1, PluginCallResult(outcome: .ok, message: "m")))
         let payload = Array(frame.dropFirst(4))
         #expect(throws: WorkerCodec.DecodingError.self) { try WorkerCodec.decode(Array(payload.dropLast())) }
         #expect(throws: WorkerCodec.DecodingError.self) { try WorkerCodec.decode(payload + [0]) }

@@ -30,7 +30,7 @@ import Testing
         func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool { false }
         func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool { false }
         func clearRoutes(plugin: String) async throws -> Bool { false }
-        func reload() async -> ReloadResult { ReloadResult(applied: false, errors: ["fixed"]) }
+        func reload() async -> PluginReloadReport { PluginReloadReport(applied: false, errors: ["fixed"]) }
     }
 
     /// A store with three events for plugins alpha and beta; alpha's first two jobs are dead

@@ -1,5 +1,5 @@
 /// How one plugin call ended, as the runner reports it to the dispatcher.
-public struct PluginCallResult: Sendable {
+public struct PluginCallResult: Sendable, Equatable {
     /// The kinds of ending.
     public enum Outcome: Sendable, Equatable {
         /// Handled (`ACUHOOK_STATUS_OK`).
@@ -34,6 +34,12 @@ public struct PluginCallResult: Sendable {
         self.output = output
         self.derived = derived
         self.duration = duration
+    }
+
+    /// A call the host ended (out of time, its worker crashed, nothing could run it), with the
+    /// host's explanation.
+    public static func failure(_ failure: PluginFailure, _ message: String) -> PluginCallResult {
+        PluginCallResult(outcome: .failed(failure), message: message)
     }
 
     /// Whether the circuit breaker counts this as a failure (RETRY, timeouts, crashes, invalid

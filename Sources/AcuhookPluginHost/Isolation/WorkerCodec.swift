@@ -140,7 +140,7 @@ public enum WorkerCodec {
                     dataJSON: try reader.byteString(), derivationDepth: Int(Int32(bitPattern: try reader.u32()))
                 ))
             }
-            message = .reply(id: id, WorkerReply(outcome: outcome, message: text, output: output, derived: derived))
+            message = .reply(id: id, PluginCallResult(outcome: outcome, message: text, output: output, derived: derived))
         }
         guard reader.isAtEnd else { throw DecodingError(reason: "trailing bytes") }
         return message

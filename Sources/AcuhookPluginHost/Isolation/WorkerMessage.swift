@@ -13,7 +13,7 @@ public enum WorkerMessage: Sendable, Equatable {
     /// Host → worker: handle `event` (call `id`, attempt `attempt`).
     case call(id: UInt64, attempt: Int32, event: WorkerEvent)
     /// Worker → host: how call `id` ended.
-    case reply(id: UInt64, WorkerReply)
+    case reply(id: UInt64, PluginCallResult)
 
     /// Largest payload either side accepts (64 MiB): anything bigger is a broken stream.
     public static let maxPayload = 64 << 20
@@ -78,7 +78,3 @@ public struct WorkerEvent: Sendable, Equatable {
         )
     }
 }
-
-/// How a call ended in the worker: the invocation the worker's `PluginInstance` returned
-/// (outcome, message, output, derived events — already checked there).
-public typealias WorkerReply = PluginInstance.Invocation

@@ -90,7 +90,7 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
 
     /// Sends the call to a worker; while every worker is restarting, waits for one (bounded)
     /// rather than fail a burst of calls that would open the breaker over a single crash.
-    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
+    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> PluginCallResult {
         defer { release() }
         let wait = min(timeout, restartWait)
         let deadline = clock.now.advanced(by: wait)
@@ -99,11 +99,11 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
             if clock.now >= deadline { break }
             try? await clock.sleep(for: .milliseconds(5))
         }
-        return .failed(.unavailable, message: "no worker process came up within \(wait) (restarting after failures)")
+        return .failure(.unavailable, "no worker process came up within \(wait) (restarting after failures)")
     }
 
     /// One call on `worker`; nil when it was not sent (the worker had ended).
-    private func call(_ worker: WorkerProcess, _ event: PluginEvent, attempt: Int, timeout: Duration) async -> TransportEnding? {
+    private func call(_ worker: WorkerProcess, _ event: PluginEvent, attempt: Int, timeout: Duration) async -> PluginCallResult? {
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         let timer = Task { [clock, logger] in
             do {
@@ -119,12 +119,12 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
         let outcome = await worker.call(id: id, attempt: attempt, event: event)
         timer.cancel()
         switch outcome {
-        case .reply(let reply): return .returned(reply)
-        case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout); its worker was killed")
+        case .reply(let reply): return reply
+        case .timedOut: return .failure(.timeout, "plugin did not return within \(timeout); its worker was killed")
         case .ended(let reason, let alone):
             // Killed by shutdown after its grace: not the event's fault.
-            if stopping.load(ordering: .relaxed) { return .failed(.unavailable, message: "abandoned at shutdown: its worker was stopped (\(reason))") }
-            if alone { return .failed(.crashed, message: "the plugin's worker process ended during the call: \(reason)") }
+            if stopping.load(ordering: .relaxed) { return .failure(.unavailable, "abandoned at shutdown: its worker was stopped (\(reason))") }
+            if alone { return .failure(.crashed, "the plugin's worker process ended during the call: \(reason)") }
             // The worker ran other calls too (or was killed for one): which one caused the end is
             // not known. Run this one again, alone on a fresh worker; only a call that ends its
             // worker when alone is charged with the crash.
@@ -135,12 +135,12 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
     }
 
     /// One call on a worker of its own, started for it and stopped after it.
-    private func callAlone(_ event: PluginEvent, attempt: Int, timeout: Duration) async -> TransportEnding {
+    private func callAlone(_ event: PluginEvent, attempt: Int, timeout: Duration) async -> PluginCallResult {
         let worker: WorkerProcess
         do {
             worker = try WorkerProcess(executable: executable, arguments: arguments, logger: logger, onHello: { _ in }, onReply: {}, onEnd: { _, _ in })
         } catch {
-            return .failed(.unavailable, message: "cannot start a worker to run the call alone: \(error)")
+            return .failure(.unavailable, "cannot start a worker to run the call alone: \(error)")
         }
         defer { worker.closeInput() }
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -150,10 +150,10 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
         }
         defer { timer.cancel() }
         switch await worker.call(id: id, attempt: attempt, event: event) {
-        case .reply(let reply): return .returned(reply)
-        case .timedOut: return .failed(.timeout, message: "plugin did not return within \(timeout) (run alone); its worker was killed")
-        case .ended(let reason, _): return .failed(.crashed, message: "the plugin's worker process ended during the call, run alone: \(reason)")
-        case .notSent: return .failed(.unavailable, message: "the worker for running the call alone ended before the call was sent")
+        case .reply(let reply): return reply
+        case .timedOut: return .failure(.timeout, "plugin did not return within \(timeout) (run alone); its worker was killed")
+        case .ended(let reason, _): return .failure(.crashed, "the plugin's worker process ended during the call, run alone: \(reason)")
+        case .notSent: return .failure(.unavailable, "the worker for running the call alone ended before the call was sent")
         }
     }
 
@@ -247,9 +247,7 @@ extension GuardedPluginRunner where Transport == WorkerPoolTransport<C> {
         logger: Logger,
         metrics: PluginMetrics? = nil
     ) {
-        var logger = logger
-        logger[metadataKey: "acuhook.plugin"] = "\(image.name)"
-        let metrics = metrics ?? PluginMetrics(plugin: image.name)
+        let (logger, metrics) = Self.named(image.name, logger: logger, metrics: metrics)
         let transport = WorkerPoolTransport(image: image, settings: settings, limits: limits, executable: executable, clock: clock, logger: logger, metrics: metrics)
         self.init(transport: transport, timeout: settings.timeout, breaker: settings.breaker, clock: clock, logger: logger, metrics: metrics)
     }
@@ -259,6 +257,3 @@ extension GuardedPluginRunner where Transport == WorkerPoolTransport<C> {
     /// Workers started again after ending.
     public var restarts: Int { transport.restarts }
 }
-
-/// A runner of a plugin in worker processes.
-public typealias ProcessPluginRunner<C: Clock> = GuardedPluginRunner<C, WorkerPoolTransport<C>> where C.Duration == Duration

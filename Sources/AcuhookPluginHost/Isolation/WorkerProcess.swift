@@ -12,7 +12,7 @@ import Synchronization
 final class WorkerProcess: Sendable {
     /// How a call ended, seen from the host.
     enum Outcome: Sendable {
-        case reply(WorkerReply)
+        case reply(PluginCallResult)
         /// The worker ended during the call; `alone`: this was its only call and the host did
         /// not kill it, so the call caused the end.
         case ended(String, alone: Bool)

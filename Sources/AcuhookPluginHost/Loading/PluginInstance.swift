@@ -32,26 +32,6 @@ public final class PluginInstance: @unchecked Sendable {
         public init() {}
     }
 
-    /// The raw result of one `handle` call, before breaker and timeout accounting.
-    public struct Invocation: Sendable, Equatable {
-        /// OK, SKIP, RETRY, REJECT or a failure.
-        public var outcome: PluginCallResult.Outcome
-        /// The plugin's message, or the host's reason for a failure.
-        public var message: String?
-        /// The plugin's output.
-        public var output: [UInt8]?
-        /// Derived events (only when OK).
-        public var derived: [DerivedEvent]
-
-        /// Creates an invocation result.
-        public init(outcome: PluginCallResult.Outcome, message: String? = nil, output: [UInt8]? = nil, derived: [DerivedEvent] = []) {
-            self.outcome = outcome
-            self.message = message
-            self.output = output
-            self.derived = derived
-        }
-    }
-
     /// Calls the plugin's `create` with `configJSON`.
     /// - Throws: ``PluginLoadError`` (`create_failed`) with the plugin's own message.
     public init(image: PluginImage, configJSON: [UInt8], limits: Limits = Limits(), logger: Logger) throws(PluginLoadError) {
@@ -98,7 +78,7 @@ public final class PluginInstance: @unchecked Sendable {
 
     /// Calls `handle` once, on the calling thread: marshals the event, calls, and copies the result
     /// out (freeing the plugin's buffers).
-    public func invoke(_ event: PluginEvent, attempt: Int) -> Invocation {
+    public func invoke(_ event: PluginEvent, attempt: Int) -> PluginCallResult {
         var context = CallContext(parent: event, maxDepth: limits.maxDerivationDepth, maxEvents: limits.maxDerivedEvents)
         var result = acuhook_result(
             size: UInt32(MemoryLayout<acuhook_result>.size),
@@ -138,7 +118,7 @@ public final class PluginInstance: @unchecked Sendable {
         case Int32(ACUHOOK_STATUS_RETRY.rawValue): outcome = .retry
         case Int32(ACUHOOK_STATUS_REJECT.rawValue): outcome = .rejected
         default:
-            return Invocation(
+            return PluginCallResult(
                 outcome: .failed(.invalidStatus(status)),
                 message: "handle returned \(status), which is not an acuhook_status" + (message.map { " (message: \($0))" } ?? ""),
                 output: nil,
@@ -146,14 +126,14 @@ public final class PluginInstance: @unchecked Sendable {
             )
         }
         if outputTooLarge {
-            return Invocation(
+            return PluginCallResult(
                 outcome: .failed(.invalidResult),
                 message: "output of \(result.output.len) bytes exceeds the limit of \(limits.maxOutputBytes)",
                 output: nil,
                 derived: []
             )
         }
-        return Invocation(outcome: outcome, message: message, output: output, derived: outcome == .ok ? context.derived : [])
+        return PluginCallResult(outcome: outcome, message: message, output: output, derived: outcome == .ok ? context.derived : [])
     }
 
     /// Copies a plugin-allocated buffer as text (cut to `limit` bytes) and frees it.

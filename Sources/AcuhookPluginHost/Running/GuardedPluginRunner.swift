@@ -34,6 +34,14 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
         self.metrics = metrics
     }
 
+    /// The logger and metrics of the plugin `name`: the logger carries its name
+    /// (`acuhook.plugin`); the metrics default to the bootstrapped metrics system's.
+    static func named(_ name: String, logger: Logger, metrics: PluginMetrics?) -> (Logger, PluginMetrics) {
+        var logger = logger
+        logger[metadataKey: "acuhook.plugin"] = "\(name)"
+        return (logger, metrics ?? PluginMetrics(plugin: name))
+    }
+
     /// What the plugin is.
     public var image: PluginImage { transport.image }
     /// In this process or in worker processes.
@@ -87,15 +95,9 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
         }
         counters.withLock { $0.calls += 1 }
         let limiter = self.limiter
-        let ending = await transport.call(event, attempt: attempt, timeout: timeout, release: { limiter.release() })
+        var result = await transport.call(event, attempt: attempt, timeout: timeout, release: { limiter.release() })
         let duration = started.duration(to: clock.now)
-        let result: PluginCallResult
-        switch ending {
-        case .returned(let invocation):
-            result = PluginCallResult(outcome: invocation.outcome, message: invocation.message, output: invocation.output, derived: invocation.derived, duration: duration)
-        case .failed(let failure, let message):
-            result = PluginCallResult(outcome: .failed(failure), message: message, duration: duration)
-        }
+        result.duration = duration
         counters.withLock { stats in
             if result.isBreakerFailure { stats.failures += 1 }
             if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }

@@ -18,7 +18,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     private let logger: Logger
     private let lost = Mutex(0)
     /// Calls whose plugin has not returned yet, by call number (settled or not).
-    private let running = Mutex<[UInt64: CallRace<TransportEnding>]>([:])
+    private let running = Mutex<[UInt64: CallRace<PluginCallResult>]>([:])
     private let nextCall = Atomic<UInt64>(0)
     private let metrics: PluginMetrics?
 
@@ -43,8 +43,8 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     public var restarts: Int { 0 }
 
     /// Runs the call on a pool thread, racing it against `timeout` on the injected clock.
-    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> TransportEnding {
-        let race = CallRace<TransportEnding>()
+    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> PluginCallResult {
+        let race = CallRace<PluginCallResult>()
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         running.withLock { $0[id] = race }
         return await withCheckedContinuation { continuation in
@@ -53,7 +53,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 guard case .active = state else {
                     running.withLock { _ = $0.removeValue(forKey: id) }
                     release()
-                    race.settle(.failed(.unavailable, message: "the plugin thread pool is shut down"))
+                    race.settle(.failure(.unavailable, "the plugin thread pool is shut down"))
                     return
                 }
                 let callStarted = ContinuousClock.now
@@ -61,7 +61,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 running.withLock { _ = $0.removeValue(forKey: id) }
                 // Free the slot before waking the caller, so what it sees next reflects this end.
                 release()
-                guard !race.settle(.returned(invocation)) else { return }
+                guard !race.settle(invocation) else { return }
                 lost.withLock { lost in
                     lost -= 1
                     logger.notice(
@@ -78,7 +78,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 }
                 // Counted and logged before the caller resumes, so it already sees the lost call.
                 lost.withLock { lost in
-                    guard race.settle(.failed(.timeout, message: "plugin did not return within \(timeout)")) else { return }
+                    guard race.settle(.failure(.timeout, "plugin did not return within \(timeout)")) else { return }
                     lost += 1
                     metrics?.recordLostThread()
                     logger.warning(
@@ -97,13 +97,13 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// counted as lost until the plugin returns, or the process exits.
     public func shutdown(grace: Duration) async {
         let deadline = ContinuousClock.now + grace
-        func waiting() -> [CallRace<TransportEnding>] { running.withLock { Array($0.values) }.filter { !$0.isSettled } }
+        func waiting() -> [CallRace<PluginCallResult>] { running.withLock { Array($0.values) }.filter { !$0.isSettled } }
         while !waiting().isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for race in waiting() {
             lost.withLock { lost in
-                guard race.settle(.failed(.unavailable, message: "abandoned at shutdown: the plugin had not returned within \(grace)")) else { return }
+                guard race.settle(.failure(.unavailable, "abandoned at shutdown: the plugin had not returned within \(grace)")) else { return }
                 lost += 1
                 metrics?.recordLostThread()
                 logger.warning("plugin call abandoned at shutdown; its job returns to the queue unattempted", metadata: ["acuhook.shutdown.grace": "\(grace)"])
@@ -124,9 +124,7 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
         logger: Logger,
         metrics: PluginMetrics? = nil
     ) {
-        var logger = logger
-        logger[metadataKey: "acuhook.plugin"] = "\(instance.image.name)"
-        let metrics = metrics ?? PluginMetrics(plugin: instance.image.name)
+        let (logger, metrics) = Self.named(instance.image.name, logger: logger, metrics: metrics)
         let transport = ThreadPoolTransport(instance: instance, maxConcurrency: maxConcurrency, pool: pool, clock: clock, logger: logger, metrics: metrics)
         self.init(transport: transport, timeout: timeout, breaker: breaker, clock: clock, logger: logger, metrics: metrics)
     }
@@ -134,6 +132,3 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
     /// The created plugin.
     public var instance: PluginInstance { transport.instance }
 }
-
-/// A runner of a plugin created in this process.
-public typealias InProcessPluginRunner<C: Clock> = GuardedPluginRunner<C, ThreadPoolTransport<C>> where C.Duration == Duration

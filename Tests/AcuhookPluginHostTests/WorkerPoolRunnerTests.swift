@@ -7,7 +7,7 @@ import MetricsTestKit
 import Testing
 
 /// The isolated runner with real `acuhook plugin-worker` processes and real fixture plugins.
-@Suite struct ProcessPluginRunnerTests {
+@Suite struct WorkerPoolRunnerTests {
     func makeRunner(
         _ product: String = "FixtureScripted",
         timeout: Duration = .seconds(30),
@@ -16,7 +16,7 @@ import Testing
         config: String = "{}",
         logs: RecordingLogHandler.Store = RecordingLogHandler.Store(),
         metrics: TestMetrics = TestMetrics()
-    ) throws -> ProcessPluginRunner<ContinuousClock> {
+    ) throws -> GuardedPluginRunner<ContinuousClock, WorkerPoolTransport<ContinuousClock>> {
         let logger = RecordingLogHandler.logger(logs)
         let image = try PluginLoader.load(path: FixturePlugins.path(product), logger: logger)
         var settings = PluginSettings(path: FixturePlugins.path(product))
@@ -25,7 +25,7 @@ import Testing
         settings.workers = workers
         settings.configJSON = Array(config.utf8)
         settings.isolation = .process
-        return ProcessPluginRunner(
+        return GuardedPluginRunner(
             image: image, settings: settings, limits: PluginInstance.Limits(), executable: FixturePlugins.acuhookExecutable,
             clock: ContinuousClock(), logger: logger, metrics: PluginMetrics(plugin: image.name, factory: metrics)
         )
@@ -34,7 +34,7 @@ import Testing
     func event(_ id: String) -> PluginEvent { seedEvent(type: "Fixture.Test", entityId: id) }
 
     /// Calls `id` until it succeeds (a restarting worker answers `unavailable` meanwhile).
-    func untilOK(_ runner: ProcessPluginRunner<ContinuousClock>, _ id: String = "ok") async throws -> PluginCallResult {
+    func untilOK(_ runner: GuardedPluginRunner<ContinuousClock, WorkerPoolTransport<ContinuousClock>>, _ id: String = "ok") async throws -> PluginCallResult {
         let deadline = ContinuousClock.now + .seconds(20)
         var last = await runner.run(event(id), attempt: 1)
         while last.outcome != .ok, ContinuousClock.now < deadline {
@@ -161,7 +161,7 @@ import Testing
         var settings = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
         settings.isolation = .process
         settings.timeout = .milliseconds(300)
-        let runner = ProcessPluginRunner(
+        let runner = GuardedPluginRunner(
             image: try PluginLoader.load(path: settings.path, logger: logger), settings: settings, limits: PluginInstance.Limits(),
             executable: "/nonexistent/acuhook", clock: ContinuousClock(), logger: logger
         )

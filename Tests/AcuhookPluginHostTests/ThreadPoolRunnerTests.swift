@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite struct InProcessPluginRunnerTests {
+@Suite struct ThreadPoolRunnerTests {
     @Test func concurrencyLimitBoundsCallsInFlight() async throws {
         let runner = try makeRunner("FixtureScripted", clock: ContinuousClock(), maxConcurrency: 2, threads: 6)
         let results = await withTaskGroup(of: PluginCallResult.self) { group in
