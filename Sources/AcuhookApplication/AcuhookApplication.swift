@@ -13,7 +13,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Acuhook as it runs: the store, the plugin host, the dispatcher, both listeners, the sweeper,
-/// the watchers and the alerts, built from one ``AcuhookConfiguration`` and run as one service
+/// the watchers and the alerts, built from one ``AcuhookSettings`` and run as one service
 /// group. `acuhook serve` parses its options, builds this and runs it; a test runs it in-process.
 ///
 /// Building opens the store and loads the plugins; nothing listens until ``run()``. The store's
@@ -24,7 +24,7 @@ public struct AcuhookApplication: Service {
     /// How it runs, beyond the configuration file.
     public struct Options: Sendable {
         /// The configuration file, read again at each reload; nil: the built-in defaults
-        /// (``DefaultConfiguration``), whose example plugins a reload loads again.
+        /// (``DefaultSettings``), whose example plugins a reload loads again.
         public var configurationFile: String?
         /// Signals that stop it gracefully. Default SIGTERM and SIGINT; none for a test.
         public var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
@@ -45,7 +45,7 @@ public struct AcuhookApplication: Service {
         public init() {}
     }
 
-    let configuration: AcuhookConfiguration
+    let configuration: AcuhookSettings
     let options: Options
     let logger: Logger
     let store: any EventStore
@@ -56,7 +56,7 @@ public struct AcuhookApplication: Service {
     /// Opens the store, loads the plugins and builds every service.
     /// - Throws: ``ApplicationError`` naming what cannot be used (the store, the plugins folder,
     ///   a certificate, a source), or the configuration's own error.
-    public init(configuration: AcuhookConfiguration, options: Options = Options(), logger: Logger) async throws {
+    public init(configuration: AcuhookSettings, options: Options = Options(), logger: Logger) async throws {
         guard !configuration.sources.isEmpty else {
             throw ApplicationError("the configuration defines no sources: nothing could be received")
         }
@@ -81,7 +81,7 @@ public struct AcuhookApplication: Service {
     }
 
     /// Where plugin files are copied before loading (so a replaced file never changes a running one).
-    static func pluginCopies(_ configuration: AcuhookConfiguration) -> URL {
+    static func pluginCopies(_ configuration: AcuhookSettings) -> URL {
         URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().appendingPathComponent("plugin-copies")
     }
 

@@ -93,7 +93,7 @@ extension ApplicationParts {
                 if let secret = options.generatedSecret {
                     FileHandle.standardOutput.write(Data(
                         """
-                        Generated a signing secret for source 'acumatica' (kept in \(DefaultConfiguration.dataDirectory)/secret; shown once):
+                        Generated a signing secret for source 'acumatica' (kept in \(DefaultSettings.dataDirectory)/secret; shown once):
                           \(secret)
                         Send a signed sample event:
                           acuhook send Customer.Updated --url \(scheme)://\(server.host):\(port)/webhooks/acumatica --secret \(secret)

@@ -12,7 +12,7 @@ extension ApplicationParts {
         let copies = AcuhookApplication.pluginCopies(configuration)
         return {
             var host = initial
-            host.plugins = DefaultConfiguration.examplePlugins()
+            host.plugins = DefaultSettings.examplePlugins()
             if let file {
                 do {
                     host = try ConfigurationLoader.load(file: file).pluginHost

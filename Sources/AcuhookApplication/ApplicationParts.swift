@@ -12,7 +12,7 @@ import ServiceLifecycle
 
 /// The wiring of ``AcuhookApplication``: what each service is built from, and the order they run in.
 struct ApplicationParts {
-    let configuration: AcuhookConfiguration
+    let configuration: AcuhookSettings
     let options: AcuhookApplication.Options
     let logger: Logger
     let store: any EventStore
@@ -26,7 +26,7 @@ struct ApplicationParts {
     let listening: ListenerCountdown
 
     init(
-        configuration: AcuhookConfiguration, options: AcuhookApplication.Options, logger: Logger,
+        configuration: AcuhookSettings, options: AcuhookApplication.Options, logger: Logger,
         store: any EventStore, plugins: PluginHost<ContinuousClock>, folder: PluginFolderWatcher?
     ) {
         self.configuration = configuration

@@ -59,7 +59,7 @@ public enum StoreOpener {
     }
 }
 
-extension DefaultConfiguration {
+extension DefaultSettings {
     /// `ACUHOOK_DATABASE_URL`, when set, makes the defaults use that PostgreSQL database.
     public static func applyDatabaseURL(to store: inout StoreSettings) throws {
         guard let url = ProcessInfo.processInfo.environment["ACUHOOK_DATABASE_URL"], !url.isEmpty else { return }

@@ -104,8 +104,8 @@ extension ConfigurationLoader {
             var source = SourceSettings(name: name, authentication: try authentication(auth, environment: environment))
             if let n = keys["format"] {
                 let text = try n.string()
-                guard let format = DeliveryFormat(rawValue: text) else {
-                    throw n.error("expected one of \(DeliveryFormat.allCases.map(\.rawValue).joined(separator: ", ")), found \(n.found)")
+                guard let format = SourceFormat(rawValue: text) else {
+                    throw n.error("expected one of \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")), found \(n.found)")
                 }
                 source.normalizer.format = format
             }

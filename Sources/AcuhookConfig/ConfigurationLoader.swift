@@ -16,7 +16,7 @@ public enum ConfigurationLoader {
 
     /// Reads and checks the file at `path`. Relative plugin paths are resolved against the file's
     /// folder; `secrets` says what a `${secret:PATH}` naming no file does (``SecretFiles``).
-    public static func load(file path: String, secrets: SecretFiles.Policy = .require) throws(ConfigurationError) -> AcuhookConfiguration {
+    public static func load(file path: String, secrets: SecretFiles.Policy = .require) throws(ConfigurationError) -> AcuhookSettings {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
         baseDirectory: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         secrets: SecretFiles.Policy = .require
-    ) throws(ConfigurationError) -> AcuhookConfiguration {
+    ) throws(ConfigurationError) -> AcuhookSettings {
         let secretFiles = try SecretFiles.resolve(yaml: yaml, file: file, baseDirectory: baseDirectory, policy: secrets)
         let environment = environment.merging(secretFiles.values) { _, file in file }
         let root: Node?
@@ -53,7 +53,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
         }
-        var configuration = AcuhookConfiguration()
+        var configuration = AcuhookSettings()
         configuration.secretFiles = secretFiles
         configuration.store.path = resolve(configuration.store.path, baseDirectory)
         guard let root else { return configuration }
@@ -181,9 +181,9 @@ public enum ConfigurationLoader {
         return policy
     }
 
-    private static func breaker(_ node: ConfigNode) throws(ConfigurationError) -> CircuitBreakerConfiguration {
+    private static func breaker(_ node: ConfigNode) throws(ConfigurationError) -> CircuitBreakerSettings {
         let keys = try node.mapping(allowed: breakerKeys)
-        var breaker = CircuitBreakerConfiguration()
+        var breaker = CircuitBreakerSettings()
         if let n = keys["window"] { breaker.windowSize = try n.int(in: 1...10_000) }
         if let n = keys["minimum_calls"] { breaker.minimumCalls = try n.int(in: 1...10_000) }
         if let n = keys["failure_rate"] { breaker.failureRateThreshold = try n.double(in: 0...1) }

@@ -17,7 +17,7 @@ import AcuhookJSON
 public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let store: any EventStore
     private let host: PluginHost<C>
-    private let configuration: DispatcherConfiguration
+    private let configuration: DispatchSettings
     private let wallClock: any WallClock
     private let logger: Logger
     private let feed: ActivityFeed?
@@ -30,7 +30,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     public init(
         store: any EventStore,
         host: PluginHost<C>,
-        configuration: DispatcherConfiguration = DispatcherConfiguration(),
+        configuration: DispatchSettings = DispatchSettings(),
         wallClock: any WallClock = SystemWallClock(),
         logger: Logger,
         feed: ActivityFeed? = nil,
@@ -52,7 +52,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     /// plugin's jobs one after another and hands each outcome to the completion buffer, whose
     /// flusher commits them in batches (sharing transactions with the receiver's writes).
     public func run() async throws {
-        let queues = JobQueues()
+        let queues = ReadyJobs()
         let completions = CompletionBuffer()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.flush(completions) }
@@ -112,7 +112,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// One worker of `plugin`: runs the plugin's queued jobs one after another.
-    private func work(for plugin: String, queues: JobQueues, completions: CompletionBuffer) async {
+    private func work(for plugin: String, queues: ReadyJobs, completions: CompletionBuffer) async {
         let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
         while let (job, remaining) = queues.next(for: plugin) {
             let completion = await call(job)
@@ -123,7 +123,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// A job's attempt as the activity feed shows it.
-    static func activity(_ job: ClaimedJob, _ completion: JobCompletion, _ attempt: AttemptRecord) -> ActivityEvent.Job {
+    static func activity(_ job: ClaimedJob, _ completion: JobCompletion, _ attempt: AttemptRecord) -> ActivityEvent.Attempt {
         let next: String
         switch completion.disposition {
         case .done(let skipped): next = skipped ? "skipped" : "done"
@@ -131,7 +131,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         case .held: next = "held"
         case .dead: next = "dead"
         }
-        return ActivityEvent.Job(
+        return ActivityEvent.Attempt(
             atUnixMilliseconds: attempt.startedAtUnixMilliseconds + attempt.durationMilliseconds, plugin: job.plugin, jobID: job.id,
             deliveryRow: job.event.deliveryID, eventType: job.event.event.eventType, outcome: attempt.outcome, next: next,
             durationMilliseconds: attempt.durationMilliseconds

@@ -108,7 +108,7 @@ public final class DeliveryPipeline: Sendable {
         meter.record(outcome, since: started, nowUnixMilliseconds: now)
         let remembered = outcome.duplicate || outcome.status / 100 != 2
         guard remembered || feed?.isFollowed == true else { return }
-        let activity = ActivityEvent.Delivery(
+        let activity = ActivityEvent.Answer(
             atUnixMilliseconds: now, source: meter === unknownMeter ? name : meter.source, deliveryID: deliveryID, status: outcome.status,
             code: outcome.code, duplicate: outcome.duplicate, events: outcome.storedEvents, deliveryRow: outcome.deliveryRow
         )
@@ -118,7 +118,7 @@ public final class DeliveryPipeline: Sendable {
     }
 
     /// The latest refusals and duplicates (not stored), newest first.
-    public var recentRefusalsAndDuplicates: [ActivityEvent.Delivery] { recentAnswers.all }
+    public var recentRefusalsAndDuplicates: [ActivityEvent.Answer] { recentAnswers.all }
 
     /// The sender's id for a delivery (`X-Acumatica-Delivery`, else `webhook-id`).
 

@@ -36,7 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         var report = CheckReport()
-        let configuration: AcuhookConfiguration
+        let configuration: AcuhookSettings
         do {
             configuration = try load()
         } catch {
@@ -62,13 +62,13 @@ struct CheckCommand: AsyncParsableCommand {
     /// The parts checked log nothing: what they found is the report.
     private var logger: Logger { Logger(label: "acuhook") { _ in SwiftLogNoOpLogHandler() } }
 
-    private func load() throws -> AcuhookConfiguration {
+    private func load() throws -> AcuhookSettings {
         if let config { return try ConfigurationLoader.load(file: config, secrets: .allowMissing) }
         if FileManager.default.fileExists(atPath: "acuhook.yaml") { return try ConfigurationLoader.load(file: "acuhook.yaml", secrets: .allowMissing) }
-        return try DefaultConfiguration.withoutSources()
+        return try DefaultSettings.withoutSources()
     }
 
-    private func checkTLS(_ configuration: AcuhookConfiguration, into report: inout CheckReport) {
+    private func checkTLS(_ configuration: AcuhookSettings, into report: inout CheckReport) {
         let listeners = [
             ("receiver", configuration.server.tlsCertificate, configuration.server.tlsKey, configuration.server.limits),
             ("admin", configuration.admin.enabled ? configuration.admin.tlsCertificate : nil, configuration.admin.tlsKey, configuration.admin.limits),
@@ -83,7 +83,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
-    private func checkPlugins(_ configuration: AcuhookConfiguration, into report: inout CheckReport) {
+    private func checkPlugins(_ configuration: AcuhookSettings, into report: inout CheckReport) {
         let (settings, problems) = configuration.pluginHost.withFolder()
         for item in PluginCatalog.inspect(settings, logger: logger) {
             switch item.loaded {
@@ -115,7 +115,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
-    private func checkPorts(_ configuration: AcuhookConfiguration, into report: inout CheckReport) async {
+    private func checkPorts(_ configuration: AcuhookSettings, into report: inout CheckReport) async {
         var listeners = [("receiver", configuration.server.host, configuration.server.port)]
         if configuration.admin.enabled {
             listeners.append(("admin", configuration.admin.host, configuration.admin.resolvedPort(serverPort: configuration.server.port)))

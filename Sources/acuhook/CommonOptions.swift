@@ -16,10 +16,10 @@ struct CommonOptions: ParsableArguments {
     /// Reads the configuration, turning its errors into a clean exit. Without `--config`:
     /// `./acuhook.yaml` when it exists, else what `acuhook serve` runs on without one (the
     /// default store and the example plugins; no secret is generated).
-    func loadConfiguration() throws -> AcuhookConfiguration {
+    func loadConfiguration() throws -> AcuhookSettings {
         if let config { return try loadConfigurationFile(config) }
         if FileManager.default.fileExists(atPath: "acuhook.yaml") { return try loadConfigurationFile("acuhook.yaml") }
-        return try DefaultConfiguration.withoutSources()
+        return try DefaultSettings.withoutSources()
     }
 
     /// A logger writing to standard error at the chosen level.
@@ -31,7 +31,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// Reads a configuration file; its errors (file:line:column: key: expected …) end the command.
-func loadConfigurationFile(_ path: String, secrets: SecretFiles.Policy = .require) throws -> AcuhookConfiguration {
+func loadConfigurationFile(_ path: String, secrets: SecretFiles.Policy = .require) throws -> AcuhookSettings {
     do {
         return try ConfigurationLoader.load(file: path, secrets: secrets)
     } catch {

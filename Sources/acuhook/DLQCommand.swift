@@ -27,7 +27,7 @@ struct DLQCommand: AsyncParsableCommand {
 
         /// Runs `body` with the store (which must exist), closed after.
         func with<T>(_ body: (any EventStore) async throws -> T) async throws -> T {
-            let settings = try config.map { try loadConfigurationFile($0).store } ?? DefaultConfiguration.withoutSources().store
+            let settings = try config.map { try loadConfigurationFile($0).store } ?? DefaultSettings.withoutSources().store
             return try await StoreOpener.with(settings, logger: Logger(label: "acuhook"), body)
         }
     }

@@ -15,7 +15,7 @@ struct OperatorOptions: ParsableArguments {
 
     /// Runs `body` with the configured plugins (for checking names) and the store, closed after.
     func withStore<T>(_ body: (_ plugins: [PluginSettings], _ store: any EventStore) async throws -> T) async throws -> T {
-        let configuration = try config.map { try loadConfigurationFile($0) } ?? DefaultConfiguration.withoutSources()
+        let configuration = try config.map { try loadConfigurationFile($0) } ?? DefaultSettings.withoutSources()
         let plugins = configuration.pluginHost.withFolder().plugins
         return try await StoreOpener.with(configuration.store, existing: false, logger: Logger(label: "acuhook")) { store in try await body(plugins, store) }
     }

@@ -7,7 +7,7 @@ import Logging
 import NIOPosix
 import AcuhookJSON
 
-extension DeliveryFormat: ExpressibleByArgument {}
+extension SourceFormat: ExpressibleByArgument {}
 
 /// `acuhook plugins run FILE.so (--event T | --file BODY.json)`: one plugin, its events, no server.
 struct PluginsRunCommand: AsyncParsableCommand {
@@ -31,7 +31,7 @@ struct PluginsRunCommand: AsyncParsableCommand {
     var file: String?
 
     @Option(help: "How to read --file: auto, guide, push-notification or standard-webhooks.")
-    var format: DeliveryFormat = .auto
+    var format: SourceFormat = .auto
 
     @Option(help: "The plugin's configuration: a JSON object, or @path to a file holding one.")
     var config: String = "{}"
@@ -118,7 +118,7 @@ struct PluginsRunCommand: AsyncParsableCommand {
 
     /// The events to call the plugin on, normalised as the receiver would.
     private func readEvents() throws -> [InboundEvent] {
-        var configuration = NormalizerConfiguration()
+        var configuration = NormalizerSettings()
         let body: [UInt8]
         if let event {
             guard EventTypeName.isValid(event) else {

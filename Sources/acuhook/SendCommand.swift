@@ -78,7 +78,7 @@ struct SendCommand: AsyncParsableCommand {
             target = target ?? "\(scheme)://\(configuration.server.host):\(configuration.server.port)/webhooks/\(chosen.name)"
         } else if let secret {
             authentication = .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret])
-        } else if let saved = try? String(contentsOfFile: "\(DefaultConfiguration.dataDirectory)/secret", encoding: .utf8) {
+        } else if let saved = try? String(contentsOfFile: "\(DefaultSettings.dataDirectory)/secret", encoding: .utf8) {
             authentication = .hmacSHA256(header: "X-Acumatica-Signature", secrets: [saved.trimmingCharacters(in: .whitespacesAndNewlines)])
         } else {
             throw ValidationError("no secret: pass --secret, --config, or run from the folder where 'acuhook serve' keeps acuhook-data/")

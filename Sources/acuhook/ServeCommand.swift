@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("open-file limit", metadata: ["acuhook.nofile.before": "\(fileLimit.before)", "acuhook.nofile": "\(fileLimit.after)"])
         var options = AcuhookApplication.Options()
         options.configurationFile = config
-        let configuration: AcuhookConfiguration
+        let configuration: AcuhookSettings
         if let config {
             // `${secret:PATH}` files that do not exist yet are created now (first start).
             configuration = try loadConfigurationFile(config, secrets: .generate)
@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.notice("generated a secret (shown once by reading the file)", metadata: ["acuhook.secret_file": "\(path)"])
             }
         } else {
-            (configuration, options.generatedSecret) = try DefaultConfiguration.make()
+            (configuration, options.generatedSecret) = try DefaultSettings.make()
         }
         // Metrics: every part writes into one Prometheus registry, served at /metrics. Off, they go nowhere.
         if configuration.admin.enabled && configuration.admin.metrics {

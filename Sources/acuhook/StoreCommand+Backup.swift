@@ -62,7 +62,7 @@ extension StoreCommand {
 }
 
 /// The SQLite file the configuration's store is, or why these commands do not apply.
-private func sqlitePath(_ configuration: AcuhookConfiguration, verb: String) throws -> String {
+private func sqlitePath(_ configuration: AcuhookSettings, verb: String) throws -> String {
     if let postgres = configuration.store.postgres {
         throw CommandFailure(
             "the store is the PostgreSQL database \(postgres.displayURL): \(verb) it with pg_dump / pg_restore (docs/operations.md, Backups)"

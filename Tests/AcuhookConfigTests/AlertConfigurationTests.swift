@@ -11,7 +11,7 @@ import Testing
             auth: {scheme: hmac-sha256, secrets: [s]}
         """
 
-    func parse(_ alerts: String) throws -> AcuhookConfiguration {
+    func parse(_ alerts: String) throws -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: sources + "\n" + alerts, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: ["SLACK": "https://hooks.slack.com/services/T/B/X"])
     }
 

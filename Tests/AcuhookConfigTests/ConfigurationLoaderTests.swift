@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 @Suite struct ConfigurationLoaderTests {
-    private func parse(_ yaml: String) throws -> AcuhookConfiguration {
+    private func parse(_ yaml: String) throws -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook")
     }
 
@@ -180,7 +180,7 @@ import Testing
 }
 
 @Suite struct IsolationConfigurationTests {
-    func parse(_ yaml: String) throws(ConfigurationError) -> AcuhookConfiguration {
+    func parse(_ yaml: String) throws(ConfigurationError) -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: [:])
     }
 

@@ -3,7 +3,7 @@ import AcuhookInbound
 import Testing
 
 @Suite struct ReceiverConfigurationTests {
-    private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> AcuhookConfiguration {
+    private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/srv/acuhook", environment: environment)
     }
 
@@ -203,7 +203,7 @@ import Testing
 }
 
 @Suite struct AdminConfigurationTests {
-    func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> AcuhookConfiguration {
+    func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: environment)
     }
 

@@ -13,11 +13,11 @@ import Testing
             auth: {scheme: hmac-sha256, secrets: ["${secret:state/secrets/erp}"]}
         """
 
-    private func load(_ policy: SecretFiles.Policy) throws(ConfigurationError) -> AcuhookConfiguration {
+    private func load(_ policy: SecretFiles.Policy) throws(ConfigurationError) -> AcuhookSettings {
         try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: folder.path, environment: [:], secrets: policy)
     }
 
-    private func secret(_ configuration: AcuhookConfiguration) -> String? {
+    private func secret(_ configuration: AcuhookSettings) -> String? {
         if case .hmacSHA256(_, let secrets) = configuration.sources.first?.authentication { return secrets.first }
         return nil
     }

@@ -6,8 +6,8 @@ import Testing
     typealias Machine = CircuitBreakerStateMachine<ManualClock.Instant>
     let clock = ManualClock()
 
-    private func configuration(_ change: (inout CircuitBreakerConfiguration) -> Void = { _ in }) -> CircuitBreakerConfiguration {
-        var configuration = CircuitBreakerConfiguration()
+    private func configuration(_ change: (inout CircuitBreakerSettings) -> Void = { _ in }) -> CircuitBreakerSettings {
+        var configuration = CircuitBreakerSettings()
         change(&configuration)
         return configuration
     }
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func defaultsAreTheDocumentedOnes() {
-        let c = CircuitBreakerConfiguration()
+        let c = CircuitBreakerSettings()
         #expect(c.windowSize == 20 && c.minimumCalls == 10 && c.failureRateThreshold == 0.5)
         #expect(c.consecutiveFailureThreshold == 5 && c.slowCallDuration == nil)
         #expect(c.openDuration == .seconds(30) && c.maxOpenDuration == .seconds(600) && c.halfOpenProbes == 1)

@@ -48,7 +48,7 @@ import Testing
         stock.configJSON = Array(#"{"path":"\#(dir.path)/stock.tsv"}"#.utf8)
         settings.plugins = [customer, orders, stock] + extraPlugins
         let host = PluginHost(settings: settings, clock: ContinuousClock(), logger: logger)
-        var configuration = DispatcherConfiguration()
+        var configuration = DispatchSettings()
         configuration.retry = fastRetry(attempts: retryAttempts)
         configuration.idlePoll = .milliseconds(20)
         configuration.breakerHold = .milliseconds(50)
@@ -299,7 +299,7 @@ import Testing
             return settings
         }
         let host = PluginHost(settings: settings(0), clock: ContinuousClock(), logger: Logger(label: "test"))
-        var configuration = DispatcherConfiguration()
+        var configuration = DispatchSettings()
         configuration.idlePoll = .milliseconds(20)
         let dispatcher = Dispatcher(store: store, host: host, configuration: configuration, logger: Logger(label: "test"))
         let world = World(store: store, host: host, dispatcher: dispatcher, dir: dir)

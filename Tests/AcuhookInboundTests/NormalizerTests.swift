@@ -12,7 +12,7 @@ import Testing
          "metadata":{"source":"WebUI","correlationId":"12345-67890-abcdef"}}
         """
 
-    private func normalize(_ body: String, _ headers: [(String, String)] = [], configuration: NormalizerConfiguration = NormalizerConfiguration()) throws -> NormalizedDelivery {
+    private func normalize(_ body: String, _ headers: [(String, String)] = [], configuration: NormalizerSettings = NormalizerSettings()) throws -> NormalizedDelivery {
         try DeliveryNormalizer(configuration: configuration).normalize(body: Array(body.utf8), headers: DeliveryHeaders(headers))
     }
 
@@ -79,7 +79,7 @@ import Testing
              "Query":"Stock Items","CompanyId":"MyTenant","Id":"5b0c2f7e-aaaa-bbbb-cccc-1234567890ab",
              "TimeStamp":638465233453014192,"AdditionalInfo":{}}
             """
-        var configuration = NormalizerConfiguration()
+        var configuration = NormalizerSettings()
         configuration.pushRoutes = ["Stock Items": PushRoute(entity: "StockItem", keyColumns: ["InventoryID"])]
         let delivery = try normalize(body, configuration: configuration)
         #expect(delivery.format == .pushNotification)
@@ -159,7 +159,7 @@ import Testing
     }
 
     @Test func explicitFormatIsEnforced() {
-        var configuration = NormalizerConfiguration()
+        var configuration = NormalizerSettings()
         configuration.format = .pushNotification
         #expect(throws: NormalizationError.self) { try normalize(seedBody, configuration: configuration) }
     }

@@ -35,7 +35,7 @@ func makeRunner<C: Clock>(
     clock: C,
     timeout: Duration = .seconds(30),
     maxConcurrency: Int = 4,
-    breaker: CircuitBreakerConfiguration = CircuitBreakerConfiguration(),
+    breaker: CircuitBreakerSettings = CircuitBreakerSettings(),
     threads: Int = 4,
     logger: Logger = Logger(label: "test"),
     metrics: PluginMetrics? = nil

@@ -1,12 +1,12 @@
 /// Something that just happened, as the console's live view and `acuhook tail` show it.
 public enum ActivityEvent: Sendable, Equatable {
     /// A delivery was answered.
-    case delivery(Delivery)
+    case delivery(Answer)
     /// A job's attempt ended.
-    case job(Job)
+    case job(Attempt)
 
     /// An answered delivery.
-    public struct Delivery: Sendable, Equatable {
+    public struct Answer: Sendable, Equatable {
         /// When, ms since the Unix epoch.
         public var atUnixMilliseconds: Int64
         /// The source named in its path.
@@ -38,7 +38,7 @@ public enum ActivityEvent: Sendable, Equatable {
     }
 
     /// A job's attempt that ended.
-    public struct Job: Sendable, Equatable {
+    public struct Attempt: Sendable, Equatable {
         /// When, ms since the Unix epoch.
         public var atUnixMilliseconds: Int64
         /// The plugin.

@@ -75,7 +75,7 @@ where Instant.Duration == Duration, Instant: Sendable {
     }
 
     /// The settings.
-    public let configuration: CircuitBreakerConfiguration
+    public let configuration: CircuitBreakerSettings
     /// The current state.
     public private(set) var state: State
     /// Bumped on every transition.
@@ -92,7 +92,7 @@ where Instant.Duration == Duration, Instant: Sendable {
     private var probesSucceeded = 0
 
     /// Creates a closed breaker (or a disabled one, when the configuration says so).
-    public init(configuration: CircuitBreakerConfiguration) {
+    public init(configuration: CircuitBreakerSettings) {
         self.configuration = configuration
         self.state = configuration.disabled ? .disabled : .closed
         self.window.reserveCapacity(configuration.windowSize)

@@ -15,7 +15,7 @@ public struct PluginSettings: Sendable, Equatable {
     /// Whether the plugin is loaded at all. Default true.
     public var enabled: Bool = true
     /// The plugin's circuit breaker.
-    public var breaker = CircuitBreakerConfiguration()
+    public var breaker = CircuitBreakerSettings()
     /// The plugin's retry policy; nil (default) uses the dispatcher's.
     public var retry: RetryPolicy? = nil
     /// Whether jobs of one entity (tenant + entity type + id) run one at a time in receipt order.

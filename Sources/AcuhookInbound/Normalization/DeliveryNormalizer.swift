@@ -8,10 +8,10 @@ import AcuhookJSON
 /// events keep those bytes verbatim as their JSON.
 public struct DeliveryNormalizer: Sendable {
     /// How bodies are read.
-    public let configuration: NormalizerConfiguration
+    public let configuration: NormalizerSettings
 
     /// Creates a normaliser.
-    public init(configuration: NormalizerConfiguration = NormalizerConfiguration()) {
+    public init(configuration: NormalizerSettings = NormalizerSettings()) {
         self.configuration = configuration
     }
 
@@ -94,7 +94,7 @@ public struct DeliveryNormalizer: Sendable {
     /// Top-level fields the guide format and format detection read.
     static let guideFields: Set<String> = ["eventType", "entityType", "entityId", "tenantId", "timestamp", "metadata", "Query", "Inserted", "Deleted"]
 
-    private func detect(_ object: [String: JSONValue], headers: DeliveryHeaders) -> DeliveryFormat {
+    private func detect(_ object: [String: JSONValue], headers: DeliveryHeaders) -> SourceFormat {
         if object["Query"] != nil, object["Inserted"] != nil || object["Deleted"] != nil { return .pushNotification }
         if object["eventType"] != nil || headers["X-Acumatica-Event"] != nil { return .guide }
         if headers["webhook-id"] != nil { return .standardWebhooks }

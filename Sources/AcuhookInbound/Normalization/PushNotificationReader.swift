@@ -5,7 +5,7 @@ import AcuhookJSON
 /// Reads a real Acumatica push notification: one event per row, with an update (the old row in
 /// `Deleted`, the new one in `Inserted`) paired by the route's key columns, trimmed.
 struct PushNotificationReader {
-    let configuration: NormalizerConfiguration
+    let configuration: NormalizerSettings
 
     private typealias Row = [String: JSONValue]
 

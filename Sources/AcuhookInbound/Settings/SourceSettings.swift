@@ -5,7 +5,7 @@ public struct SourceSettings: Sendable, Equatable {
     /// Authentication scheme and secrets. Required.
     public var authentication: AuthenticationSettings
     /// How bodies are read (format, push-notification routes, Standard Webhooks fields).
-    public var normalizer = NormalizerConfiguration()
+    public var normalizer = NormalizerSettings()
     /// Addresses allowed to deliver; empty (default) allows all.
     public var allow: [CIDRRange] = []
     /// Limit for the whole source; nil (default) is unlimited.

@@ -15,7 +15,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
 
     /// Creates a breaker; `logger` should carry the plugin's name (`acuhook.plugin`); `metrics`,
     /// when given, follows its state and counts its transitions.
-    public init(configuration: CircuitBreakerConfiguration, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+    public init(configuration: CircuitBreakerSettings, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
         let machine = CircuitBreakerStateMachine<C.Instant>(configuration: configuration)
         metrics?.recordBreaker(machine.state.phase)
         self.machine = Mutex(machine)

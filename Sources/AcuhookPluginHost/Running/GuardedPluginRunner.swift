@@ -24,7 +24,7 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
 
     /// A runner over `transport`; `logger` should carry the plugin's name (`acuhook.plugin`);
     /// `metrics` defaults to the plugin's metrics in the bootstrapped metrics system.
-    public init(transport: Transport, timeout: Duration, breaker: CircuitBreakerConfiguration, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+    public init(transport: Transport, timeout: Duration, breaker: CircuitBreakerSettings, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
         let metrics = metrics ?? PluginMetrics(plugin: transport.image.name)
         self.transport = transport
         self.timeout = timeout

@@ -118,7 +118,7 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
         instance: PluginInstance,
         timeout: Duration,
         maxConcurrency: Int,
-        breaker: CircuitBreakerConfiguration,
+        breaker: CircuitBreakerSettings,
         pool: NIOThreadPool,
         clock: C,
         logger: Logger,

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// - Important: Thread-safe.
 final class RecentAnswers: Sendable {
-    private let ring: Mutex<(items: [ActivityEvent.Delivery], next: Int)>
+    private let ring: Mutex<(items: [ActivityEvent.Answer], next: Int)>
     private let capacity: Int
 
     /// A ring of `capacity` answers.
@@ -15,7 +15,7 @@ final class RecentAnswers: Sendable {
     }
 
     /// Keeps `answer`, dropping the oldest beyond the capacity.
-    func append(_ answer: ActivityEvent.Delivery) {
+    func append(_ answer: ActivityEvent.Answer) {
         ring.withLock { ring in
             if ring.items.count < capacity {
                 ring.items.append(answer)
@@ -27,7 +27,7 @@ final class RecentAnswers: Sendable {
     }
 
     /// Every kept answer, newest first.
-    var all: [ActivityEvent.Delivery] {
+    var all: [ActivityEvent.Answer] {
         ring.withLock { ring in
             guard ring.items.count == capacity else { return ring.items.reversed() }
             return Array((ring.items[ring.next...] + ring.items[..<ring.next]).reversed())

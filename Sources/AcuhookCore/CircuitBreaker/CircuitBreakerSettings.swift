@@ -1,5 +1,5 @@
 /// Settings of one plugin's circuit breaker. Every field has the documented default.
-public struct CircuitBreakerConfiguration: Sendable, Equatable {
+public struct CircuitBreakerSettings: Sendable, Equatable {
     /// How many of the most recent calls are judged (count-based sliding window). Default 20.
     public var windowSize: Int = 20
     /// Fewest calls in the window before the failure or slow-call rate can trip it. Default 10.

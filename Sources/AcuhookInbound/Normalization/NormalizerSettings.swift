@@ -1,7 +1,7 @@
 /// How a source reads bodies.
-public struct NormalizerConfiguration: Sendable, Equatable {
+public struct NormalizerSettings: Sendable, Equatable {
     /// The expected format; `auto` (default) detects it per delivery.
-    public var format: DeliveryFormat = .auto
+    public var format: SourceFormat = .auto
     /// Push-notification routes by `Query` name. Unlisted queries use ``PushRoute/fallback(query:columns:)``.
     public var pushRoutes: [String: PushRoute] = [:]
     /// Standard Webhooks: the dotted JSON path of the event type. Default `type`.

@@ -1,7 +1,7 @@
 import AcuhookCore
 
 /// Settings of the dispatcher. Every field has the documented default.
-public struct DispatcherConfiguration: Sendable, Equatable {
+public struct DispatchSettings: Sendable, Equatable {
     /// Retry policy for every plugin without its own `retry` setting. Defaults: base 1 s, factor 2, cap 10 min, 8 attempts, full jitter.
     public var retry = RetryPolicy()
     /// Most jobs of one plugin claimed at once (a plugin gets 32 × its concurrency, within this).

@@ -4,7 +4,7 @@ import AcuhookInbound
 import AcuhookStore
 
 /// Everything one configuration file says.
-public struct AcuhookConfiguration: Sendable, Equatable {
+public struct AcuhookSettings: Sendable, Equatable {
     /// The HTTP receiver.
     public var server = ServerSettings()
     /// The admin API's listener.
@@ -16,7 +16,7 @@ public struct AcuhookConfiguration: Sendable, Equatable {
     /// The plugin host and its plugins.
     public var pluginHost = PluginHostSettings()
     /// Dispatch: the default retry policy, job leases and the idle poll (the `dispatch` section).
-    public var dispatch = DispatcherConfiguration()
+    public var dispatch = DispatchSettings()
     /// Alert rules and where alerts go; nil (no `alerts` section): no alerts.
     public var alerts: AlertSettings? = nil
     /// The `${secret:PATH}` files it names: read, generated just now, or missing.

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Workers pop from their plugin's queue until it is empty, so the dispatcher's loop only wakes
 /// to claim more work, not once per call.
-final class JobQueues: Sendable {
+final class ReadyJobs: Sendable {
     private struct Queue {
         var jobs: [ClaimedJob] = []
         var head = 0

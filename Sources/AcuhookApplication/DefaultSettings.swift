@@ -10,16 +10,16 @@ import Foundation
 /// plugins built next to the binary and every plugin dropped in `./acuhook-data/plugins/`; one
 /// source `acumatica` (`hmac-sha256`) whose secret is generated on first start and kept in
 /// `./acuhook-data/secret` (mode 0600).
-public enum DefaultConfiguration {
+public enum DefaultSettings {
     /// The data folder.
     public static let dataDirectory = "acuhook-data"
 
     /// The defaults, and the secret if it was generated just now (to be printed once).
-    public static func make() throws -> (AcuhookConfiguration, newSecret: String?) {
+    public static func make() throws -> (AcuhookSettings, newSecret: String?) {
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let (secret, created) = try loadOrCreateSecret(at: data.appendingPathComponent("secret"))
-        var configuration = AcuhookConfiguration()
+        var configuration = AcuhookSettings()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
         try applyDatabaseURL(to: &configuration.store)
         configuration.sources = [SourceSettings(name: "acumatica", authentication: .hmacSHA256(header: "X-Acumatica-Signature", secrets: [secret]))]
@@ -32,9 +32,9 @@ public enum DefaultConfiguration {
 
     /// The defaults for commands that only read plugins and the store (`routes`, `plugins`):
     /// no source, so no secret is generated.
-    public static func withoutSources() throws -> AcuhookConfiguration {
+    public static func withoutSources() throws -> AcuhookSettings {
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
-        var configuration = AcuhookConfiguration()
+        var configuration = AcuhookSettings()
         configuration.store.path = data.appendingPathComponent("acuhook.db").path
         try applyDatabaseURL(to: &configuration.store)
         configuration.pluginHost.plugins = examplePlugins(data: data)

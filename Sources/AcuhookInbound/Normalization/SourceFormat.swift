@@ -1,7 +1,7 @@
 import AcuhookCore
 
 /// The body formats a source can receive.
-public enum DeliveryFormat: String, Sendable, CaseIterable {
+public enum SourceFormat: String, Sendable, CaseIterable {
     /// Detect per delivery: push-notification shape, guide-event shape, or Standard Webhooks headers.
     case auto
     /// The JSON event format of Acumatica's webhook guide (`eventType`, `entityId`, `data`,
