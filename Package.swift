@@ -213,7 +213,7 @@ let package = Package(
         // reads files for settings.
         .target(
             name: "AcuhookConfig",
-            dependencies: ["AcuhookCore", "AcuhookDispatch", "AcuhookInbound", "AcuhookStore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AcuhookCore", "AcuhookInbound", "AcuhookStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
 
@@ -236,9 +236,9 @@ let package = Package(
             name: "acuhook",
             dependencies: [
                 "AcuhookJSON", "AcuhookAdmin", "AcuhookApplication", "AcuhookCore", "AcuhookConfig", "AcuhookPluginHost",
-                "AcuhookInbound", "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", "AcuhookServer", "AcuhookDispatch",
+                "AcuhookInbound", "AcuhookStore", "AcuhookSQLite", "AcuhookPostgres", "AcuhookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .asyncHTTPClient, .logging, .nioCore, .product(name: "NIOSSL", package: "swift-nio-ssl"), .serviceLifecycle,
+                .asyncHTTPClient, .coreMetrics, .logging, .nioCore, .nioPosix, .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,4 @@
 import AcuhookCore
-import AcuhookDispatch
 import AcuhookInbound
 import AcuhookStore
 

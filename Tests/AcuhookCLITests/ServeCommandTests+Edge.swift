@@ -65,10 +65,10 @@ extension ServeCommandTests {
         let sent = try #require(good["sent"] as? Int), answered = try #require(good["answered"] as? Int)
         #expect(sent >= 150, "\(good)")
         #expect(Double(answered) >= 0.99 * Double(sent), "\(good)")
-        // No answer waited on a dropped SYN (1 s) or a timeout. The 100 ms p99 goal is measured on
-        // the release build by Benchmarks/hostile.sh: with the other suites running beside this
-        // one, the debug build's p99 here varies between ~50 and ~110 ms.
-        #expect((good["p99_ms"] as? Double ?? .infinity) <= 250, "\(good)")
+        // No answer waited on a dropped SYN (a 1 s retransmit) or a timeout. Speed is not judged
+        // here: the 100 ms p99 goal is measured on the release build by Benchmarks/hostile.sh
+        // (the debug build's p99 here is ~50–110 ms, and over 500 ms on a machine busy with a build).
+        #expect((good["p99_ms"] as? Double ?? .infinity) < 1_000, "\(good)")
         // Every hostile connection the server took was closed within its deadline (head 2 s;
         // a trickling body after its 1 s grace), with 3 s for a busy machine and the busy
         // client measuring it; the rest at accept.

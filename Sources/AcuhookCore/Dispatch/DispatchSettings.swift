@@ -1,4 +1,3 @@
-import AcuhookCore
 
 /// Settings of the dispatcher. Every field has the documented default.
 public struct DispatchSettings: Sendable, Equatable {
