@@ -17,7 +17,7 @@ extension PostgresEventStore {
         while let items = await accepts.next() {
             let lease = LeaseState()
             let result = await Deadline.race(configuration.operationTimeout, armed: { lease.expire() }) {
-                try await self.client.withConnection { connection in
+                try await self.withPooledConnection { connection in
                     guard lease.take() else { return }
                     var batch = items
                     while await self.write(batch, on: connection), let next = self.accepts.takeNow() { batch = next }

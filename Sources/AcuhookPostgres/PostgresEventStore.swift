@@ -42,6 +42,8 @@ public final class PostgresEventStore: EventStore, Sendable {
     /// The group ``open(_:wallClock:logger:metricsFactory:)`` runs the services in, ended by ``close()``.
     private let ownGroup: Mutex<(group: ServiceGroup, task: Task<Void, Never>)?> = Mutex(nil)
     private let wakeups: Mutex<[@Sendable () -> Void]> = Mutex([])
+    /// Set when the pool's service starts: a lease asked for before waits for it.
+    private let poolRunning = Atomic<Bool>(false)
     /// Yields once, when the first ``onNewJobs(_:)`` handler asks for the `LISTEN` connection.
     private let listenRequest = AsyncStream.makeStream(of: Void.self)
     /// Who claims: `host:pid`, kept with each claimed job (`jobs.claimed_by`) for operators.
@@ -131,7 +133,7 @@ public final class PostgresEventStore: EventStore, Sendable {
     /// What keeps the store working, in start order: postgres-nio's pool, then the store's own
     /// work. A `ServiceGroup` stops them in reverse, so the writer commits the deliveries
     /// queued before the pool ends.
-    public var services: [any Service] { [client, Background(store: self)] }
+    public var services: [any Service] { [Pool(store: self), Background(store: self)] }
 
     /// Stops the group ``open(_:wallClock:logger:metricsFactory:)`` started (the writer finishes
     /// the deliveries queued first); nothing for a store whose ``services`` run elsewhere.
@@ -139,6 +141,27 @@ public final class PostgresEventStore: EventStore, Sendable {
         guard let own = ownGroup.withLock({ own in defer { own = nil }; return own }) else { return }
         await own.group.triggerGracefulShutdown()
         await own.task.value
+    }
+
+    /// postgres-nio's pool, marked running as it starts.
+    private struct Pool: Service {
+        let store: PostgresEventStore
+
+        func run() async {
+            store.poolRunning.store(true, ordering: .releasing)
+            await store.client.run()
+        }
+    }
+
+    /// A pooled connection for `body`. Asked for before the pool's service started (the
+    /// application applies its stored overrides as its services start), it waits for it, up to
+    /// the operation timeout.
+    package func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + configuration.operationTimeout
+        while !poolRunning.load(ordering: .acquiring), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return try await client.withConnection(body)
     }
 
     /// The store's own work: one writer, the statement watchdog and, once asked for, the
@@ -182,7 +205,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
-                try await client.withConnection { connection in
+                try await withPooledConnection { connection in
                     try await connection.listen(on: self.channel) { notifications in
                         delay = .milliseconds(100)
                         for try await _ in notifications {
@@ -240,7 +263,7 @@ public final class PostgresEventStore: EventStore, Sendable {
     func run<T: Sendable>(_ what: String, long: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         let limit = long ? max(configuration.operationTimeout, .seconds(60)) : configuration.operationTimeout
         let result = await Deadline.race(limit) {
-            try await self.client.withConnection { connection in try await body(connection) }
+            try await self.withPooledConnection { connection in try await body(connection) }
         }
         return try result.mapError { PostgresProblem.storeError(what, $0, configuration: configuration) }.get()
     }
@@ -252,7 +275,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         while true {
             attempt += 1
             let result = await Deadline.race(configuration.operationTimeout) {
-                try await self.client.withConnection { connection in
+                try await self.withPooledConnection { connection in
                     try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
                 }
             }
