@@ -251,6 +251,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The end-to-end tests' HTTP requests (FoundationNetworking), apart so that the benchmarks,
+        // which link AcuhookTesting, do not load libcurl.
+        .target(name: "AcuhookTestingHTTP", swiftSettings: swiftSettings),
+
         // Benchmarks, run by hand (see Benchmarks/README.md).
         .executableTarget(
             name: "acuhook-bench",
@@ -313,14 +317,14 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookApplicationTests",
-            dependencies: ["AcuhookApplication", "AcuhookConfig", "AcuhookTesting", .logging, .serviceLifecycle],
+            dependencies: ["AcuhookApplication", "AcuhookConfig", "AcuhookTesting", "AcuhookTestingHTTP", .logging, .serviceLifecycle],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AcuhookCLITests",
             dependencies: [
                 "AcuhookJSON", "AcuhookCore", "AcuhookInbound", "AcuhookPluginHost", "AcuhookStore", "AcuhookSQLite",
-                "AcuhookTesting",
+                "AcuhookTesting", "AcuhookTestingHTTP",
             ],
             swiftSettings: swiftSettings
         ),

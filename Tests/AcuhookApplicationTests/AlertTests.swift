@@ -1,4 +1,5 @@
 import AcuhookTesting
+import AcuhookTestingHTTP
 import Foundation
 import Testing
 

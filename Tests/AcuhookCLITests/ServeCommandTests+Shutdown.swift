@@ -1,6 +1,7 @@
 import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
+import AcuhookTestingHTTP
 import Foundation
 import Logging
 import Testing

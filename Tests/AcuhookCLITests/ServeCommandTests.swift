@@ -1,6 +1,7 @@
 import AcuhookSQLite
 import AcuhookStore
 import AcuhookTesting
+import AcuhookTestingHTTP
 import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
