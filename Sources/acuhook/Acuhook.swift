@@ -1,3 +1,4 @@
+import AcuhookApplication
 import AcuhookPluginHost
 import ArgumentParser
 
@@ -17,6 +18,24 @@ struct Acuhook: AsyncParsableCommand {
             RoutesCommand.self, NewPluginCommand.self, BreakerCommand.self, StoreCommand.self, PluginWorkerCommand.self,
         ]
     )
+
+    /// Parses and runs the command. What the libraries cannot start with (``ApplicationError``: a
+    /// store, a folder, a certificate, a secret) is reported as every validation error is:
+    /// `Error: …`, the usage, exit status 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ApplicationError {
+            exit(withError: ValidationError(error.description))
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     /// `acuhook 0.1.0`, the plugin ABI, and the Swift compiler Swift plugins must be built with.
     static var versionText: String {
