@@ -10,7 +10,7 @@ import AcuhookJSON
 
 let automatic = DeliveryNormalizer()
 let pushOnly: DeliveryNormalizer = {
-    var configuration = NormalizerConfiguration()
+    var configuration = NormalizerSettings()
     configuration.format = .pushNotification
     configuration.pushRoutes = ["Stock Items": PushRoute(entity: "StockItem", keyColumns: ["InventoryID", "Warehouse"])]
     return DeliveryNormalizer(configuration: configuration)
