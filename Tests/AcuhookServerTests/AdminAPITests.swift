@@ -30,7 +30,12 @@ import Testing
         func controlBreaker(plugin: String, action: BreakerAction) async throws -> Bool { false }
         func setRoute(plugin: String, pattern: String, enabled: Bool) async throws -> Bool { false }
         func clearRoutes(plugin: String) async throws -> Bool { false }
-        func reload() async -> PluginReloadReport { PluginReloadReport(applied: false, errors: ["fixed"]) }
+        func reload() async -> PluginReloadReport {
+            var report = PluginReloadReport(applied: false, errors: ["fixed"])
+            report.kept = ["alpha"]
+            report.leftOut = ["/srv/plugins/libBroken.so"]
+            return report
+        }
     }
 
     /// A store with three events for plugins alpha and beta; alpha's first two jobs are dead
@@ -138,6 +143,19 @@ import Testing
             let unknown = try await client.execute(uri: "/admin/nothing", method: .get)
             #expect(unknown.status == .notFound)
             #expect(unknown.code == "not_found")
+        }
+    }
+
+    @Test func aReloadAnswersItsWholeReportAndAFailedOneIs422() async throws {
+        let store = try await Self.storeWithDeadLetters()
+        try await Self.app(store).test(.live) { client in
+            let reload = try await client.execute(uri: "/admin/reload", method: .post)
+            #expect(reload.status == .unprocessableContent)
+            #expect(reload.headers[.contentType] == "application/json")
+            #expect(reload.json["applied"] as? Bool == false)
+            #expect(reload.json["errors"] as? [String] == ["fixed"])
+            #expect(reload.json["kept"] as? [String] == ["alpha"])
+            #expect(reload.json["left_out"] as? [String] == ["/srv/plugins/libBroken.so"])
         }
     }
 
