@@ -6,6 +6,9 @@
  *
  * Configuration (JSON): {"path": "/var/log/acuhook/stock.tsv"}. Without `path`, lines go to the
  * host's log instead. Thread-safe: appends are serialised by a mutex.
+ *
+ * It has the batch entry of ABI 1.1 (`handle_batch`, used when the plugin's configuration says
+ * `batch:`): the lines of a whole batch are written under one lock and flushed once.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -73,15 +76,20 @@ static int32_t stock_create(acuhook_host_handle *host, acuhook_str config, void 
     return 0;
 }
 
+/* Formats the event's line into `line`; returns its length, or -1. */
+static int format_line(const acuhook_event *event, char *line, size_t size) {
+    return snprintf(line, size, "%lld\t%.*s\t%.*s\t%.*s\t%u",
+                    (long long)event->received_at_unix_ms,
+                    (int)event->event_type.len, event->event_type.ptr,
+                    (int)event->tenant.len, event->tenant.ptr,
+                    (int)event->entity_id.len, event->entity_id.ptr,
+                    (unsigned)event->attempt);
+}
+
 static int32_t stock_handle(void *instance, const acuhook_event *event, acuhook_result *result) {
     stock_log *self = instance;
     char line[1024];
-    int n = snprintf(line, sizeof line, "%lld\t%.*s\t%.*s\t%.*s\t%u",
-                     (long long)event->received_at_unix_ms,
-                     (int)event->event_type.len, event->event_type.ptr,
-                     (int)event->tenant.len, event->tenant.ptr,
-                     (int)event->entity_id.len, event->entity_id.ptr,
-                     (unsigned)event->attempt);
+    int n = format_line(event, line, sizeof line);
     if (n < 0) { result->message = message("could not format the line"); return ACUHOOK_STATUS_REJECT; }
     if (!self->file) {
         acuhook_str text = { line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1 };
@@ -92,6 +100,36 @@ static int32_t stock_handle(void *instance, const acuhook_event *event, acuhook_
     int failed = fprintf(self->file, "%s\n", line) < 0 || fflush(self->file) != 0;
     pthread_mutex_unlock(&self->lock);
     if (failed) { result->message = message("write to the stock log failed"); return ACUHOOK_STATUS_RETRY; }
+    return ACUHOOK_STATUS_OK;
+}
+
+/* ABI 1.1: every event's line under one lock, one flush for the batch. A failed write makes the
+ * whole batch RETRY (the lines already written may be written again on the retry: at least once). */
+static int32_t stock_handle_batch(void *instance, const acuhook_event *const *events,
+                                  acuhook_result *const *results, size_t count) {
+    stock_log *self = instance;
+    if (!self->file) {
+        for (size_t i = 0; i < count; i++) results[i]->status = stock_handle(instance, events[i], results[i]);
+        return ACUHOOK_STATUS_OK;
+    }
+    int failed = 0;
+    pthread_mutex_lock(&self->lock);
+    for (size_t i = 0; i < count; i++) {
+        char line[1024];
+        if (format_line(events[i], line, sizeof line) < 0) {
+            results[i]->message = message("could not format the line");
+            results[i]->status = ACUHOOK_STATUS_REJECT;
+            continue;
+        }
+        failed = failed || fprintf(self->file, "%s\n", line) < 0;
+        results[i]->status = ACUHOOK_STATUS_OK;
+    }
+    failed = fflush(self->file) != 0 || failed;
+    pthread_mutex_unlock(&self->lock);
+    if (failed) {
+        for (size_t i = 0; i < count; i++) results[i]->message = message("write to the stock log failed");
+        return ACUHOOK_STATUS_RETRY;
+    }
     return ACUHOOK_STATUS_OK;
 }
 
@@ -120,6 +158,7 @@ static const acuhook_plugin_descriptor descriptor = {
     stock_create,
     stock_handle,
     stock_destroy,
+    stock_handle_batch,
 };
 
 ACUHOOK_EXPORT

@@ -24,7 +24,7 @@ extension ApplicationParts {
             }
             host.plugins += folder?.plugins ?? []
             let report = await plugins.reload(host, copiesDirectory: copies)  // counts itself
-            if report.applied { try? await OverrideWatcher.applyNow(store: store, host: plugins) }
+            if report.applied { _ = try? await OverrideWatcher.applyNow(store: store, host: plugins) }
             return report
         }
     }

@@ -8,7 +8,7 @@ public enum ConfigurationLoader {
     static let pluginHostKeys = [
         "max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derived_events_per_delivery", "max_derivation_depth", "worker_executable", "directory",
     ]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events", "batch"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -125,6 +125,17 @@ public enum ConfigurationLoader {
         }
         if let n = keys["workers"] { settings.workers = try n.int(in: 1...64) }
         if let n = keys["receive_own_events"] { settings.receiveOwnEvents = try n.bool() }
+        if let n = keys["batch"] { settings.batch = try batch(n) }
+    }
+
+    /// `batch: {max_events: 100, max_wait: 50ms}`, `batch: true` (those defaults) or `batch: false`.
+    static func batch(_ node: ConfigNode) throws(ConfigurationError) -> BatchSettings? {
+        if case .scalar = node.node { return try node.bool() ? BatchSettings() : nil }
+        let keys = try node.mapping(allowed: ["max_events", "max_wait"])
+        var batch = BatchSettings()
+        if let n = keys["max_events"] { batch.maxEvents = try n.int(in: 1...10_000) }
+        if let n = keys["max_wait"] { batch.maxWait = try n.duration(allowingZero: true) }
+        return batch
     }
 
     private static func patterns(_ node: ConfigNode) throws(ConfigurationError) -> [EventPattern] {

@@ -106,19 +106,33 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// Most jobs of one plugin claimed and waiting at once: enough to keep its slots busy
-    /// between claims, at most `claimBatch`.
+    /// between claims (two full batches for a batching plugin), at most `claimBatch` unless a
+    /// batch needs more.
     private func batchSize(of runner: any PluginRunner) -> Int {
-        min(configuration.claimBatch, max(32, runner.concurrency * 32))
+        let calls = min(configuration.claimBatch, max(32, runner.concurrency * 32))
+        return max(calls, 2 * (host.settings(for: runner.image.name)?.batch?.maxEvents ?? 0))
     }
 
-    /// One worker of `plugin`: runs the plugin's queued jobs one after another.
+    /// One worker of `plugin`: runs the plugin's queued jobs one call after another — one job per
+    /// call, or up to `batch.maxEvents` in one call, waiting up to `batch.maxWait` to fill it.
     private func work(for plugin: String, queues: ReadyJobs, completions: CompletionBuffer) async {
         let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
-        while let (job, remaining) = queues.next(for: plugin) {
-            let completion = await call(job)
-            if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
-            completions.add(completion, of: job)
-            if remaining == lowWater { wakeup.signal() }
+        let batch = host.settings(for: plugin)?.batch
+        let most = max(1, batch?.maxEvents ?? 1)
+        while let (first, remaining) = queues.next(for: plugin, upTo: most) {
+            var jobs = first
+            if jobs.count < most, let wait = batch?.maxWait, wait > .zero, !Task.isShuttingDownGracefully {
+                // Let the loop claim more while this batch fills.
+                wakeup.signal()
+                try? await Task.sleep(for: wait)
+                jobs += queues.more(for: plugin, upTo: most - jobs.count)
+            }
+            let ended = await call(jobs)
+            for (job, completion) in zip(jobs, ended) {
+                if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
+                completions.add(completion, of: job)
+            }
+            if remaining <= lowWater, remaining + jobs.count > lowWater { wakeup.signal() }
         }
     }
 
@@ -185,38 +199,54 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         return jobLogger
     }
 
-    /// Runs one job and decides how it ended.
-    func call(_ job: ClaimedJob) async -> JobCompletion {
-        guard let runner = host.runners[job.plugin] else {
-            jobLogger(job).warning("job's plugin is not loaded; holding the job")
-            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.missingPluginHold.wholeMilliseconds), attempt: nil)
-        }
-        return await run(job, on: runner)
-    }
-
-    private func run(_ job: ClaimedJob, on runner: any PluginRunner) async -> JobCompletion {
-        let stored = job.event
-        // The plugin's own settings, reloaded with it.
-        let own = host.settings(for: job.plugin)
-        if let filter = own?.filter {
-            let document = JSONValue.parse(stored.event.json) ?? .null
-            if !filter.matches(document) {
-                let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: now(), durationMilliseconds: 0, outcome: .filtered, message: "filter: \(filter)")
-                return JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
+    /// Runs jobs of one plugin in one call of it (those its filter lets through) and decides how
+    /// each ended, in order.
+    func call(_ jobs: [ClaimedJob]) async -> [JobCompletion] {
+        guard let plugin = jobs.first?.plugin else { return [] }
+        guard let runner = host.runners[plugin] else {
+            return jobs.map { job in
+                jobLogger(job).warning("job's plugin is not loaded; holding the job")
+                return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.missingPluginHold.wholeMilliseconds), attempt: nil)
             }
         }
-        let event = PluginEvent(
-            eventType: stored.event.eventType,
-            entityType: stored.event.entityType,
-            entityId: stored.event.entityId,
-            deliveryId: stored.idempotencyKey,
-            tenant: stored.event.tenant,
-            receivedAtUnixMilliseconds: stored.receivedAtUnixMilliseconds,
-            json: stored.event.json,
-            derivationDepth: stored.event.derivationDepth
-        )
-        let started = now()
-        let result = await runner.run(event, attempt: job.attempt)
+        // The plugin's own settings, reloaded with it.
+        let own = host.settings(for: plugin)
+        var completions = [JobCompletion?](repeating: nil, count: jobs.count)
+        var calls: [PluginCall] = []
+        var called: [Int] = []
+        for (index, job) in jobs.enumerated() {
+            let stored = job.event
+            if let filter = own?.filter, !filter.matches(JSONValue.parse(stored.event.json) ?? .null) {
+                let record = AttemptRecord(number: job.attempt, startedAtUnixMilliseconds: now(), durationMilliseconds: 0, outcome: .filtered, message: "filter: \(filter)")
+                completions[index] = JobCompletion(jobID: job.id, disposition: .done(skipped: true), attempt: record)
+                continue
+            }
+            let event = PluginEvent(
+                eventType: stored.event.eventType,
+                entityType: stored.event.entityType,
+                entityId: stored.event.entityId,
+                deliveryId: stored.idempotencyKey,
+                tenant: stored.event.tenant,
+                receivedAtUnixMilliseconds: stored.receivedAtUnixMilliseconds,
+                json: stored.event.json,
+                derivationDepth: stored.event.derivationDepth
+            )
+            calls.append(PluginCall(event, attempt: job.attempt))
+            called.append(index)
+        }
+        if !calls.isEmpty {
+            let started = now()
+            let results = await runner.run(calls)
+            for (index, result) in zip(called, results) {
+                completions[index] = decide(jobs[index], result, startedAt: started, settings: own)
+            }
+        }
+        return completions.map { $0! }
+    }
+
+    /// How a job ended, from its call's result.
+    private func decide(_ job: ClaimedJob, _ result: PluginCallResult, startedAt started: Int64, settings own: PluginSettings?) -> JobCompletion {
+        let stored = job.event
         let record = AttemptRecord(
             number: job.attempt,
             startedAtUnixMilliseconds: started,

@@ -47,26 +47,40 @@ final class ReadyJobs: Sendable {
         }
     }
 
-    /// The next job of `plugin` and how many of its jobs then wait, or nil — and then the
-    /// calling worker is no longer counted.
-    func next(for plugin: String) -> (ClaimedJob, remaining: Int)? {
+    /// The next jobs of `plugin` (at most `limit`, in queue order) and how many of its jobs then
+    /// wait, or nil — and then the calling worker is no longer counted.
+    func next(for plugin: String, upTo limit: Int = 1) -> (jobs: [ClaimedJob], remaining: Int)? {
         state.withLock { state in
-            guard var queue = state.queues[plugin] else { return nil }
-            guard queue.count > 0 else {
-                queue.workers -= 1
-                state.queues[plugin] = queue.workers == 0 ? nil : queue
+            guard let queue = state.queues[plugin], queue.count > 0 else {
+                if var queue = state.queues[plugin] {
+                    queue.workers -= 1
+                    state.queues[plugin] = queue.workers == 0 ? nil : queue
+                }
                 return nil
             }
-            let job = queue.jobs[queue.head]
-            queue.head += 1
-            if queue.head >= 1024, queue.head * 2 >= queue.jobs.count {
-                queue.jobs.removeFirst(queue.head)
-                queue.head = 0
-            }
-            state.queues[plugin] = queue
-            state.total -= 1
-            return (job, queue.count)
+            let jobs = Self.take(plugin, limit, from: &state)
+            return (jobs, state.queues[plugin]?.count ?? 0)
         }
+    }
+
+    /// Up to `limit` more jobs of `plugin` for a worker filling a batch (none when none wait).
+    func more(for plugin: String, upTo limit: Int) -> [ClaimedJob] {
+        guard limit > 0 else { return [] }
+        return state.withLock { Self.take(plugin, limit, from: &$0) }
+    }
+
+    private static func take(_ plugin: String, _ limit: Int, from state: inout State) -> [ClaimedJob] {
+        guard var queue = state.queues[plugin], queue.count > 0 else { return [] }
+        let end = min(queue.jobs.count, queue.head + max(1, limit))
+        let jobs = Array(queue.jobs[queue.head..<end])
+        queue.head = end
+        if queue.head >= 1024, queue.head * 2 >= queue.jobs.count {
+            queue.jobs.removeFirst(queue.head)
+            queue.head = 0
+        }
+        state.queues[plugin] = queue
+        state.total -= jobs.count
+        return jobs
     }
 
     /// Removes and returns every waiting job (at shutdown, to give them back to the store).

@@ -201,7 +201,7 @@ public final class PluginHost<C: Clock>: Sendable where C.Duration == Duration {
                         let instance = try PluginInstance(image: image, configJSON: pluginSettings.configJSON, limits: limits, logger: logger)
                         runner = GuardedPluginRunner(
                             instance: instance, timeout: pluginSettings.timeout, maxConcurrency: pluginSettings.maxConcurrency,
-                            breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger,
+                            batches: pluginSettings.batch != nil, breaker: pluginSettings.breaker, pool: pool, clock: clock, logger: logger,
                             metrics: PluginMetrics(plugin: image.name, factory: metricsFactory)
                         )
                     }

@@ -31,6 +31,7 @@ struct PluginsCommand: AsyncParsableCommand {
                 print("abi:           \(image.abiMajor).\(image.abiMinor) (host \(PluginABI.version))")
                 print("subscriptions: \(image.subscriptions.isEmpty ? "(none)" : image.subscriptions.joined(separator: ", "))")
                 print("flags:         \(image.threadSafe ? "thread_safe" : "(none: calls are serialised)")")
+                print("batch:         \(image.handlesBatches ? "handle_batch (used with `batch:` in its settings)" : "(none: one event per call)")")
                 print("path:          \(image.path)")
                 _ = try image.subscriptionPatterns()
             } catch {

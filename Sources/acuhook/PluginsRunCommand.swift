@@ -45,6 +45,9 @@ struct PluginsRunCommand: AsyncParsableCommand {
     @Flag(help: "Run the plugin in a worker process, so that a crash is reported, not suffered.")
     var isolated = false
 
+    @Flag(help: "Hand all the events to the plugin in one call (its handle_batch, ABI 1.1).")
+    var batch = false
+
     func validate() throws {
         guard (event == nil) != (file == nil) else { throw ValidationError("give exactly one of --event TYPE and --file BODY.json") }
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -72,6 +75,7 @@ struct PluginsRunCommand: AsyncParsableCommand {
         var settings = PluginSettings(path: image.path)
         settings.configJSON = configJSON
         settings.maxConcurrency = 1
+        if batch { settings.batch = BatchSettings() }
         let transport: any PluginTransport
         do {
             transport = try makeTransport(image: image, settings: settings, logger: logger)
@@ -82,20 +86,27 @@ struct PluginsRunCommand: AsyncParsableCommand {
         print("\(image.name) \(image.version) (ABI \(image.abiMajor).\(image.abiMinor), \(isolated ? "in a worker process" : "in this process"))")
         let limit = DurationText.parse(timeout)!
         var allGood = true
-        for (index, event) in events.enumerated() {
-            let packed = PluginEvent(
+        let packed = events.enumerated().map { index, event in
+            PluginEvent(
                 eventType: event.eventType, entityType: event.entityType, entityId: event.entityId,
                 deliveryId: "plugins-run-\(index + 1)", tenant: event.tenant,
                 receivedAtUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), json: event.json
             )
-            var report = CallReport(event: event, index: index + 1, of: events.count)
+        }
+        var reports = events.enumerated().map { CallReport(event: $1, index: $0 + 1, of: events.count) }
+        // With --batch, each attempt is one call carrying every event; otherwise one call per event.
+        let groups = batch ? [Array(packed.indices)] : packed.indices.map { [$0] }
+        for group in groups {
             for attempt in 1...self.repeat {
                 let started = ContinuousClock.now
-                let result = await transport.call(packed, attempt: attempt, timeout: limit, release: {})
-                report.add(result, duration: ContinuousClock.now - started)
+                let results = await transport.call(group.map { PluginCall(packed[$0], attempt: attempt) }, timeout: limit, release: {})
+                let duration = ContinuousClock.now - started
+                for (index, result) in zip(group, results) { reports[index].add(result, duration: duration) }
             }
-            print(report.text)
-            allGood = allGood && report.allGood
+            for index in group {
+                print(reports[index].text)
+                allGood = allGood && reports[index].allGood
+            }
         }
         await transport.shutdown(grace: .seconds(1))
         if !allGood { throw ExitCode.failure }
@@ -113,7 +124,7 @@ struct PluginsRunCommand: AsyncParsableCommand {
         let instance = try PluginInstance(image: image, configJSON: settings.configJSON, limits: limits, logger: logger)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
-        return ThreadPoolTransport<ContinuousClock>(instance: instance, maxConcurrency: 1, pool: pool, clock: ContinuousClock(), logger: logger)
+        return ThreadPoolTransport<ContinuousClock>(instance: instance, maxConcurrency: 1, batches: settings.batch != nil, pool: pool, clock: ContinuousClock(), logger: logger)
     }
 
     /// The events to call the plugin on, normalised as the receiver would.

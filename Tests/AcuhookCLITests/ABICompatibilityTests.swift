@@ -59,9 +59,9 @@ import AcuhookJSON
     }
 
     /// Every field of 1.0, by struct: a C program prints each one's offset and size and each
-    /// constant's value, compiled once against each header; the two must agree, and no struct
-    /// may be smaller than in 1.0.
-    static let fields: [(type: String, fields: [String])] = [
+    /// constant's value, compiled once against each frozen header and once against the current
+    /// one; they must agree, and no struct may be smaller than in the frozen version.
+    static let fields10: [(type: String, fields: [String])] = [
         ("acuhook_str", ["ptr", "len"]),
         ("acuhook_buffer", ["ptr", "len"]),
         ("acuhook_derived_event", ["size", "event_type", "entity_type", "entity_id", "data_json"]),
@@ -73,47 +73,73 @@ import AcuhookJSON
             ["size", "abi_major", "abi_minor", "name", "version", "subscriptions", "subscription_count", "flags", "create", "handle", "destroy"]
         ),
     ]
-    static let constants = [
+    static let constants10 = [
         "ACUHOOK_ABI_VERSION_MAJOR", "ACUHOOK_STATUS_OK", "ACUHOOK_STATUS_SKIP", "ACUHOOK_STATUS_RETRY", "ACUHOOK_STATUS_REJECT",
         "ACUHOOK_EMIT_OK", "ACUHOOK_EMIT_REFUSED", "ACUHOOK_EMIT_INVALID", "ACUHOOK_EMIT_NO_CALL",
         "ACUHOOK_LOG_TRACE", "ACUHOOK_LOG_DEBUG", "ACUHOOK_LOG_INFO", "ACUHOOK_LOG_WARNING", "ACUHOOK_LOG_ERROR",
         "ACUHOOK_PLUGIN_THREAD_SAFE", "ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_0",
     ]
+    /// 1.1 appended `acuhook_result.status` and `acuhook_plugin_descriptor.handle_batch`.
+    static let fields11 = fields10.map { entry -> (type: String, fields: [String]) in
+        switch entry.type {
+        case "acuhook_result": (entry.type, entry.fields + ["status"])
+        case "acuhook_plugin_descriptor": (entry.type, entry.fields + ["handle_batch"])
+        default: entry
+        }
+    }
+    static let constants11 = constants10 + [
+        "ACUHOOK_STATUS_UNSET", "ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_1", "ACUHOOK_RESULT_SIZE_1_0", "ACUHOOK_DERIVED_EVENT_SIZE_1_0",
+    ]
 
-    @Test func every10FieldKeepsItsOffsetAndSize() async throws {
+    /// The layout program's answers for `fields` and `constants`, compiled against the header in `include`.
+    static func layout(_ include: String, fields: [(type: String, fields: [String])], constants: [String]) async throws -> [String: String] {
         var source = "#include <stdio.h>\n#include <stddef.h>\n#include \"acuhook_plugin.h\"\nint main(void) {\n"
-        for (type, fields) in Self.fields {
+        for (type, fields) in fields {
             source += "    printf(\"sizeof(\(type)) %zu\\n\", sizeof(\(type)));\n"
             for field in fields {
                 source += "    printf(\"\(type).\(field) %zu %zu\\n\", offsetof(\(type), \(field)), sizeof(((\(type) *)0)->\(field)));\n"
             }
         }
-        for constant in Self.constants { source += "    printf(\"\(constant) %llu\\n\", (unsigned long long)(\(constant)));\n" }
+        for constant in constants { source += "    printf(\"\(constant) %lld\\n\", (long long)(\(constant)));\n" }
         source += "    printf(\"entry %s\\n\", ACUHOOK_PLUGIN_ENTRY_SYMBOL);\n    return 0;\n}\n"
         let directory = try FixturePlugins.temporaryDirectory()
         let file = directory.appendingPathComponent("layout.c")
         try source.write(to: file, atomically: true, encoding: .utf8)
+        let binary = directory.appendingPathComponent("layout").path
+        let compiled = try await runCommand("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Werror", "-I", include, file.path, "-o", binary])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let run = try await runCommand(binary, [])
+        return Dictionary(uniqueKeysWithValues: run.stdout.split(separator: "\n").map { line in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]))
+        })
+    }
 
-        func layout(_ include: String, _ name: String) async throws -> [String: String] {
-            let binary = directory.appendingPathComponent(name).path
-            let compiled = try await runCommand("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Werror", "-I", include, file.path, "-o", binary])
-            #expect(compiled.status == 0, "\(compiled.stderr)")
-            let run = try await runCommand(binary, [])
-            return Dictionary(uniqueKeysWithValues: run.stdout.split(separator: "\n").map { line in
-                let parts = line.split(separator: " ", maxSplits: 1)
-                return (String(parts[0]), String(parts[1]))
-            })
-        }
-        let frozen = try await layout(packageRoot.appendingPathComponent("Tests/Fixtures/abi-1.0").path, "frozen")
-        let current = try await layout(packageRoot.appendingPathComponent("Sources/CAcuhookPlugin/include").path, "current")
-        #expect(frozen.count == Self.fields.reduce(0) { $0 + 1 + $1.fields.count } + Self.constants.count + 1)
+    @Test(arguments: ["1.0", "1.1"])
+    func everyFrozenFieldKeepsItsOffsetAndSize(version: String) async throws {
+        let (fields, constants) = version == "1.0" ? (Self.fields10, Self.constants10) : (Self.fields11, Self.constants11)
+        let frozenHeader = packageRoot.appendingPathComponent("Tests/Fixtures/abi-\(version)").path
+        let frozen = try await Self.layout(frozenHeader, fields: fields, constants: constants)
+        let current = try await Self.layout(packageRoot.appendingPathComponent("Sources/CAcuhookPlugin/include").path, fields: fields, constants: constants)
+        #expect(frozen.count == fields.reduce(0) { $0 + 1 + $1.fields.count } + constants.count + 1)
         for (key, value) in frozen where !key.hasPrefix("sizeof(") {
-            #expect(current[key] == value, "\(key): 1.0 has \(value), the current header \(current[key] ?? "nothing")")
+            #expect(current[key] == value, "\(key): \(version) has \(value), the current header \(current[key] ?? "nothing")")
         }
-        for (type, _) in Self.fields {
+        for (type, _) in fields {
             let before = try #require(frozen["sizeof(\(type))"].flatMap { Int($0) })
             let after = try #require(current["sizeof(\(type))"].flatMap { Int($0) })
             #expect(after >= before, "\(type) shrank from \(before) to \(after) bytes")
         }
+    }
+
+    /// The host's own size checks use the header's minimum sizes, minor by minor.
+    @Test func theHostChecksTheSmallestSizeOfTheNegotiatedMinor() async throws {
+        let current = try await Self.layout(
+            packageRoot.appendingPathComponent("Sources/CAcuhookPlugin/include").path, fields: Self.fields11, constants: Self.constants11
+        )
+        #expect(current["ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_0"] == "\(PluginABI.descriptorSize(minor: 0))")
+        #expect(current["ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_1"] == "\(PluginABI.descriptorSize(minor: 1))")
+        #expect(PluginABI.descriptorSize(minor: 7) == PluginABI.descriptorSize(minor: 1))
+        #expect(current["ACUHOOK_STATUS_UNSET"] == "-1")
     }
 }

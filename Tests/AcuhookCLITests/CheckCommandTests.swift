@@ -71,7 +71,7 @@ import Testing
     @Test func versionNamesTheSwiftCompilerPluginsMustBeBuiltWith() async throws {
         let result = try await acuhook("--version")
         #expect(result.status == 0)
-        #expect(result.stdout.contains("plugin ABI 1.0") && result.stdout.contains("built by Swift version "), "\(result.stdout)")
+        #expect(result.stdout.contains("plugin ABI 1.1") && result.stdout.contains("built by Swift version "), "\(result.stdout)")
     }
 
     @Test func serveTellsSystemdReadyThenStoppingAndRestoreWaitsForItToStop() async throws {

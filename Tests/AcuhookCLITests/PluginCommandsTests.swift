@@ -7,11 +7,14 @@ import Testing
         let result = try await acuhook("plugins", "check", FixturePlugins.path("OrderThreshold"))
         #expect(result.status == 0)
         #expect(result.stdout.contains("name:          order-threshold"))
-        #expect(result.stdout.contains("abi:           1.0 (host 1.0)"))
+        #expect(result.stdout.contains("abi:           1.1 (host 1.1)"))
+        #expect(result.stdout.contains("batch:         (none: one event per call)"))
         #expect(result.stdout.contains("subscriptions: SalesOrder.*"))
         #expect(result.stdout.contains("flags:         thread_safe"))
         let serial = try await acuhook("plugins", "check", FixturePlugins.path("FixtureSerial"))
         #expect(serial.stdout.contains("flags:         (none: calls are serialised)"))
+        let batch = try await acuhook("plugins", "check", FixturePlugins.path("FixtureBatch"))
+        #expect(batch.stdout.contains("batch:         handle_batch (used with `batch:` in its settings)"))
     }
 
     @Test func checkFailsWithTheLoadersError() async throws {

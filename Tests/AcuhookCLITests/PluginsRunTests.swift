@@ -19,10 +19,18 @@ import Testing
             .write(toFile: file, atomically: true, encoding: .utf8)
         let result = try await acuhook("plugins", "run", FixturePlugins.path("StockLog"), "--file", file)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("stock-log 1.0.0 (ABI 1.0, in this process)"))
+        #expect(result.stdout.contains("stock-log 1.0.0 (ABI 1.1, in this process)"))
         #expect(result.stdout.contains("event 1 of 2: StockItem.Inserted (entity A1)"))
         #expect(result.stdout.contains("event 2 of 2: StockItem.Inserted (entity B2)"))
         #expect(result.stdout.components(separatedBy: "status    OK").count == 3)
+
+        // --batch: both events in one handle_batch call, each answered on its own.
+        let log = directory.appendingPathComponent("stock.tsv").path
+        let batched = try await acuhook("plugins", "run", FixturePlugins.path("StockLog"), "--file", file, "--batch", "--config", #"{"path":"\#(log)"}"#)
+        #expect(batched.status == 0, "\(batched.stderr)")
+        #expect(batched.stdout.components(separatedBy: "status    OK").count == 3)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasSuffix("\tA1\t1") && lines[1].hasSuffix("\tB2\t1"))
     }
 
     @Test func emittedEventsOutputAndRepeatsArePrinted() async throws {
@@ -52,7 +60,7 @@ import Testing
         let directory = try FixturePlugins.temporaryDirectory()
         let result = try await acuhook("plugins", "run", FixturePlugins.path("FixtureScripted"), "--file", try guideBody("segv", in: directory), "--isolated")
         #expect(result.status == 1)
-        #expect(result.stdout.contains("fixture-scripted 0.1.0 (ABI 1.0, in a worker process)"))
+        #expect(result.stdout.contains("fixture-scripted 0.1.0 (ABI 1.1, in a worker process)"))
         #expect(result.stdout.contains("status    FAILED (crashed)"))
         #expect(result.stdout.contains("message   the plugin's worker process ended during the call"))
     }

@@ -42,13 +42,24 @@ struct RustPluginTests {
         let test = instance.invoke(PluginEvent(eventType: "SalesOrder.Inserted", entityId: "TEST-9", json: Array("{}".utf8)), attempt: 1)
         #expect(test.outcome == .rejected)
         #expect(test.message == "TEST-9 is a test order (reject_prefix TEST-)")
+
+        // The batch entry (ABI 1.1): each event its own status, output and derived event.
+        #expect(image.abiMinor == 1 && image.handlesBatches)
+        let batch = ["SO-2", "TEST-3", "SO-4"].map { id in
+            PluginCall(PluginEvent(eventType: "SalesOrder.Updated", entityType: "SalesOrder", entityId: id, json: Array("{}".utf8)), attempt: 1)
+        }
+        let results = instance.invoke(batch, asBatch: true)
+        #expect(results.map(\.outcome) == [.ok, .rejected, .ok])
+        #expect(results[0].output == Array(#"{"seen":3,"event":"SalesOrder.Updated"}"#.utf8))
+        #expect(results[2].output == Array(#"{"seen":4,"event":"SalesOrder.Updated"}"#.utf8))
+        #expect(results.map { $0.derived.map(\.entityId) } == [["SO-2"], [], ["SO-4"]])
     }
 
     @Test func pluginsRunCallsIt() async throws {
         let path = try await build()
         let result = try await acuhook("plugins", "run", path, "--event", "SalesOrder.Updated")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("rust-audit 1.0.0 (ABI 1.0, in this process)"))
+        #expect(result.stdout.contains("rust-audit 1.0.0 (ABI 1.1, in this process)"))
         #expect(result.stdout.contains(#"output    {"seen":1,"event":"SalesOrder.Updated"}"#))
     }
 }

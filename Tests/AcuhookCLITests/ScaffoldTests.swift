@@ -19,7 +19,7 @@ import Testing
         #expect(header == (try Data(contentsOf: packageRoot.appendingPathComponent("Sources/CAcuhookPlugin/include/acuhook_plugin.h"))))
         let run = try await acuhook("plugins", "run", output.appendingPathComponent("libPriceWatch.so").path, "--event", "StockItem.Updated")
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("price-watch 1.0.0 (ABI 1.0, in this process)"))
+        #expect(run.stdout.hasPrefix("price-watch 1.0.0 (ABI 1.1, in this process)"))
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/cargo") } == true, "cargo is not installed: the Rust scaffold is not built"))

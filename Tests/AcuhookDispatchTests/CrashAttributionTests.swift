@@ -33,7 +33,7 @@ import Testing
         #expect(dead.first?.attempts.count == 3)
         #expect(dead.first?.attempts.allSatisfy { $0.outcome == .crashed && ($0.message ?? "").contains("SIGSEGV") } == true)
         // The crash with company was attributed by running the calls in flight again, alone.
-        #expect(logs.all.contains { $0.message == "plugin worker ended with several calls in flight; running this one again alone" })
+        #expect(logs.all.contains { $0.message == "plugin worker ended during a call it did not run alone; running each of its events again alone" })
         // No healthy job was charged anything: done at the first attempt, no attempt recorded.
         let rows = try await store.jobRows().filter { $0.plugin == "fixture-scripted" && $0.state == .done }
         #expect(rows.count == 11)

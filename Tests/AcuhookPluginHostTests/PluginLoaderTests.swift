@@ -12,7 +12,7 @@ import Testing
         let customer = try PluginLoader.load(path: FixturePlugins.path("CustomerSync"), logger: logger)
         #expect(customer.name == "customer-sync")
         #expect(customer.version == "1.1.0")
-        #expect(customer.abiMajor == 1 && customer.abiMinor == 0)
+        #expect(customer.abiMajor == 1 && customer.abiMinor == PluginABI.minor && !customer.handlesBatches)
         #expect(customer.subscriptions == ["Customer.*"])
         #expect(customer.threadSafe)
         let orders = try PluginLoader.load(path: FixturePlugins.path("OrderThreshold"), logger: logger)
@@ -74,7 +74,7 @@ import Testing
         let error = try #require(loadError(FixturePlugins.path("FixtureWrongABI")))
         #expect(error.code == .abiMismatch)
         #expect(error.message.contains("built for plugin ABI 2.0"))
-        #expect(error.message.contains("this host speaks ABI 1.0"))
+        #expect(error.message.contains("this host speaks ABI 1.1"))
     }
 
     @Test func descriptorTooSmall() throws {

@@ -28,6 +28,11 @@ let fixtures: [(Product, Target)] = [
         .library(name: "FixtureABI10", type: .dynamic, targets: ["FixtureABI10"]),
         .target(name: "FixtureABI10", path: "Plugins/abi-1.0-roundtrip", cSettings: [.headerSearchPath("../../abi-1.0")])
     ),
+    // Built against the frozen ABI 1.1 header (abi-1.1/): the scripted fixture with a batch entry.
+    (
+        .library(name: "FixtureBatch", type: .dynamic, targets: ["FixtureBatch"]),
+        .target(name: "FixtureBatch", path: "Plugins/batch", cSettings: [.headerSearchPath("../../abi-1.1")])
+    ),
     (
         .library(name: "FixtureSwiftNoop", type: .dynamic, targets: ["FixtureSwiftNoop"]),
         .target(

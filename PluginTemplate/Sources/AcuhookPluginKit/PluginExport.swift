@@ -1,7 +1,8 @@
 import CAcuhookPlugin
 import Synchronization
 
-/// Builds the C descriptor for an ``AcuhookHandler`` and bridges the ABI's C calls to it.
+/// Builds the C descriptor for an ``AcuhookHandler`` and bridges the ABI's C calls to it; an
+/// ``AcuhookBatchHandler`` also gets the batch entry (`handle_batch`, ABI 1.1).
 public enum PluginExport {
     private struct Registration: @unchecked Sendable {
         let handler: any AcuhookHandler.Type
@@ -36,7 +37,7 @@ public enum PluginExport {
         }
         return registration.withLock { registration in
             if let existing = registration { return existing.descriptor }
-            let made = Registration(handler: handler, api: host, descriptor: makeDescriptor(handler.metadata))
+            let made = Registration(handler: handler, api: host, descriptor: makeDescriptor(handler.metadata, batches: handler is any AcuhookBatchHandler.Type))
             registration = made
             return made.descriptor
         }
@@ -57,7 +58,7 @@ public enum PluginExport {
         return acuhook_str(ptr: storage, len: bytes.count)
     }
 
-    private static func makeDescriptor(_ metadata: PluginMetadata) -> UnsafePointer<acuhook_plugin_descriptor> {
+    private static func makeDescriptor(_ metadata: PluginMetadata, batches: Bool) -> UnsafePointer<acuhook_plugin_descriptor> {
         let subscriptions = UnsafeMutablePointer<acuhook_str>.allocate(capacity: max(metadata.subscriptions.count, 1))
         for (index, pattern) in metadata.subscriptions.enumerated() {
             (subscriptions + index).initialize(to: immortal(pattern))
@@ -82,7 +83,8 @@ public enum PluginExport {
                 destroy: { instance in
                     guard let instance else { return }
                     Unmanaged<Instance>.fromOpaque(instance).release()
-                }
+                },
+                handle_batch: batches ? { instance, events, results, count in PluginExport.handleBatch(instance, events, results, count) } : nil
             )
         )
         return UnsafePointer(descriptor)
@@ -117,11 +119,39 @@ public enum PluginExport {
         let box = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue()
         let api = box.api
         let outcome = box.handler.handle(IncomingEvent(raw: event, api: api))
-        if let result {
-            if let message = outcome.message { result.pointee.message = hostBuffer(Array(message.utf8), api: api) }
-            if let output = outcome.output { result.pointee.output = hostBuffer(output, api: api) }
-        }
+        if let result { fill(result, with: outcome, api: api) }
         return outcome.status.rawValue
+    }
+
+    private static func handleBatch(
+        _ instance: UnsafeMutableRawPointer?,
+        _ events: UnsafePointer<UnsafePointer<acuhook_event>?>?,
+        _ results: UnsafePointer<UnsafeMutablePointer<acuhook_result>?>?,
+        _ count: Int
+    ) -> Int32 {
+        guard let instance, let events, let results else { return HandlerResult.Status.retry.rawValue }
+        let box = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue()
+        let api = box.api
+        let incoming = (0..<count).map { IncomingEvent(raw: events[$0]!, api: api) }
+        let outcomes: [HandlerResult]
+        if let batchHandler = box.handler as? any AcuhookBatchHandler {
+            outcomes = batchHandler.handle(incoming)
+        } else {
+            outcomes = incoming.map { box.handler.handle($0) }
+        }
+        // A result without an outcome keeps ACUHOOK_STATUS_UNSET: the host counts it as a failure.
+        for (index, outcome) in zip(0..<count, outcomes) {
+            guard let result = results[index] else { continue }
+            fill(result, with: outcome, api: api)
+            result.pointee.status = outcome.status.rawValue
+        }
+        return HandlerResult.Status.ok.rawValue
+    }
+
+    /// Hands `outcome`'s message and output to the host in `result`.
+    private static func fill(_ result: UnsafeMutablePointer<acuhook_result>, with outcome: HandlerResult, api: UnsafePointer<acuhook_host_api>) {
+        if let message = outcome.message { result.pointee.message = hostBuffer(Array(message.utf8), api: api) }
+        if let output = outcome.output { result.pointee.output = hostBuffer(output, api: api) }
     }
 
     /// Copies `bytes` into memory from the host's allocator (the host frees it).

@@ -5,7 +5,10 @@
 //! `reject_prefix` is rejected (dead-lettered) instead. Configuration (JSON):
 //! `{"reject_prefix": "TEST-"}`. Thread-safe: its only state is an atomic counter.
 //!
-//! The ABI structs below mirror `acuhook_plugin.h` (ABI 1.0) field for field, with `#[repr(C)]`.
+//! It has the batch entry of ABI 1.1 too (`handle_batch`, used when the plugin's configuration
+//! says `batch:`): each event of the batch is handled as `handle` would, with its own status.
+//!
+//! The ABI structs below mirror `acuhook_plugin.h` (ABI 1.1) field for field, with `#[repr(C)]`.
 //! No crate is needed.
 
 use std::ffi::c_void;
@@ -70,11 +73,14 @@ pub struct CallResult {
     size: u32,
     message: AcuhookBuffer,
     output: AcuhookBuffer,
+    /// ABI 1.1: the event's status, written by `handle_batch`.
+    status: i32,
 }
 
 type Create = unsafe extern "C" fn(*mut c_void, AcuhookStr, *mut *mut c_void, *mut AcuhookBuffer) -> i32;
 type Handle = unsafe extern "C" fn(*mut c_void, *const Event, *mut CallResult) -> i32;
 type Destroy = unsafe extern "C" fn(*mut c_void);
+type HandleBatch = unsafe extern "C" fn(*mut c_void, *const *const Event, *const *mut CallResult, usize) -> i32;
 
 /// `acuhook_plugin_descriptor`.
 #[repr(C)]
@@ -90,9 +96,12 @@ pub struct Descriptor {
     create: Option<Create>,
     handle: Option<Handle>,
     destroy: Option<Destroy>,
+    /// ABI 1.1: several events in one call.
+    handle_batch: Option<HandleBatch>,
 }
 
 const ABI_MAJOR: u16 = 1;
+const ABI_MINOR: u16 = 1;
 const STATUS_OK: i32 = 0;
 const STATUS_REJECT: i32 = 2;
 const LOG_INFO: i32 = 2;
@@ -110,7 +119,7 @@ static SUBSCRIPTIONS: Static<[AcuhookStr; 1]> = Static([text("SalesOrder.*")]);
 static DESCRIPTOR: Static<Descriptor> = Static(Descriptor {
     size: std::mem::size_of::<Descriptor>() as u32,
     abi_major: ABI_MAJOR,
-    abi_minor: 0,
+    abi_minor: ABI_MINOR,
     name: text("rust-audit"),
     version: text("1.0.0"),
     subscriptions: &SUBSCRIPTIONS.0 as *const AcuhookStr,
@@ -119,6 +128,7 @@ static DESCRIPTOR: Static<Descriptor> = Static(Descriptor {
     create: Some(create),
     handle: Some(handle),
     destroy: Some(destroy),
+    handle_batch: Some(handle_batch),
 });
 static HOST: Static<std::sync::OnceLock<usize>> = Static(std::sync::OnceLock::new());
 
@@ -166,15 +176,28 @@ unsafe extern "C" fn create(host_handle: *mut c_void, config: AcuhookStr, out: *
 }
 
 unsafe extern "C" fn handle(instance: *mut c_void, event: *const Event, result: *mut CallResult) -> i32 {
+    audit_one(&*(instance as *const Audit), &*event, &mut *result)
+}
+
+/// ABI 1.1: every event of the batch as `handle` would do it, each status in its own result.
+unsafe extern "C" fn handle_batch(instance: *mut c_void, events: *const *const Event, results: *const *mut CallResult, count: usize) -> i32 {
     let audit = &*(instance as *const Audit);
-    let event = &*event;
+    let events = std::slice::from_raw_parts(events, count);
+    let results = std::slice::from_raw_parts(results, count);
+    for (&event, &result) in events.iter().zip(results) {
+        (*result).status = audit_one(audit, &*event, &mut *result);
+    }
+    STATUS_OK
+}
+
+unsafe fn audit_one(audit: &Audit, event: &Event, result: &mut CallResult) -> i32 {
     let (event_type, entity_id) = (borrowed(event.event_type), borrowed(event.entity_id));
     if !audit.reject_prefix.is_empty() && entity_id.starts_with(&audit.reject_prefix) {
-        (*result).message = buffer(&format!("{entity_id} is a test order (reject_prefix {})", audit.reject_prefix));
+        result.message = buffer(&format!("{entity_id} is a test order (reject_prefix {})", audit.reject_prefix));
         return STATUS_REJECT;
     }
     let seen = audit.seen.fetch_add(1, Ordering::Relaxed) + 1;
-    (*result).output = buffer(&format!("{{\"seen\":{seen},\"event\":\"{event_type}\"}}"));
+    result.output = buffer(&format!("{{\"seen\":{seen},\"event\":\"{event_type}\"}}"));
     let data = format!("{{\"order\":\"{entity_id}\",\"attempt\":{}}}", event.attempt);
     let derived = DerivedEvent {
         size: std::mem::size_of::<DerivedEvent>() as u32,

@@ -36,11 +36,24 @@ public struct PluginSettings: Sendable, Equatable {
     public var receiveOwnEvents = false
     /// Where the plugin was named: the configuration file (default) or the plugins folder.
     public var origin: PluginOrigin = .configuration
+    /// Hand the plugin several events per call; nil (default): one event per call.
+    public var batch: BatchSettings? = nil
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {
         self.path = path
     }
+}
+
+/// How a plugin's events are grouped into calls (`plugins[].batch`).
+public struct BatchSettings: Sendable, Equatable {
+    /// Most events in one call. Default 100.
+    public var maxEvents: Int = 100
+    /// Longest the first ready event waits for others to fill a batch. Default 50 ms.
+    public var maxWait: Duration = .milliseconds(50)
+
+    /// The defaults.
+    public init() {}
 }
 
 /// Where a plugin was named.

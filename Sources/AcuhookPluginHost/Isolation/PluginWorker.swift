@@ -43,9 +43,9 @@ public enum PluginWorker {
         for index in 0..<threads {
             done.enter()
             let thread = Thread {
-                while let (id, attempt, event) = queue.next() {
-                    let invocation = instance.invoke(event.pluginEvent, attempt: Int(attempt))
-                    send(.reply(id: id, invocation))
+                while let (id, asBatch, calls) = queue.next() {
+                    let results = instance.invoke(calls.map { PluginCall($0.event.pluginEvent, attempt: Int($0.attempt)) }, asBatch: asBatch)
+                    send(.reply(id: id, results))
                 }
                 done.leave()
             }
@@ -61,11 +61,11 @@ public enum PluginWorker {
                 break
             }
             guard let payload else { break }
-            guard case .call(let id, let attempt, let event) = try? WorkerCodec.decode(payload) else {
+            guard case .call(let id, let asBatch, let calls) = try? WorkerCodec.decode(payload) else {
                 logger.error("worker: unexpected request; stopping")
                 break
             }
-            queue.add((id, attempt, event))
+            queue.add((id, asBatch, calls))
         }
         queue.close()
         done.wait()
@@ -76,18 +76,18 @@ public enum PluginWorker {
 /// Calls waiting for a worker thread.
 private final class CallQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [(UInt64, Int32, WorkerEvent)] = []
+    private var items: [(UInt64, Bool, [WorkerCall])] = []
     private var head = 0
     private var closed = false
 
-    func add(_ item: (UInt64, Int32, WorkerEvent)) {
+    func add(_ item: (UInt64, Bool, [WorkerCall])) {
         condition.lock()
         items.append(item)
         condition.signal()
         condition.unlock()
     }
 
-    func next() -> (UInt64, Int32, WorkerEvent)? {
+    func next() -> (UInt64, Bool, [WorkerCall])? {
         condition.lock()
         defer { condition.unlock() }
         while head == items.count, !closed { condition.wait() }

@@ -29,57 +29,70 @@ public enum WorkerCodec {
             writer.string(hello.version)
             writer.u8(hello.threadSafe ? 1 : 0)
             writer.optionalString(hello.error)
-        case .call(let id, let attempt, let event):
+        case .call(let id, let asBatch, let calls):
             writer.u8(Kind.call.rawValue)
             writer.u64(id)
-            writer.u32(UInt32(bitPattern: attempt))
-            writer.string(event.eventType)
-            writer.string(event.entityType)
-            writer.string(event.entityId)
-            writer.string(event.deliveryId)
-            writer.string(event.tenant)
-            writer.u64(UInt64(bitPattern: event.receivedAtUnixMilliseconds))
-            writer.u32(UInt32(bitPattern: event.derivationDepth))
-            writer.bytes(event.json)
-        case .reply(let id, let reply):
+            writer.u8(asBatch ? 1 : 0)
+            writer.u32(UInt32(calls.count))
+            for call in calls {
+                let event = call.event
+                writer.u32(UInt32(bitPattern: call.attempt))
+                writer.string(event.eventType)
+                writer.string(event.entityType)
+                writer.string(event.entityId)
+                writer.string(event.deliveryId)
+                writer.string(event.tenant)
+                writer.u64(UInt64(bitPattern: event.receivedAtUnixMilliseconds))
+                writer.u32(UInt32(bitPattern: event.derivationDepth))
+                writer.bytes(event.json)
+            }
+        case .reply(let id, let replies):
             writer.u8(Kind.reply.rawValue)
             writer.u64(id)
-            var status: Int32 = 0
-            let code: OutcomeCode
-            switch reply.outcome {
-            case .ok: code = .ok
-            case .skipped: code = .skipped
-            case .retry: code = .retry
-            case .rejected: code = .rejected
-            case .notAttempted: code = .unavailable
-            case .failed(let failure):
-                switch failure {
-                case .invalidStatus(let value):
-                    code = .invalidStatus
-                    status = value
-                case .invalidResult: code = .invalidResult
-                case .unavailable: code = .unavailable
-                case .timeout: code = .timeout
-                case .crashed: code = .crashed
-                }
-            }
-            writer.u8(code.rawValue)
-            writer.u32(UInt32(bitPattern: status))
-            writer.optionalString(reply.message)
-            writer.u8(reply.output == nil ? 0 : 1)
-            if let output = reply.output { writer.bytes(output) }
-            writer.u32(UInt32(reply.derived.count))
-            for derived in reply.derived {
-                writer.string(derived.eventType)
-                writer.string(derived.entityType)
-                writer.string(derived.entityId)
-                writer.bytes(derived.dataJSON)
-                writer.u32(UInt32(bitPattern: Int32(derived.derivationDepth)))
-            }
+            writer.u32(UInt32(replies.count))
+            for reply in replies { write(reply, to: &writer) }
         }
         let length = UInt32(writer.bytes.count - 4)
         writer.bytes.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: 0, as: UInt32.self) }
         return writer.bytes
+    }
+
+    /// Most events in one call or reply: anything more is a broken stream.
+    static let maxCalls = 100_000
+
+    private static func write(_ reply: PluginCallResult, to writer: inout ByteWriter) {
+        var status: Int32 = 0
+        let code: OutcomeCode
+        switch reply.outcome {
+        case .ok: code = .ok
+        case .skipped: code = .skipped
+        case .retry: code = .retry
+        case .rejected: code = .rejected
+        case .notAttempted: code = .unavailable
+        case .failed(let failure):
+            switch failure {
+            case .invalidStatus(let value):
+                code = .invalidStatus
+                status = value
+            case .invalidResult: code = .invalidResult
+            case .unavailable: code = .unavailable
+            case .timeout: code = .timeout
+            case .crashed: code = .crashed
+            }
+        }
+        writer.u8(code.rawValue)
+        writer.u32(UInt32(bitPattern: status))
+        writer.optionalString(reply.message)
+        writer.u8(reply.output == nil ? 0 : 1)
+        if let output = reply.output { writer.bytes(output) }
+        writer.u32(UInt32(reply.derived.count))
+        for derived in reply.derived {
+            writer.string(derived.eventType)
+            writer.string(derived.entityType)
+            writer.string(derived.entityId)
+            writer.bytes(derived.dataJSON)
+            writer.u32(UInt32(bitPattern: Int32(derived.derivationDepth)))
+        }
     }
 
     /// The payload length announced by a 4-byte prefix.
@@ -102,48 +115,65 @@ public enum WorkerCodec {
             message = .hello(WorkerHello(name: try reader.string(), version: try reader.string(), threadSafe: try reader.u8() != 0, error: try reader.optionalString()))
         case .call:
             let id = try reader.u64()
-            let attempt = Int32(bitPattern: try reader.u32())
-            var event = WorkerEvent(PluginEvent(eventType: "", json: []))
-            event.eventType = try reader.string()
-            event.entityType = try reader.string()
-            event.entityId = try reader.string()
-            event.deliveryId = try reader.string()
-            event.tenant = try reader.string()
-            event.receivedAtUnixMilliseconds = Int64(bitPattern: try reader.u64())
-            event.derivationDepth = Int32(bitPattern: try reader.u32())
-            event.json = try reader.byteString()
-            message = .call(id: id, attempt: attempt, event: event)
+            let asBatch = try reader.u8() != 0
+            let count = Int(try reader.u32())
+            guard count <= maxCalls else { throw DecodingError(reason: "\(count) events in one call") }
+            var calls: [WorkerCall] = []
+            calls.reserveCapacity(count)
+            for _ in 0..<count {
+                let attempt = Int32(bitPattern: try reader.u32())
+                var event = WorkerEvent(PluginEvent(eventType: "", json: []))
+                event.eventType = try reader.string()
+                event.entityType = try reader.string()
+                event.entityId = try reader.string()
+                event.deliveryId = try reader.string()
+                event.tenant = try reader.string()
+                event.receivedAtUnixMilliseconds = Int64(bitPattern: try reader.u64())
+                event.derivationDepth = Int32(bitPattern: try reader.u32())
+                event.json = try reader.byteString()
+                calls.append(WorkerCall(attempt: attempt, event: event))
+            }
+            message = .call(id: id, asBatch: asBatch, calls: calls)
         case .reply:
             let id = try reader.u64()
-            guard let code = OutcomeCode(rawValue: try reader.u8()) else { throw DecodingError(reason: "unknown outcome") }
-            let status = Int32(bitPattern: try reader.u32())
-            let outcome: PluginCallResult.Outcome
-            switch code {
-            case .ok: outcome = .ok
-            case .skipped: outcome = .skipped
-            case .retry: outcome = .retry
-            case .rejected: outcome = .rejected
-            case .invalidStatus: outcome = .failed(.invalidStatus(status))
-            case .invalidResult: outcome = .failed(.invalidResult)
-            case .unavailable: outcome = .failed(.unavailable)
-            case .timeout: outcome = .failed(.timeout)
-            case .crashed: outcome = .failed(.crashed)
-            }
-            let text = try reader.optionalString()
-            let output = try reader.u8() == 0 ? nil : try reader.byteString()
             let count = Int(try reader.u32())
-            guard count <= 1024 else { throw DecodingError(reason: "\(count) derived events") }
-            var derived: [DerivedEvent] = []
-            for _ in 0..<count {
-                derived.append(DerivedEvent(
-                    eventType: try reader.string(), entityType: try reader.string(), entityId: try reader.string(),
-                    dataJSON: try reader.byteString(), derivationDepth: Int(Int32(bitPattern: try reader.u32()))
-                ))
-            }
-            message = .reply(id: id, PluginCallResult(outcome: outcome, message: text, output: output, derived: derived))
+            guard count <= maxCalls else { throw DecodingError(reason: "\(count) results in one reply") }
+            var replies: [PluginCallResult] = []
+            replies.reserveCapacity(count)
+            for _ in 0..<count { replies.append(try readReply(&reader)) }
+            message = .reply(id: id, replies)
         }
         guard reader.isAtEnd else { throw DecodingError(reason: "trailing bytes") }
         return message
+    }
+
+    private static func readReply(_ reader: inout ByteReader) throws(DecodingError) -> PluginCallResult {
+        guard let code = OutcomeCode(rawValue: try reader.u8()) else { throw DecodingError(reason: "unknown outcome") }
+        let status = Int32(bitPattern: try reader.u32())
+        let outcome: PluginCallResult.Outcome
+        switch code {
+        case .ok: outcome = .ok
+        case .skipped: outcome = .skipped
+        case .retry: outcome = .retry
+        case .rejected: outcome = .rejected
+        case .invalidStatus: outcome = .failed(.invalidStatus(status))
+        case .invalidResult: outcome = .failed(.invalidResult)
+        case .unavailable: outcome = .failed(.unavailable)
+        case .timeout: outcome = .failed(.timeout)
+        case .crashed: outcome = .failed(.crashed)
+        }
+        let text = try reader.optionalString()
+        let output = try reader.u8() == 0 ? nil : try reader.byteString()
+        let count = Int(try reader.u32())
+        guard count <= 1024 else { throw DecodingError(reason: "\(count) derived events") }
+        var derived: [DerivedEvent] = []
+        for _ in 0..<count {
+            derived.append(DerivedEvent(
+                eventType: try reader.string(), entityType: try reader.string(), entityId: try reader.string(),
+                dataJSON: try reader.byteString(), derivationDepth: Int(Int32(bitPattern: try reader.u32()))
+            ))
+        }
+        return PluginCallResult(outcome: outcome, message: text, output: output, derived: derived)
     }
 }
 

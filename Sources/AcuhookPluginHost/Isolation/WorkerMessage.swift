@@ -10,10 +10,11 @@ import AcuhookCore
 public enum WorkerMessage: Sendable, Equatable {
     /// Worker → host, once, after loading: the plugin's descriptor (or why it could not load).
     case hello(WorkerHello)
-    /// Host → worker: handle `event` (call `id`, attempt `attempt`).
-    case call(id: UInt64, attempt: Int32, event: WorkerEvent)
-    /// Worker → host: how call `id` ended.
-    case reply(id: UInt64, PluginCallResult)
+    /// Host → worker: handle `calls` in call `id`: with `asBatch`, in one `handle_batch` call
+    /// when the plugin has it, otherwise one `handle` call after another.
+    case call(id: UInt64, asBatch: Bool, calls: [WorkerCall])
+    /// Worker → host: how each event of call `id` ended, in order.
+    case reply(id: UInt64, [PluginCallResult])
 
     /// Largest payload either side accepts (64 MiB): anything bigger is a broken stream.
     public static let maxPayload = 64 << 20
@@ -36,6 +37,20 @@ public struct WorkerHello: Sendable, Equatable {
         self.version = version
         self.threadSafe = threadSafe
         self.error = error
+    }
+}
+
+/// One event of a call to a worker, with its attempt number.
+public struct WorkerCall: Sendable, Equatable {
+    /// Which attempt, from 1.
+    public var attempt: Int32
+    /// The event.
+    public var event: WorkerEvent
+
+    /// A call of `event`.
+    public init(attempt: Int32, event: WorkerEvent) {
+        self.attempt = attempt
+        self.event = event
     }
 }
 

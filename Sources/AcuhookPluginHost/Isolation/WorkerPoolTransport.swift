@@ -26,6 +26,8 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
     public let concurrency: Int
     /// Worker processes kept running.
     public let workerCount: Int
+    /// Whether several events go to the plugin's `handle_batch` in one call (`settings.batch`).
+    public let batches: Bool
 
     private struct Slot {
         var worker: WorkerProcess?
@@ -63,6 +65,7 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
         self.image = image
         self.metrics = metrics
         self.workerCount = max(1, settings.workers)
+        self.batches = settings.batch != nil
         let perWorker = image.threadSafe ? max(1, settings.maxConcurrency / workerCount) : 1
         self.concurrency = perWorker * workerCount
         self.clock = clock
@@ -90,20 +93,25 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
 
     /// Sends the call to a worker; while every worker is restarting, waits for one (bounded)
     /// rather than fail a burst of calls that would open the breaker over a single crash.
-    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> PluginCallResult {
+    public func call(_ calls: [PluginCall], timeout: Duration, release: @escaping @Sendable () -> Void) async -> [PluginCallResult] {
         defer { release() }
         let wait = min(timeout, restartWait)
         let deadline = clock.now.advanced(by: wait)
         while !stopping.load(ordering: .relaxed) {
-            if let worker = pickWorker(), let ending = await call(worker, event, attempt: attempt, timeout: timeout) { return ending }
+            if let worker = pickWorker(), let endings = await call(worker, calls, timeout: timeout) { return endings }
             if clock.now >= deadline { break }
             try? await clock.sleep(for: .milliseconds(5))
         }
-        return .failure(.unavailable, "no worker process came up within \(wait) (restarting after failures)")
+        return Self.every(calls, .failure(.unavailable, "no worker process came up within \(wait) (restarting after failures)"))
+    }
+
+    /// The same ending for each of `calls`.
+    private static func every(_ calls: [PluginCall], _ ending: PluginCallResult) -> [PluginCallResult] {
+        Array(repeating: ending, count: calls.count)
     }
 
     /// One call on `worker`; nil when it was not sent (the worker had ended).
-    private func call(_ worker: WorkerProcess, _ event: PluginEvent, attempt: Int, timeout: Duration) async -> PluginCallResult? {
+    private func call(_ worker: WorkerProcess, _ calls: [PluginCall], timeout: Duration) async -> [PluginCallResult]? {
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
         let timer = Task { [clock, logger] in
             do {
@@ -116,26 +124,42 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
                 worker.kill()
             }
         }
-        let outcome = await worker.call(id: id, attempt: attempt, event: event)
+        let outcome = await worker.call(id: id, calls, asBatch: batches)
         timer.cancel()
         switch outcome {
-        case .reply(let reply): return reply
-        case .timedOut: return .failure(.timeout, "plugin did not return within \(timeout); its worker was killed")
+        case .reply(let replies): return Self.matched(replies, calls)
+        case .timedOut: return Self.every(calls, .failure(.timeout, "plugin did not return within \(timeout); its worker was killed"))
         case .ended(let reason, let alone):
-            // Killed by shutdown after its grace: not the event's fault.
-            if stopping.load(ordering: .relaxed) { return .failure(.unavailable, "abandoned at shutdown: its worker was stopped (\(reason))") }
-            if alone { return .failure(.crashed, "the plugin's worker process ended during the call: \(reason)") }
-            // The worker ran other calls too (or was killed for one): which one caused the end is
-            // not known. Run this one again, alone on a fresh worker; only a call that ends its
-            // worker when alone is charged with the crash.
-            logger.notice("plugin worker ended with several calls in flight; running this one again alone", metadata: ["acuhook.worker.end": "\(reason)"])
-            return await soloLane.run { await self.callAlone(event, attempt: attempt, timeout: timeout) }
+            // Killed by shutdown after its grace: not the events' fault.
+            if stopping.load(ordering: .relaxed) { return Self.every(calls, .failure(.unavailable, "abandoned at shutdown: its worker was stopped (\(reason))")) }
+            if alone, calls.count == 1 { return [.failure(.crashed, "the plugin's worker process ended during the call: \(reason)")] }
+            // The worker ran other calls too (or was killed for one), or this call was a batch:
+            // which event caused the end is not known. Run each event again, alone on a fresh
+            // worker; only an event that ends its worker when alone is charged with the crash.
+            logger.notice(
+                "plugin worker ended during a call it did not run alone; running each of its events again alone",
+                metadata: ["acuhook.worker.end": "\(reason)", "acuhook.call.events": "\(calls.count)"]
+            )
+            var endings: [PluginCallResult] = []
+            for call in calls {
+                endings.append(await soloLane.run { await self.callAlone(call, timeout: timeout) })
+            }
+            return endings
         case .notSent: return nil
         }
     }
 
-    /// One call on a worker of its own, started for it and stopped after it.
-    private func callAlone(_ event: PluginEvent, attempt: Int, timeout: Duration) async -> PluginCallResult {
+    /// A worker's replies, one per call; a reply of another length breaks the protocol and fails
+    /// every event of the call.
+    private static func matched(_ replies: [PluginCallResult], _ calls: [PluginCall]) -> [PluginCallResult] {
+        guard replies.count == calls.count else {
+            return every(calls, .failure(.invalidResult, "the worker answered \(replies.count) results for \(calls.count) events"))
+        }
+        return replies
+    }
+
+    /// One event on a worker of its own, started for it and stopped after it.
+    private func callAlone(_ call: PluginCall, timeout: Duration) async -> PluginCallResult {
         let worker: WorkerProcess
         do {
             worker = try WorkerProcess(executable: executable, arguments: arguments, logger: logger, onHello: { _ in }, onReply: {}, onEnd: { _, _ in })
@@ -149,8 +173,8 @@ public final class WorkerPoolTransport<C: Clock>: PluginTransport where C.Durati
             if worker.settle(id, .timedOut) { worker.kill() }
         }
         defer { timer.cancel() }
-        switch await worker.call(id: id, attempt: attempt, event: event) {
-        case .reply(let reply): return reply
+        switch await worker.call(id: id, [call], asBatch: batches) {
+        case .reply(let replies): return Self.matched(replies, [call])[0]
         case .timedOut: return .failure(.timeout, "plugin did not return within \(timeout) (run alone); its worker was killed")
         case .ended(let reason, _): return .failure(.crashed, "the plugin's worker process ended during the call, run alone: \(reason)")
         case .notSent: return .failure(.unavailable, "the worker for running the call alone ended before the call was sent")

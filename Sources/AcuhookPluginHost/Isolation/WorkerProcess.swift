@@ -12,7 +12,8 @@ import Synchronization
 final class WorkerProcess: Sendable {
     /// How a call ended, seen from the host.
     enum Outcome: Sendable {
-        case reply(PluginCallResult)
+        /// How each event of the call ended, as the worker reported it.
+        case reply([PluginCallResult])
         /// The worker ended during the call; `alone`: this was its only call and the host did
         /// not kill it, so the call caused the end.
         case ended(String, alone: Bool)
@@ -121,8 +122,11 @@ final class WorkerProcess: Sendable {
     }
 
     /// Sends call `id` and waits for its end (a reply, the worker's end, or ``settle(_:_:)`` by a timeout).
-    func call(id: UInt64, attempt: Int, event: PluginEvent) async -> Outcome {
-        let frame = WorkerCodec.frame(.call(id: id, attempt: Int32(clamping: attempt), event: WorkerEvent(event)))
+    func call(id: UInt64, _ calls: [PluginCall], asBatch: Bool) async -> Outcome {
+        let message = WorkerMessage.call(
+            id: id, asBatch: asBatch, calls: calls.map { WorkerCall(attempt: Int32(clamping: $0.attempt), event: WorkerEvent($0.event)) }
+        )
+        let frame = WorkerCodec.frame(message)
         return await withCheckedContinuation { continuation in
             let ended = state.withLock { state -> Bool in
                 if state.endReason != nil { return true }

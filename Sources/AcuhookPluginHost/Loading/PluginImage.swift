@@ -20,13 +20,20 @@ public struct PluginImage: @unchecked Sendable {
     public let threadSafe: Bool
     /// The raw descriptor flags.
     public let flags: UInt64
+    /// The ABI minor both sides speak: the lower of the plugin's and the host's.
+    public let negotiatedMinor: Int
+    /// Whether the plugin handles several events in one call (`handle_batch`, ABI 1.1).
+    public let handlesBatches: Bool
     /// The descriptor; immutable and immortal.
     let descriptor: UnsafePointer<acuhook_plugin_descriptor>
 
-    init(path: String, descriptor: UnsafePointer<acuhook_plugin_descriptor>) {
+    init(path: String, descriptor: UnsafePointer<acuhook_plugin_descriptor>, negotiatedMinor: Int) {
         let d = descriptor.pointee
         self.path = path
         self.descriptor = descriptor
+        self.negotiatedMinor = negotiatedMinor
+        // Read only when the negotiated layout has the field (the loader checked the size).
+        self.handlesBatches = negotiatedMinor >= 1 && d.handle_batch != nil
         self.name = String(decoding: UnsafeRawBufferPointer(d.name), as: UTF8.self)
         self.version = String(decoding: UnsafeRawBufferPointer(d.version), as: UTF8.self)
         self.abiMajor = Int(d.abi_major)

@@ -13,7 +13,7 @@ public final class PluginInstance: @unchecked Sendable {
     public let image: PluginImage
     /// The host's limits on results and derived events.
     public let limits: Limits
-    private let instance: UnsafeMutableRawPointer?
+    let instance: UnsafeMutableRawPointer?
     private let hostHandle: Unmanaged<PluginHostHandle>
     private let handleFunction: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<acuhook_event>?, UnsafeMutablePointer<acuhook_result>?) -> Int32
 
@@ -80,33 +80,50 @@ public final class PluginInstance: @unchecked Sendable {
     /// out (freeing the plugin's buffers).
     public func invoke(_ event: PluginEvent, attempt: Int) -> PluginCallResult {
         var context = CallContext(parent: event, maxDepth: limits.maxDerivationDepth, maxEvents: limits.maxDerivedEvents)
-        var result = acuhook_result(
-            size: UInt32(MemoryLayout<acuhook_result>.size),
-            message: acuhook_buffer(ptr: nil, len: 0),
-            output: acuhook_buffer(ptr: nil, len: 0)
-        )
+        var result = Self.emptyResult(status: 0)
         let status = withUnsafeMutablePointer(to: &context) { call in
             event.storage.withUnsafeBufferPointer { bytes in
-                let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                func field(_ range: Range<Int>) -> acuhook_str {
-                    acuhook_str(ptr: base.map { $0 + range.lowerBound }, len: range.count)
-                }
-                var raw = acuhook_event(
-                    size: UInt32(MemoryLayout<acuhook_event>.size),
-                    attempt: UInt32(clamping: attempt),
-                    event_type: field(event.layout.eventType),
-                    entity_type: field(event.layout.entityType),
-                    entity_id: field(event.layout.entityId),
-                    delivery_id: field(event.layout.deliveryId),
-                    tenant: field(event.layout.tenant),
-                    received_at_unix_ms: event.receivedAtUnixMilliseconds,
-                    json: field(event.layout.json),
-                    call: OpaquePointer(call)
-                )
+                var raw = Self.rawEvent(event, attempt: attempt, bytes: bytes.baseAddress, call: OpaquePointer(call))
                 return handleFunction(instance, &raw, &result)
             }
         }
+        return finish(status: status, result, derived: context.derived)
+    }
 
+    /// A zeroed result with `size` and `status` set.
+    static func emptyResult(status: Int32) -> acuhook_result {
+        acuhook_result(
+            size: UInt32(MemoryLayout<acuhook_result>.size),
+            message: acuhook_buffer(ptr: nil, len: 0),
+            output: acuhook_buffer(ptr: nil, len: 0),
+            status: status
+        )
+    }
+
+    /// `event` as the ABI passes it, its strings pointing into `bytes` (the event's packed
+    /// storage, which must outlive the call).
+    static func rawEvent(_ event: PluginEvent, attempt: Int, bytes: UnsafePointer<UInt8>?, call: OpaquePointer) -> acuhook_event {
+        let base = UnsafeRawPointer(bytes)?.assumingMemoryBound(to: CChar.self)
+        func field(_ range: Range<Int>) -> acuhook_str {
+            acuhook_str(ptr: base.map { $0 + range.lowerBound }, len: range.count)
+        }
+        return acuhook_event(
+            size: UInt32(MemoryLayout<acuhook_event>.size),
+            attempt: UInt32(clamping: attempt),
+            event_type: field(event.layout.eventType),
+            entity_type: field(event.layout.entityType),
+            entity_id: field(event.layout.entityId),
+            delivery_id: field(event.layout.deliveryId),
+            tenant: field(event.layout.tenant),
+            received_at_unix_ms: event.receivedAtUnixMilliseconds,
+            json: field(event.layout.json),
+            call: call
+        )
+    }
+
+    /// How one event's call ended: its status mapped, its buffers copied out and freed, and its
+    /// derived events kept only when the status is OK.
+    func finish(status: Int32, _ result: acuhook_result, derived: [DerivedEvent]) -> PluginCallResult {
         let message = Self.take(result.message, limit: limits.maxMessageBytes)
         let outputTooLarge = result.output.ptr != nil && result.output.len > limits.maxOutputBytes
         let output = outputTooLarge ? Self.discard(result.output) : Self.take(result.output)
@@ -120,7 +137,7 @@ public final class PluginInstance: @unchecked Sendable {
         default:
             return PluginCallResult(
                 outcome: .failed(.invalidStatus(status)),
-                message: "handle returned \(status), which is not an acuhook_status" + (message.map { " (message: \($0))" } ?? ""),
+                message: "the plugin reported \(status), which is not an acuhook_status" + (message.map { " (message: \($0))" } ?? ""),
                 output: nil,
                 derived: []
             )
@@ -133,7 +150,7 @@ public final class PluginInstance: @unchecked Sendable {
                 derived: []
             )
         }
-        return PluginCallResult(outcome: outcome, message: message, output: output, derived: outcome == .ok ? context.derived : [])
+        return PluginCallResult(outcome: outcome, message: message, output: output, derived: outcome == .ok ? derived : [])
     }
 
     /// Copies a plugin-allocated buffer as text (cut to `limit` bytes) and frees it.

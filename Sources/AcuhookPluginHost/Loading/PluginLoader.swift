@@ -62,12 +62,14 @@ public enum PluginLoader {
                 "built for plugin ABI \(major).\(minor), but this host speaks ABI \(ACUHOOK_ABI_VERSION_MAJOR).\(ACUHOOK_ABI_VERSION_MINOR); rebuild it against this host's acuhook_plugin.h"
             )
         }
-        let minimum = MemoryLayout<acuhook_plugin_descriptor>.offset(of: \acuhook_plugin_descriptor.destroy)! + MemoryLayout<UnsafeRawPointer>.size
+        // The smallest layout of the negotiated minor (the lower of the plugin's and the host's).
+        let negotiated = min(minor, PluginABI.minor)
+        let minimum = PluginABI.descriptorSize(minor: negotiated)
         guard size >= minimum else {
             throw PluginLoadError(
                 .descriptorTooSmall,
                 path: path,
-                "descriptor is \(size) bytes, smaller than the ABI 1.0 layout (\(minimum) bytes); set `size` to sizeof(acuhook_plugin_descriptor)"
+                "descriptor is \(size) bytes, smaller than the ABI 1.\(negotiated) layout (\(minimum) bytes); set `size` to sizeof(acuhook_plugin_descriptor)"
             )
         }
         let d = descriptor.pointee
@@ -80,7 +82,7 @@ public enum PluginLoader {
         guard d.subscription_count == 0 || d.subscriptions != nil else {
             throw PluginLoadError(.invalidDescriptor, path: path, "descriptor has subscription_count > 0 but no subscriptions")
         }
-        return PluginImage(path: path, descriptor: descriptor)
+        return PluginImage(path: path, descriptor: descriptor, negotiatedMinor: negotiated)
     }
 }
 
@@ -92,6 +94,13 @@ public enum PluginABI {
     public static let major = Int(ACUHOOK_ABI_VERSION_MAJOR)
     /// The minor version: plugins declaring a newer one load, their extra fields unread.
     public static let minor = Int(ACUHOOK_ABI_VERSION_MINOR)
+
+    /// The smallest `acuhook_plugin_descriptor` a plugin of `minor` may pass: 1.0 ends at
+    /// `destroy`, 1.1 (and later) at `handle_batch`.
+    public static func descriptorSize(minor: Int) -> Int {
+        let last = minor >= 1 ? \acuhook_plugin_descriptor.handle_batch : \acuhook_plugin_descriptor.destroy
+        return MemoryLayout<acuhook_plugin_descriptor>.offset(of: last)! + MemoryLayout<UnsafeRawPointer>.size
+    }
 }
 
 extension PluginABI {

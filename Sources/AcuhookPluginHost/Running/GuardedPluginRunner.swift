@@ -71,40 +71,48 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
         }
     }
 
-    /// Handles one event.
-    public func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult {
+    /// Handles `calls` in one call of the plugin. The breaker admits the call once; each event's
+    /// ending is then recorded on its own (a batch of 100 is 100 judgements).
+    public func run(_ calls: [PluginCall]) async -> [PluginCallResult] {
+        let count = calls.count
+        guard count > 0 else { return [] }
         let (permit, retryAt) = breaker.acquire()
         guard let permit else {
-            counters.withLock { $0.notAttempted += 1 }
-            metrics.recordCall(.notAttempted, duration: nil)
+            counters.withLock { $0.notAttempted += count }
+            for _ in 0..<count { metrics.recordCall(.notAttempted, duration: nil) }
             let when = retryAt.map { " for another \(clock.now.duration(to: $0))" } ?? ""
-            return PluginCallResult(outcome: .notAttempted(reason: "circuit breaker is \(breaker.phase)\(when)"))
+            return Array(repeating: PluginCallResult(outcome: .notAttempted(reason: "circuit breaker is \(breaker.phase)\(when)")), count: count)
         }
         let started = clock.now
         guard await limiter.acquire(timeout: timeout, clock: clock) else {
-            // Admission refused: the event never reached the plugin, so it is not charged (the
-            // dispatcher holds its job as for an open breaker); the calls holding the slots are
-            // the ones the breaker judges.
-            counters.withLock { $0.notAttempted += 1 }
+            // Admission refused: the events never reached the plugin, so none is charged (the
+            // dispatcher holds their jobs as for an open breaker); the calls holding the slots
+            // are the ones the breaker judges.
+            counters.withLock { $0.notAttempted += count }
             breaker.release(permit)
-            metrics.recordCall(.notAttempted, duration: nil)
-            return PluginCallResult(
+            for _ in 0..<count { metrics.recordCall(.notAttempted, duration: nil) }
+            let refusal = PluginCallResult(
                 outcome: .notAttempted(reason: "no free call slot within \(timeout): \(limiter.held) call(s) in flight, \(transport.lostCalls) past their timeout"),
                 duration: started.duration(to: clock.now)
             )
+            return Array(repeating: refusal, count: count)
         }
-        counters.withLock { $0.calls += 1 }
+        counters.withLock { $0.calls += count }
         let limiter = self.limiter
-        var result = await transport.call(event, attempt: attempt, timeout: timeout, release: { limiter.release() })
+        var results = await transport.call(calls, timeout: timeout, release: { limiter.release() })
         let duration = started.duration(to: clock.now)
-        result.duration = duration
         counters.withLock { stats in
-            if result.isBreakerFailure { stats.failures += 1 }
-            if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }
+            for result in results {
+                if result.isBreakerFailure { stats.failures += 1 }
+                if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }
+            }
         }
-        breaker.record(permit, failed: result.isBreakerFailure)
-        metrics.recordCall(AttemptOutcome(result.outcome), duration: duration)
-        return result
+        for index in results.indices {
+            results[index].duration = duration
+            breaker.record(permit, failed: results[index].isBreakerFailure)
+            metrics.recordCall(AttemptOutcome(results[index].outcome), duration: duration)
+        }
+        return results
     }
 
     /// Stops the transport (workers finish their calls for up to `grace`, then are killed).

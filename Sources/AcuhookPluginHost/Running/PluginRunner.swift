@@ -11,8 +11,10 @@ public protocol PluginRunner: PluginCallSite {
     var isRefusingCalls: Bool { get }
     /// Forces the breaker open, disables it, or resets it to closed (logged with `reason`).
     func controlBreaker(_ action: BreakerAction, reason: String)
-    /// Handles one event with the plugin; never throws — every ending is a ``PluginCallResult``.
-    func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult
+    /// Handles `calls` in one call of the plugin (one event, or a batch) and returns one result
+    /// per call, in order; never throws — every ending is a ``PluginCallResult``. Each event is
+    /// judged by the breaker on its own.
+    func run(_ calls: [PluginCall]) async -> [PluginCallResult]
     /// Counters for operators and tests.
     var statistics: PluginRunnerStatistics { get }
     /// The breaker's state.
@@ -68,4 +70,9 @@ public struct PluginRunnerStatistics: Sendable, Equatable {
 extension PluginRunner {
     /// Stops taking calls, with 5 s of grace for calls in flight.
     public func shutdown() async { await shutdown(grace: .seconds(5)) }
+
+    /// Handles one event with the plugin.
+    public func run(_ event: PluginEvent, attempt: Int) async -> PluginCallResult {
+        await run([PluginCall(event, attempt: attempt)])[0]
+    }
 }

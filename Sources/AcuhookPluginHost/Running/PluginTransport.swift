@@ -9,14 +9,15 @@ public protocol PluginTransport: PluginCallSite {
     /// Workers started again after they ended.
     var restarts: Int { get }
 
-    /// Makes one call and returns how it ended: the plugin's result, or the transport's
-    /// failure (out of time, its worker crashed, nothing could run it) with its explanation.
-    /// The duration is the caller's to measure (zero here).
+    /// Makes one call of the plugin with `calls` (one event, or a batch) and returns how each
+    /// ended, in order: the plugin's result, or the transport's failure (out of time, its worker
+    /// crashed, nothing could run it) with its explanation. The durations are the caller's to
+    /// measure (zero here).
     ///
     /// - Important: `release` is called exactly once, when the call no longer holds anything:
     ///   for a call past its timeout on a pool thread, that is when the plugin finally returns,
     ///   which may be long after this method did.
-    func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> PluginCallResult
+    func call(_ calls: [PluginCall], timeout: Duration, release: @escaping @Sendable () -> Void) async -> [PluginCallResult]
 
     /// Stops taking calls; lets calls in flight finish for up to `grace`, then ends them.
     func shutdown(grace: Duration) async

@@ -13,20 +13,28 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     public let instance: PluginInstance
     /// Most calls at once: the configured limit for thread-safe plugins, else 1.
     public let concurrency: Int
+    /// Whether several events go to the plugin's `handle_batch` in one call (when it has one).
+    public let batches: Bool
     private let pool: NIOThreadPool
     private let clock: C
     private let logger: Logger
     private let lost = Mutex(0)
     /// Calls whose plugin has not returned yet, by call number (settled or not).
-    private let running = Mutex<[UInt64: CallRace<PluginCallResult>]>([:])
+    private let running = Mutex<[UInt64: (race: CallRace<[PluginCallResult]>, count: Int)]>([:])
     private let nextCall = Atomic<UInt64>(0)
     private let metrics: PluginMetrics?
 
     /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is
-    /// thread-safe; `metrics`, when given, counts lost threads.
-    public init(instance: PluginInstance, maxConcurrency: Int, pool: NIOThreadPool, clock: C, logger: Logger, metrics: PluginMetrics? = nil) {
+    /// thread-safe; with `batches`, several events go to `handle_batch` in one call (a plugin
+    /// without it gets one `handle` call after another, in one hop to the pool); `metrics`, when
+    /// given, counts lost threads.
+    public init(
+        instance: PluginInstance, maxConcurrency: Int, batches: Bool = false, pool: NIOThreadPool, clock: C, logger: Logger,
+        metrics: PluginMetrics? = nil
+    ) {
         self.metrics = metrics
         self.instance = instance
+        self.batches = batches
         self.concurrency = instance.image.threadSafe ? max(1, maxConcurrency) : 1
         self.pool = pool
         self.clock = clock
@@ -42,22 +50,23 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// Always 0: nothing restarts in process.
     public var restarts: Int { 0 }
 
-    /// Runs the call on a pool thread, racing it against `timeout` on the injected clock.
-    public func call(_ event: PluginEvent, attempt: Int, timeout: Duration, release: @escaping @Sendable () -> Void) async -> PluginCallResult {
-        let race = CallRace<PluginCallResult>()
+    /// Runs the calls on one pool thread, racing them against `timeout` on the injected clock.
+    public func call(_ calls: [PluginCall], timeout: Duration, release: @escaping @Sendable () -> Void) async -> [PluginCallResult] {
+        let race = CallRace<[PluginCallResult]>()
+        let count = calls.count
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
-        running.withLock { $0[id] = race }
+        running.withLock { $0[id] = (race, count) }
         return await withCheckedContinuation { continuation in
             race.arm(continuation)
             pool.submit { [self] state in
                 guard case .active = state else {
                     running.withLock { _ = $0.removeValue(forKey: id) }
                     release()
-                    race.settle(.failure(.unavailable, "the plugin thread pool is shut down"))
+                    race.settle(Array(repeating: .failure(.unavailable, "the plugin thread pool is shut down"), count: count))
                     return
                 }
                 let callStarted = ContinuousClock.now
-                let invocation = instance.invoke(event, attempt: attempt)
+                let invocation = instance.invoke(calls, asBatch: batches)
                 running.withLock { _ = $0.removeValue(forKey: id) }
                 // Free the slot before waking the caller, so what it sees next reflects this end.
                 release()
@@ -78,7 +87,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 }
                 // Counted and logged before the caller resumes, so it already sees the lost call.
                 lost.withLock { lost in
-                    guard race.settle(.failure(.timeout, "plugin did not return within \(timeout)")) else { return }
+                    guard race.settle(Array(repeating: .failure(.timeout, "plugin did not return within \(timeout)"), count: count)) else { return }
                     lost += 1
                     metrics?.recordLostThread()
                     logger.warning(
@@ -97,13 +106,14 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// counted as lost until the plugin returns, or the process exits.
     public func shutdown(grace: Duration) async {
         let deadline = ContinuousClock.now + grace
-        func waiting() -> [CallRace<PluginCallResult>] { running.withLock { Array($0.values) }.filter { !$0.isSettled } }
+        func waiting() -> [(race: CallRace<[PluginCallResult]>, count: Int)] { running.withLock { Array($0.values) }.filter { !$0.race.isSettled } }
         while !waiting().isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for race in waiting() {
+        for (race, count) in waiting() {
             lost.withLock { lost in
-                guard race.settle(.failure(.unavailable, "abandoned at shutdown: the plugin had not returned within \(grace)")) else { return }
+                let ending = PluginCallResult.failure(.unavailable, "abandoned at shutdown: the plugin had not returned within \(grace)")
+                guard race.settle(Array(repeating: ending, count: count)) else { return }
                 lost += 1
                 metrics?.recordLostThread()
                 logger.warning("plugin call abandoned at shutdown; its job returns to the queue unattempted", metadata: ["acuhook.shutdown.grace": "\(grace)"])
@@ -118,6 +128,7 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
         instance: PluginInstance,
         timeout: Duration,
         maxConcurrency: Int,
+        batches: Bool = false,
         breaker: CircuitBreakerSettings,
         pool: NIOThreadPool,
         clock: C,
@@ -125,7 +136,9 @@ extension GuardedPluginRunner where Transport == ThreadPoolTransport<C> {
         metrics: PluginMetrics? = nil
     ) {
         let (logger, metrics) = Self.named(instance.image.name, logger: logger, metrics: metrics)
-        let transport = ThreadPoolTransport(instance: instance, maxConcurrency: maxConcurrency, pool: pool, clock: clock, logger: logger, metrics: metrics)
+        let transport = ThreadPoolTransport(
+            instance: instance, maxConcurrency: maxConcurrency, batches: batches, pool: pool, clock: clock, logger: logger, metrics: metrics
+        )
         self.init(transport: transport, timeout: timeout, breaker: breaker, clock: clock, logger: logger, metrics: metrics)
     }
 

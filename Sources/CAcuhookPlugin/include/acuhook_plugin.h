@@ -1,5 +1,5 @@
 /*
- * acuhook_plugin.h — the Acuhook plugin C ABI, version 1.0.
+ * acuhook_plugin.h — the Acuhook plugin C ABI, version 1.1.
  *
  * This header is the whole contract between the Acuhook host and a handler plugin. A plugin is a
  * shared library (`lib<Name>.so`) that exports exactly one symbol, `acuhook_plugin_entry`, and
@@ -22,11 +22,19 @@
  *  - Version rules: a host loads a plugin only when the plugin's ABI major equals the host's.
  *    Minor versions add fields and host functions at the end of structs; a plugin built against a
  *    newer minor must check `acuhook_host_api.size` before calling a function the host may lack.
+ *    Both sides accept any struct at least as large as the smallest layout of the minor version
+ *    they negotiated (the lower of the two): `ACUHOOK_*_SIZE_1_0`, `ACUHOOK_*_SIZE_1_1`.
+ *  - Arrays of structs cross the boundary only as arrays of pointers (`const acuhook_event *const
+ *    *events`), so a struct that grows in a later minor never changes an array's stride.
+ *
+ * History: 1.0 — one event per call. 1.1 — `acuhook_plugin_descriptor.handle_batch` (several
+ * events in one call) and `acuhook_result.status` (each event's status in a batch).
  *
  * Threading: the host calls `acuhook_plugin_entry`, `create` and `destroy` from one thread at a
- * time. `handle` is called from the host's plugin thread pool — never from a network event loop —
- * concurrently on the same instance only if the descriptor sets ACUHOOK_PLUGIN_THREAD_SAFE;
- * otherwise the host serialises calls to the instance (not necessarily on the same thread).
+ * time. `handle` and `handle_batch` are called from the host's plugin thread pool — never from a
+ * network event loop — concurrently on the same instance only if the descriptor sets
+ * ACUHOOK_PLUGIN_THREAD_SAFE; otherwise the host serialises calls to the instance (not
+ * necessarily on the same thread).
  */
 #ifndef ACUHOOK_PLUGIN_H
 #define ACUHOOK_PLUGIN_H
@@ -41,7 +49,7 @@ extern "C" {
 /** The ABI major version. A host refuses any plugin whose descriptor names another major. */
 #define ACUHOOK_ABI_VERSION_MAJOR 1
 /** The ABI minor version. Bumped when fields or host functions are appended. */
-#define ACUHOOK_ABI_VERSION_MINOR 0
+#define ACUHOOK_ABI_VERSION_MINOR 1
 
 /** The name of the one symbol a plugin exports. */
 #define ACUHOOK_PLUGIN_ENTRY_SYMBOL "acuhook_plugin_entry"
@@ -105,10 +113,10 @@ typedef enum acuhook_emit_status {
     ACUHOOK_EMIT_OK = 0,
     /** The event is malformed (empty type, type not `Entity.Action`, JSON not an object…). */
     ACUHOOK_EMIT_INVALID = 1,
-    /** Refused: too many derived events in this call, or the derivation depth limit was reached
-     *  (so a plugin cannot loop forever on its own events). */
+    /** Refused: too many derived events for this event, or the derivation depth limit was
+     *  reached (so a plugin cannot loop forever on its own events). */
     ACUHOOK_EMIT_REFUSED = 2,
-    /** `call` is not a call in progress (used after `handle` returned, or NULL). */
+    /** `call` is not a call in progress (used after `handle` or `handle_batch` returned, or NULL). */
     ACUHOOK_EMIT_NO_CALL = 3,
 } acuhook_emit_status;
 
@@ -123,8 +131,9 @@ typedef enum acuhook_emit_status {
 typedef struct acuhook_host_handle acuhook_host_handle;
 
 /**
- * Opaque host-side handle for one `handle` call in progress, found in `acuhook_event.call`.
- * Valid only until that `handle` call returns; the host owns it.
+ * Opaque host-side handle for one event's call in progress, found in `acuhook_event.call`.
+ * Valid only until that `handle` (or `handle_batch`) call returns; the host owns it. In a batch,
+ * each event has its own, so a derived event is attributed to the event it was emitted for.
  */
 typedef struct acuhook_call acuhook_call;
 
@@ -180,9 +189,10 @@ typedef struct acuhook_host_api {
 
     /**
      * Asks the host to store and route a derived event (e.g. `SalesOrder.LargeOrder`).
-     * `call` is `acuhook_event.call` of the `handle` call in progress; `event` and everything it
-     * points to are borrowed for the duration of this function. Call only from inside `handle`,
-     * on the thread running it. Derived events are kept only if `handle` returns OK.
+     * `call` is `acuhook_event.call` of the event being handled; `event` and everything it
+     * points to are borrowed for the duration of this function. Call only from inside `handle`
+     * or `handle_batch`, on the thread running it. Derived events are kept only if that event's
+     * status is OK. The host accepts any `event->size` of at least ACUHOOK_DERIVED_EVENT_SIZE_1_0.
      */
     acuhook_emit_status (*emit)(acuhook_call *call, const acuhook_derived_event *event);
 } acuhook_host_api;
@@ -215,9 +225,14 @@ typedef struct acuhook_event {
     acuhook_call *call;
 } acuhook_event;
 
+/** The initial `acuhook_result.status` of a batch call: a result the plugin leaves at this value
+ *  counts as an invalid status (a failure, retried and judged by the breaker). */
+#define ACUHOOK_STATUS_UNSET (-1)
+
 /**
- * Filled in by `handle`. The host zeroes it and sets `size` before the call. Both buffers are
- * optional; when set they must come from `acuhook_host_api.alloc` and the host takes ownership.
+ * Filled in by `handle` or `handle_batch`. The host zeroes it, sets `size` (and, for a batch,
+ * `status` to ACUHOOK_STATUS_UNSET) before the call. Both buffers are optional; when set they
+ * must come from `acuhook_host_api.alloc` and the host takes ownership.
  */
 typedef struct acuhook_result {
     /** sizeof(acuhook_result) as the host compiled it. Read-only for the plugin. */
@@ -226,7 +241,15 @@ typedef struct acuhook_result {
     acuhook_buffer message;
     /** Output bytes (e.g. a JSON document) kept with the job's history. Optional. */
     acuhook_buffer output;
+    /** ABI 1.1. The event's acuhook_status, set by `handle_batch` for each event (`handle`
+     *  returns its status instead; the host ignores this field after `handle`). Only a host of
+     *  1.1 or later calls `handle_batch`, and its results always have this field, so
+     *  `handle_batch` may write it without checking `size`. */
+    int32_t status;
 } acuhook_result;
+
+/** The size of acuhook_result in ABI 1.0 (through `output`). */
+#define ACUHOOK_RESULT_SIZE_1_0 (offsetof(acuhook_result, output) + sizeof(acuhook_buffer))
 
 /**
  * What a plugin is and how to drive it. Returned by `acuhook_plugin_entry`; the descriptor and
@@ -275,15 +298,47 @@ typedef struct acuhook_plugin_descriptor {
     int32_t (*handle)(void *instance, const acuhook_event *event, acuhook_result *result);
 
     /**
-     * Destroys an instance: called once, after the last `handle` on it has returned. NULL is
-     * allowed when there is nothing to release.
+     * Destroys an instance: called once, after the last `handle` or `handle_batch` on it has
+     * returned. NULL is allowed when there is nothing to release.
      */
     void (*destroy)(void *instance);
+
+    /**
+     * ABI 1.1. Optional: handles `count` events (1 or more) in one call, e.g. one multi-row
+     * INSERT for all of them. NULL (or a descriptor declaring minor 0): the host calls `handle`
+     * once per event. The host uses it only when the plugin's configuration asks for batches.
+     *
+     * `events[i]` and `results[i]` belong together; both arrays, the structs they point to and
+     * every byte those point to are borrowed for the call. Events keep their own `call` handle
+     * (emit for event i with `events[i]->call`) and their own `attempt`. The host zeroes every
+     * result and sets its `status` to ACUHOOK_STATUS_UNSET; the plugin sets each `status` and,
+     * optionally, each `message` and `output` (allocated with `alloc`; the host takes them).
+     *
+     * Returns ACUHOOK_STATUS_OK when every `results[i]->status` says how event i ended; any
+     * other acuhook_status applies to every event of the batch (e.g. RETRY when the database is
+     * unreachable: each event's own `message` is still read), and their derived events are
+     * dropped. Events of one entity appear in the order they must be handled.
+     *
+     * Threading and time as for `handle`: a pool thread, concurrently on one instance only with
+     * ACUHOOK_PLUGIN_THREAD_SAFE; the configured timeout bounds the whole batch.
+     */
+    int32_t (*handle_batch)(void *instance, const acuhook_event *const *events, acuhook_result *const *results,
+                            size_t count);
 } acuhook_plugin_descriptor;
 
-/** The smallest descriptor size the 1.0 host accepts (the layout up to and including `destroy`). */
+/** The smallest descriptor size a host accepts from a 1.0 plugin (through `destroy`). */
 #define ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_0 \
     (offsetof(acuhook_plugin_descriptor, destroy) + sizeof(void (*)(void *)))
+
+/** The smallest descriptor size a host accepts from a plugin declaring minor 1 or later
+ *  (through `handle_batch`). */
+#define ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_1 \
+    (offsetof(acuhook_plugin_descriptor, handle_batch) + sizeof(void *))
+
+/** The smallest acuhook_derived_event the host accepts in `emit` (1.0's layout, through
+ *  `data_json`). */
+#define ACUHOOK_DERIVED_EVENT_SIZE_1_0 \
+    (offsetof(acuhook_derived_event, data_json) + sizeof(acuhook_str))
 
 /**
  * The entry point every plugin exports. Called once per loaded file, on one thread, before any
