@@ -19,7 +19,10 @@ import Darwin
 /// opened `O_APPEND`: it lands whole at the end, also when calls run concurrently or several
 /// acuhook instances append to one file (no lock needed). Rotate the file with `copytruncate`,
 /// or reload acuhook after moving it.
-final class CustomerSync: AcuhookHandler {
+///
+/// With `batch:` in its settings it takes a batch in one call (ABI 1.1) and appends all its
+/// lines in one `write(2)`.
+final class CustomerSync: AcuhookBatchHandler {
     static let metadata = PluginMetadata(
         name: "customer-sync",
         version: "1.1.0",
@@ -52,12 +55,42 @@ final class CustomerSync: AcuhookHandler {
     deinit { close(file) }
 
     func handle(_ event: IncomingEvent) -> HandlerResult {
-        let data = event["data"]
         var line: [UInt8] = []
         line.reserveCapacity(event.json.count / 4 + 64)
+        guard Self.appendLine(for: event, to: &line) else { return .reject("no CustomerID in data and no entity id") }
+        return append(line) ?? .ok
+    }
+
+    func handle(_ events: [IncomingEvent]) -> [HandlerResult] {
+        var lines: [UInt8] = []
+        lines.reserveCapacity(events.reduce(0) { $0 + $1.json.count / 4 + 64 })
+        let results: [HandlerResult] = events.map { event in
+            Self.appendLine(for: event, to: &lines) ? .ok : .reject("no CustomerID in data and no entity id")
+        }
+        guard let failure = append(lines) else { return results }
+        return results.map { $0.status == .ok ? failure : $0 }
+    }
+
+    /// Appends `bytes` to the file in one `write(2)`; nil when it worked, else the retry to answer.
+    private func append(_ bytes: [UInt8]) -> HandlerResult? {
+        guard !bytes.isEmpty else { return nil }
+        let written = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+        guard written != bytes.count else { return nil }
+        let reason = written < 0 ? String(cString: strerror(errno)) : "wrote \(written) of \(bytes.count) bytes"
+        host.log(.warning, "append to \(output) failed: \(reason)")
+        return .retry("append to \(output) failed: \(reason)")
+    }
+
+    /// Appends the event's line (with its newline); false, appending nothing, when it has no id.
+    static func appendLine(for event: IncomingEvent, to line: inout [UInt8]) -> Bool {
+        let data = event["data"]
+        let start = line.count
         line.append(contentsOf: #"{"id":"#.utf8)
         if !Self.appendText(data?["CustomerID"], to: &line) {
-            guard !event.entityId.isEmpty else { return .reject("no CustomerID in data and no entity id") }
+            guard !event.entityId.isEmpty else {
+                line.removeSubrange(start...)
+                return false
+            }
             JSONText.appendString(event.entityId, to: &line)
         }
         line.append(contentsOf: #","lastModified":"#.utf8)
@@ -67,13 +100,7 @@ final class CustomerSync: AcuhookHandler {
         line.append(contentsOf: #","status":"#.utf8)
         Self.appendTextOrNull(data?["Status"], to: &line)
         line.append(contentsOf: "}\n".utf8)
-        let written = line.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
-        guard written == line.count else {
-            let reason = written < 0 ? String(cString: strerror(errno)) : "wrote \(written) of \(line.count) bytes"
-            host.log(.warning, "append to \(output) failed: \(reason)")
-            return .retry("append to \(output) failed: \(reason)")
-        }
-        return .ok
+        return true
     }
 
     /// Appends `field` as a JSON string: a string as written, a number or boolean in quotes.

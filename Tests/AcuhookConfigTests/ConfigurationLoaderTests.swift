@@ -200,3 +200,29 @@ import Testing
         #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, workers: 0}]") }
     }
 }
+
+@Suite struct BatchConfigurationTests {
+    func parse(_ yaml: String) throws(ConfigurationError) -> AcuhookSettings {
+        try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: [:])
+    }
+
+    @Test func batchTakesItsLimitsOrTrueForTheDefaults() throws {
+        let configuration = try parse("""
+            plugins:
+              - path: a.so
+              - path: b.so
+                batch: {max_events: 500, max_wait: 200ms}
+              - path: c.so
+                batch: true
+              - path: d.so
+                batch: false
+            """)
+        let batches = configuration.pluginHost.plugins.map(\.batch)
+        #expect(batches[0] == nil && batches[3] == nil)
+        #expect(batches[1]?.maxEvents == 500 && batches[1]?.maxWait == .milliseconds(200))
+        #expect(batches[2] == BatchSettings())
+        #expect(BatchSettings().maxEvents == 100 && BatchSettings().maxWait == .milliseconds(50))
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, batch: {max_events: 0}}]") }
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, batch: {size: 10}}]") }
+    }
+}

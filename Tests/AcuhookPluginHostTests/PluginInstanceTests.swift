@@ -78,6 +78,18 @@ import Testing
         let noId = PluginEvent(eventType: "Customer.Updated", json: Array(#"{"data":{}}"#.utf8))
         let rejected = plugin.invoke(noId, attempt: 1)
         #expect(rejected.outcome == .rejected && rejected.message?.contains("no CustomerID") == true)
+
+        // A batch (the kit's AcuhookBatchHandler): one result per event, the good lines appended in order.
+        let batch = [
+            PluginCall(seedEvent(type: "Customer.Updated", entityId: "C2", data: #"{"CustomerName":{"value":"Two"}}"#), attempt: 1),
+            PluginCall(noId, attempt: 1),
+            PluginCall(seedEvent(type: "Customer.Created", entityId: "C3", data: #"{"CustomerID":"C3"}"#), attempt: 2),
+        ]
+        let results = plugin.invoke(batch, asBatch: true)
+        #expect(results.map(\.outcome) == [.ok, .rejected, .ok])
+        #expect(results[1].message?.contains("no CustomerID") == true)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(lines.map { String($0.prefix(11)) } == [#"{"id":"C2","#, #"{"id":"C3","#])
     }
 
     @Test func orderThresholdSkipsSmallOrdersAndEmitsForLargeOnes() throws {

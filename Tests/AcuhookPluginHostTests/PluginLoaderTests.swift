@@ -12,7 +12,7 @@ import Testing
         let customer = try PluginLoader.load(path: FixturePlugins.path("CustomerSync"), logger: logger)
         #expect(customer.name == "customer-sync")
         #expect(customer.version == "1.1.0")
-        #expect(customer.abiMajor == 1 && customer.abiMinor == PluginABI.minor && !customer.handlesBatches)
+        #expect(customer.abiMajor == 1 && customer.abiMinor == PluginABI.minor && customer.handlesBatches)
         #expect(customer.subscriptions == ["Customer.*"])
         #expect(customer.threadSafe)
         let orders = try PluginLoader.load(path: FixturePlugins.path("OrderThreshold"), logger: logger)
