@@ -127,6 +127,9 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                 try? await Task.sleep(for: wait)
                 jobs += queues.more(for: plugin, upTo: most - jobs.count)
             }
+            // In receipt order, so one entity's events are in order within the call (a retried
+            // job is claimed by its due time, possibly after a later event of its entity).
+            if jobs.count > 1 { jobs.sort { $0.id < $1.id } }
             let ended = await call(jobs)
             for (job, completion) in zip(jobs, ended) {
                 if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
