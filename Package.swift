@@ -55,6 +55,11 @@ let plugins: [(Product, Target)] = [
             linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]
         )
     ),
+    // Upserts customers into PostgreSQL in batches: libpq (Debian's libpq-dev).
+    (
+        .library(name: "PgUpsert", type: .dynamic, targets: ["PgUpsert"]),
+        .target(name: "PgUpsert", dependencies: ["CAcuhookPlugin"], path: "Plugins/pg-upsert", linkerSettings: [.linkedLibrary("pq")])
+    ),
 ]
 // The tests' misbehaving fixture plugins are a package of their own (Tests/Fixtures), built by
 // scripts/test.sh: they are no product of this one.
@@ -285,7 +290,7 @@ let package = Package(
         .testTarget(name: "AcuhookConfigTests", dependencies: ["AcuhookConfig", "AcuhookTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AcuhookPluginHostTests",
-            dependencies: [.metricsTestKit, "AcuhookPluginHost", "AcuhookConfig", "AcuhookTesting"],
+            dependencies: [.metricsTestKit, "AcuhookPluginHost", "AcuhookConfig", "AcuhookStore", "AcuhookTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

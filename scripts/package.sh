@@ -50,7 +50,7 @@ patchelf --set-rpath '$ORIGIN/../lib/acuhook' "$root/usr/bin/acuhook"
 
 # The example plugins: the Swift ones find the runtime one folder up (inside the host they use
 # the copies the host has loaded anyway).
-for plugin in CustomerSync OrderThreshold StockLog HttpForward; do
+for plugin in CustomerSync OrderThreshold StockLog HttpForward PgUpsert; do
   install -m 0644 "$bin/lib$plugin.so" "$root/usr/lib/acuhook/plugins/"
   file="$root/usr/lib/acuhook/plugins/lib$plugin.so"
   strip --strip-unneeded --remove-section=.comment "$file"

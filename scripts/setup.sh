@@ -40,6 +40,6 @@ ensure_packages() {
   apt_install "${missing[@]}"
 }
 
-# What the build needs; the http-forward plugin links libcurl and OpenSSL.
+# What the build needs; the http-forward plugin links libcurl and OpenSSL, pg-upsert libpq.
 ensure_tools "cc:gcc libc6-dev" git:git make:make
-ensure_packages libcurl4-openssl-dev libssl-dev
+ensure_packages libcurl4-openssl-dev libssl-dev libpq-dev

@@ -103,53 +103,10 @@ struct PostgresStoreTests {
 /// answers 503), and the pool reconnects by itself once the database is back.
 @Suite(.enabled(if: StoreBackend.postgresURL != nil, "no test database: scripts/test.sh starts one (ACUHOOK_TEST_DATABASE_URL)"))
 struct PostgresOutageTests {
-    /// The proxy between the store and the database.
-    final class Proxy: @unchecked Sendable {
-        let port: Int
-        let target: PostgresSettings
-        private var process: Process?
-
-        init(target: PostgresSettings) throws {
-            self.port = try FreePort.take()
-            self.target = target
-        }
-
-        func start() throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Postgres/tcp_proxy.py").path
-            process.arguments = ["python3", script, String(port), target.host, String(target.port)]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            _ = out.fileHandleForReading.availableData  // "listening"
-            self.process = process
-        }
-
-        /// Stops it forwarding without closing anything (SIGSTOP): the database seems to hang.
-        func freeze() { if let process { kill(process.processIdentifier, SIGSTOP) } }
-
-        /// Lets it forward again (SIGCONT).
-        func thaw() { if let process { kill(process.processIdentifier, SIGCONT) } }
-
-        /// Ends it and waits for the process (off the cooperative pool: `waitUntilExit` spins a run loop).
-        func stop() async {
-            guard let process else { return }
-            self.process = nil
-            process.terminate()
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    process.waitUntilExit()
-                    continuation.resume()
-                }
-            }
-        }
-    }
-
     /// A store on a fresh schema reached through a proxy, with a 2 s operation timeout.
-    func openBehindProxy() async throws -> (PostgresEventStore, Proxy) {
+    func openBehindProxy() async throws -> (PostgresEventStore, TCPProxy) {
         var settings = try #require(try StoreBackend.postgres.place().postgres)
-        let proxy = try Proxy(target: settings)
+        let proxy = try TCPProxy(targetHost: settings.host, targetPort: settings.port)
         try proxy.start()
         settings.host = "127.0.0.1"
         settings.port = proxy.port
