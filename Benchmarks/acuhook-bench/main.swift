@@ -12,6 +12,7 @@
 //   acuhook-bench fill-store PATH N      a SQLite store with N deliveries, jobs done and dead (console.sh)
 //   acuhook-bench claims [N]             claim latency with 10 k, 100 k and N (default 1,000,000) queued jobs
 //   acuhook-bench plugin-cost [N] [SO…]  CPU per call of real plugins (default: the Swift no-op fixture, customer-sync)
+//   acuhook-bench pg-upsert URL [N] [B] [R]  pg-upsert rows/s per event vs. batches of B (500), R (3) rounds alternated
 // BENCH_DATABASE_URL=postgres://… runs dispatch, dispatch-isolation, latency and claims on PostgreSQL.
 import AcuhookTesting
 
@@ -22,6 +23,11 @@ if arguments.first == "fill-store", arguments.count > 2 {
     let calls = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
     let plugins = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [FixturePlugins.path("FixtureSwiftNoop"), FixturePlugins.path("CustomerSync")]
     try runPluginCostBenchmark(calls: calls, plugins: plugins)
+} else if arguments.first == "pg-upsert", arguments.count > 1 {
+    try runPgUpsertBenchmark(
+        url: arguments[1], events: arguments.count > 2 ? Int(arguments[2]) ?? 20_000 : 20_000,
+        batch: arguments.count > 3 ? Int(arguments[3]) ?? 500 : 500, rounds: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3
+    )
 } else if arguments.first == "claims" {
     try await runClaimLatencyBenchmark(largest: arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000)
 } else if arguments.first == "dispatch" {
