@@ -71,6 +71,8 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
 
     /// Loaded plugins in priority order, then those that failed to load.
     public func plugins() async -> [PluginStatus] {
+        let rated = host.order.contains { host.settings(for: $0)?.rate != nil }
+        let due = rated ? (try? await store.queueSummary().dueByPlugin) ?? [:] : [:]
         let loaded = host.order.compactMap { name -> PluginStatus? in
             guard let runner = host.runners[name] else { return nil }
             let image = runner.image
@@ -97,6 +99,11 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
             status.transitions = runner.metrics.recentTransitions.map {
                 PluginStatus.Transition(at: $0.atUnixMilliseconds, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason)
             }
+            let settings = host.settings(for: name)
+            status.handlesBatches = image.handlesBatches
+            status.batch = settings?.batch.map { "\($0.maxEvents) events or \(DurationText.format($0.maxWait))" }
+            status.rate = settings?.rate?.description
+            status.waitingForRate = settings?.rate == nil ? 0 : due[name] ?? 0
             return status
         }
         let failed = host.failures.map { error in

@@ -28,11 +28,20 @@ public struct PluginStatus: Sendable, Equatable, Codable {
     public var latencyP99Milliseconds: Double? = nil
     /// The instance's last breaker transitions, oldest first.
     public var transitions: [Transition] = []
+    /// Whether the plugin has the batch entry (`handle_batch`, ABI 1.1).
+    public var handlesBatches = false
+    /// Its `batch` settings (`100 events or 50ms`), nil when it is called one event at a time.
+    public var batch: String? = nil
+    /// Its `rate` (`10/s`), nil without one.
+    public var rate: String? = nil
+    /// Due jobs waiting in the store for its rate's tokens (0 without a rate).
+    public var waitingForRate = 0
 
     enum CodingKeys: String, CodingKey {
-        case name, version, abi, path, isolation, concurrency, breaker, counters, status, transitions
+        case name, version, abi, path, isolation, concurrency, breaker, counters, status, transitions, batch, rate
         case threadSafe = "thread_safe", timeoutMilliseconds = "timeout_ms"
         case latencyP50Milliseconds = "latency_p50_ms", latencyP99Milliseconds = "latency_p99_ms"
+        case handlesBatches = "handles_batches", waitingForRate = "waiting_for_rate"
     }
 
     /// A breaker transition.

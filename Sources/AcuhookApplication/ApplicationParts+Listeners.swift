@@ -122,7 +122,12 @@ extension ApplicationParts {
             serverPort: serverPort,
             store: store,
             operations: operations,
-            metrics: options.metrics.map { MetricsExporter(factory: $0, store: store, plugins: { plugins.order }) },
+            metrics: options.metrics.map { factory in
+                MetricsExporter(
+                    factory: factory, store: store, plugins: { plugins.order },
+                    rateLimited: { Set(plugins.order.filter { plugins.settings(for: $0)?.rate != nil }) }
+                )
+            },
             feed: feed,
             pipeline: pipeline,
             logger: logger,

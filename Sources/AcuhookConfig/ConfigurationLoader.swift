@@ -8,7 +8,7 @@ public enum ConfigurationLoader {
     static let pluginHostKeys = [
         "max_threads", "max_output_bytes", "max_derived_events_per_call", "max_derived_events_per_delivery", "max_derivation_depth", "worker_executable", "directory",
     ]
-    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events", "batch"]
+    static let pluginKeys = ["path", "enabled", "config", "events", "disabled_events", "timeout", "max_concurrency", "breaker", "retry", "filter", "ordered", "debounce", "isolation", "workers", "receive_own_events", "batch", "rate"]
     static let breakerKeys = [
         "window", "minimum_calls", "failure_rate", "consecutive_failures", "slow_call_duration", "slow_call_rate",
         "open_duration", "max_open_duration", "half_open_probes", "disabled",
@@ -126,6 +126,23 @@ public enum ConfigurationLoader {
         if let n = keys["workers"] { settings.workers = try n.int(in: 1...64) }
         if let n = keys["receive_own_events"] { settings.receiveOwnEvents = try n.bool() }
         if let n = keys["batch"] { settings.batch = try batch(n) }
+        if let n = keys["rate"] { settings.rate = try rate(n) }
+    }
+
+    /// `rate: 10/s` (also `/m`, `/h`), or `rate: {limit: 10/s, burst: 20}`.
+    static func rate(_ node: ConfigNode) throws(ConfigurationError) -> RateSettings {
+        func parse(_ node: ConfigNode) throws(ConfigurationError) -> RateSettings {
+            guard let rate = RateSettings(parsing: try node.string()) else {
+                throw node.error("expected a rate such as 10/s, 600/m or 5000/h, found \(node.found)")
+            }
+            return rate
+        }
+        if case .scalar = node.node { return try parse(node) }
+        let keys = try node.mapping(allowed: ["limit", "burst"])
+        guard let limit = keys["limit"] else { throw node.error("missing key 'limit' (e.g. limit: 10/s)") }
+        var rate = try parse(limit)
+        if let n = keys["burst"] { rate.burst = try n.int(in: 1...1_000_000) }
+        return rate
     }
 
     /// `batch: {max_events: 100, max_wait: 50ms}`, `batch: true` (those defaults) or `batch: false`.

@@ -74,6 +74,8 @@ extension Console {
                 "not_attempted": plugin.counters.notAttempted, "in_flight": plugin.counters.inFlight,
                 "p50": milliseconds(plugin.latencyP50Milliseconds), "p99": milliseconds(plugin.latencyP99Milliseconds),
                 "transitions": plugin.transitions.reversed().map { ["at": Self.time($0.at), "from": $0.from, "to": $0.to, "reason": $0.reason] },
+                "batch": plugin.batch ?? (plugin.handlesBatches ? "off (has the batch entry)" : "off"), "rate": plugin.rate ?? "none",
+                "waiting_for_rate": plugin.waitingForRate,
             ]
         }
         let failed = all.filter { $0.name.isEmpty }.map { ["path": $0.path, "status": $0.status] }

@@ -152,6 +152,9 @@ enum ConsoleTemplates {
           <table class="counters"><tr>
             <th>Calls</th><td>{{calls}}</td><th>Failures</th><td>{{failures}}</td><th>Timeouts</th><td>{{timeouts}}</td>
             <th>Not attempted</th><td>{{not_attempted}}</td><th>In flight</th><td>{{in_flight}}</td><th>p50</th><td>{{p50}}</td><th>p99</th><td>{{p99}}</td>
+          </tr><tr>
+            <th>Batch</th><td colspan="3">{{batch}}</td><th>Rate</th><td colspan="3">{{rate}}</td>
+            <th>Waiting for rate</th><td id="waiting-for-rate-{{name}}">{{waiting_for_rate}}</td>
           </tr></table>
           <form method="post" action="/console/plugins/{{name}}/breaker" class="inline breaker-actions">
             <input type="hidden" name="csrf" value="{{csrf}}">

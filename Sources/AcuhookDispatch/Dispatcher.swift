@@ -24,6 +24,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
     private let metricsFactory: any MetricsFactory
     /// Signal it to look for work now (the receiver does after each stored delivery).
     public let wakeup = Wakeup()
+    private let pacer = RatePacer()
 
     /// Creates a dispatcher over `store` and the plugins of `host`; each attempt's end is
     /// published to `feed` (while anyone follows it).
@@ -67,13 +68,18 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                     for (name, runner) in host.runners where !runner.isRefusingCalls {
                         let batch = batchSize(of: runner)
                         let queued = waiting[name] ?? 0
-                        if queued <= batch / 4 { limits[name] = batch - queued }
+                        guard queued <= batch / 4 else { continue }
+                        // A plugin with a rate claims only what its bucket allows: the rest
+                        // wait in the store, no attempt spent.
+                        let allowed = pacer.allowance(name, rate: host.settings(for: name)?.rate, wanted: batch - queued)
+                        if allowed > 0 { limits[name] = allowed }
                     }
                     var claimed = 0
                     if !limits.isEmpty {
                         do {
                             let jobs = try await store.claimJobs(perPlugin: limits, lease: configuration.lease, nowUnixMilliseconds: now())
                             claimed = jobs.count
+                            for (plugin, count) in Dictionary(grouping: jobs, by: \.plugin).mapValues(\.count) { pacer.claimed(count, of: plugin) }
                             for (plugin, count) in queues.add(jobs, limit: { self.host.runners[$0]?.concurrency ?? 1 }) {
                                 for _ in 0..<count {
                                     workers.addTask { await self.work(for: plugin, queues: queues, completions: completions) }
@@ -83,7 +89,7 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
                             logger.error("cannot claim jobs; will retry", metadata: ["acuhook.error": "\(error)"])
                         }
                     }
-                    if claimed == 0 { await wakeup.wait(upTo: configuration.idlePoll) }
+                    if claimed == 0 { await wakeup.wait(upTo: min(configuration.idlePoll, pacer.untilNextToken() ?? configuration.idlePoll)) }
                 }
                 // Calls in flight get the grace period; those still running then (a hung plugin)
                 // are ended and their jobs held, unattempted (see `run(_:on:)`).

@@ -165,14 +165,17 @@ extension PostgresEventStore {
 
     /// Jobs by state, earliest due pending job per plugin, dead letters by plugin and reason,
     /// read in one snapshot (a repeatable-read transaction).
-    public func queueSummary() async throws(StoreError) -> QueueSummary {
+    public func queueSummary(nowUnixMilliseconds now: Int64) async throws(StoreError) -> QueueSummary {
         try await run("cannot summarise the queue") { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: quiet)
             do {
                 var summary = QueueSummary(jobs: try await Self.jobCounts(on: connection))
-                for try await (plugin, due) in try await connection.query(
-                    "SELECT plugin, min(due_at) FROM jobs WHERE state = 'pending' GROUP BY plugin", logger: quiet
-                ).decode((String, Int64).self) { summary.earliestDueByPlugin[plugin] = due }
+                for try await (plugin, earliest, due) in try await connection.query(
+                    "SELECT plugin, min(due_at), count(*) FILTER (WHERE due_at <= \(now)) FROM jobs WHERE state = 'pending' GROUP BY plugin", logger: quiet
+                ).decode((String, Int64, Int64).self) {
+                    summary.earliestDueByPlugin[plugin] = earliest
+                    if due > 0 { summary.dueByPlugin[plugin] = Int(due) }
+                }
                 for try await (plugin, reason, count) in try await connection.query(
                     "SELECT plugin, dead_reason, count(*) FROM jobs WHERE state = 'dead' GROUP BY plugin, dead_reason ORDER BY plugin, dead_reason", logger: quiet
                 ).decode((String, String?, Int64).self) {

@@ -62,16 +62,19 @@ extension SQLiteEventStore {
         }
     }
 
-    /// Jobs by state, earliest due pending job per plugin, dead letters by plugin and reason:
-    /// three scans of the `jobs_plugin_due` index (state, plugin, due_at), in one read.
-    public func queueSummary() async throws(StoreError) -> QueueSummary {
+    /// Jobs by state, earliest due pending job and due jobs per plugin, dead letters by plugin
+    /// and reason: three scans of the `jobs_plugin_due` index (state, plugin, due_at), in one read.
+    public func queueSummary(nowUnixMilliseconds now: Int64) async throws(StoreError) -> QueueSummary {
         try await read("cannot summarise the queue") { db in
             var summary = QueueSummary()
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM jobs GROUP BY state") {
                 if let state = JobState(rawValue: row[0]) { summary.jobs[state] = row[1] }
             }
-            for row in try Row.fetchAll(db, sql: "SELECT plugin, MIN(due_at) FROM jobs WHERE state = 'pending' GROUP BY plugin") {
+            let pending = "SELECT plugin, MIN(due_at), SUM(due_at <= ?) FROM jobs WHERE state = 'pending' GROUP BY plugin"
+            for row in try Row.fetchAll(db, sql: pending, arguments: [now]) {
                 summary.earliestDueByPlugin[row[0]] = row[1]
+                let due: Int = row[2]
+                if due > 0 { summary.dueByPlugin[row[0]] = due }
             }
             let dead = "SELECT plugin, dead_reason, COUNT(*) FROM jobs WHERE state = 'dead' GROUP BY plugin, dead_reason ORDER BY plugin, dead_reason"
             for row in try Row.fetchAll(db, sql: dead) {

@@ -1,3 +1,4 @@
+import AcuhookCore
 /// The jobs: one per (event, plugin), claimed under a lease, completed in batches.
 public protocol JobQueue: Sendable {
     /// Leases, per plugin, up to its number of due jobs for `lease` (a dead dispatcher's jobs
@@ -23,12 +24,17 @@ public protocol JobQueue: Sendable {
 
     /// How many jobs are in each state.
     func jobCounts() async throws(StoreError) -> [JobState: Int]
-    /// Jobs by state, the earliest due pending job per plugin and dead letters by plugin and
-    /// reason, read together.
-    func queueSummary() async throws(StoreError) -> QueueSummary
+    /// Jobs by state, the earliest due pending job and the number due at `now` per plugin, and
+    /// dead letters by plugin and reason, read together.
+    func queueSummary(nowUnixMilliseconds now: Int64) async throws(StoreError) -> QueueSummary
 }
 
 extension JobQueue {
+    /// The summary now, by the system clock.
+    public func queueSummary() async throws(StoreError) -> QueueSummary {
+        try await queueSummary(nowUnixMilliseconds: SystemWallClock().nowUnixMilliseconds)
+    }
+
     /// No hints: the store is not shared with other dispatchers.
     public func onNewJobs(_ handler: @escaping @Sendable () -> Void) {}
 }

@@ -22,13 +22,18 @@ public struct QueueSummary: Sendable, Equatable {
     /// Per plugin with pending jobs: the earliest `due` time of its pending jobs, ms since the
     /// Unix epoch. A time before now means a job has been due, and waiting, since then.
     public var earliestDueByPlugin: [String: Int64]
+    /// Per plugin with pending jobs due at the summary's time: how many (waiting to be claimed).
+    public var dueByPlugin: [String: Int]
     /// Dead letters by plugin and reason, sorted by plugin then reason.
     public var deadLetters: [DeadLetterCount]
 
     /// A summary.
-    public init(jobs: [JobState: Int] = [:], earliestDueByPlugin: [String: Int64] = [:], deadLetters: [DeadLetterCount] = []) {
+    public init(
+        jobs: [JobState: Int] = [:], earliestDueByPlugin: [String: Int64] = [:], dueByPlugin: [String: Int] = [:], deadLetters: [DeadLetterCount] = []
+    ) {
         self.jobs = jobs
         self.earliestDueByPlugin = earliestDueByPlugin
+        self.dueByPlugin = dueByPlugin
         self.deadLetters = deadLetters
     }
 

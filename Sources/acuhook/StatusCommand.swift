@@ -72,6 +72,10 @@ struct StatusCommand: AsyncParsableCommand {
             let counters = plugin.counters
             let failures = counters.failures > 0 ? palette.red("failures \(counters.failures)") : "failures 0"
             lines.append("  \(pad(plugin.name, 16)) \(palette.breaker(pad(plugin.breaker, 11))) calls \(counters.calls)  \(failures)  not attempted \(counters.notAttempted)  \(latency)")
+            var pacing: [String] = []
+            if let batch = plugin.batch { pacing.append("batch \(batch)") }
+            if let rate = plugin.rate { pacing.append("rate \(rate), \(plugin.waitingForRate) waiting for it") }
+            if !pacing.isEmpty { lines.append("  " + pad("", 16) + " " + pacing.joined(separator: "  ")) }
         }
         lines += ["", palette.bold("Queue")]
         let order = ["pending", "running", "done", "skipped", "dead", "superseded"]

@@ -226,3 +226,25 @@ import Testing
         #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, batch: {size: 10}}]") }
     }
 }
+
+@Suite struct RateConfigurationTests {
+    func parse(_ yaml: String) throws(ConfigurationError) -> AcuhookSettings {
+        try ConfigurationLoader.parse(yaml: yaml, file: "acuhook.yaml", baseDirectory: "/etc/acuhook", environment: [:])
+    }
+
+    @Test func rateIsATextOrALimitWithABurst() throws {
+        let configuration = try parse("""
+            plugins:
+              - path: a.so
+                rate: 10/s
+              - path: b.so
+                rate: {limit: 600/m, burst: 20}
+              - path: c.so
+            """)
+        let rates = configuration.pluginHost.plugins.map(\.rate)
+        #expect(rates == [RateSettings(perSecond: 10), RateSettings(perSecond: 10, burst: 20), nil])
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, rate: 10}]") }
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, rate: {burst: 5}}]") }
+        #expect(throws: ConfigurationError.self) { try parse("plugins: [{path: a.so, rate: {limit: 5/s, burst: 0}}]") }
+    }
+}

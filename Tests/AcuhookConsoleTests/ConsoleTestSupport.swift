@@ -24,13 +24,14 @@ struct TestConsole {
     let logs: RecordingLogHandler.Store
     let application: Application<RouterResponder<AcuhookRequestContext>>
 
-    init(token: String? = TestConsole.token) throws {
+    init(token: String? = TestConsole.token, plugin configure: (inout PluginSettings) -> Void = { _ in }) throws {
         let logs = RecordingLogHandler.Store()
         let logger = RecordingLogHandler.logger(logs)
         let path = try FixturePlugins.temporaryDirectory().appendingPathComponent("console.db").path
         store = try SQLiteEventStore(configuration: .init(path: path), logger: logger)
         var plugin = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
         plugin.events = [.prefix("Customer.")]
+        configure(&plugin)
         var settings = PluginHostSettings()
         settings.plugins = [plugin]
         host = PluginHost(settings: settings, clock: ContinuousClock(), logger: logger)

@@ -173,4 +173,23 @@ import Testing
             #expect(try await browser.post("/console/plugins/fixture-scripted/breaker", "action=reset").status == .forbidden)
         }
     }
+
+    @Test func thePluginsPageShowsBatchRateAndTheJobsWaitingForTheRate() async throws {
+        let console = try TestConsole { plugin in
+            plugin.rate = RateSettings(perSecond: 10, burst: 5)
+            var batch = BatchSettings()
+            batch.maxEvents = 50
+            plugin.batch = batch
+        }
+        // Three due jobs, none claimed: they wait for the plugin's rate.
+        for key in ["a", "b", "c"] { try await console.store(key: key, at: 1_000) }
+        try await console.application.test(.router) { client in
+            var browser = Browser(client: client)
+            _ = try await browser.signIn()
+            let page = String(buffer: try await browser.get("/console/plugins").body)
+            #expect(page.contains(#"<th>Batch</th><td colspan="3">50 events or 50ms</td>"#), "\(page)")
+            #expect(page.contains(#"<th>Rate</th><td colspan="3">10/s (burst 5)</td>"#))
+            #expect(page.contains(#"id="waiting-for-rate-fixture-scripted">3<"#))
+        }
+    }
 }

@@ -141,9 +141,10 @@ import Testing
         _ = try await store.accept(one("a", ["p", "q"], at: 1_000), keepKeyFor: .seconds(60))
         _ = try await store.accept(one("b", ["p"], at: 5_000), keepKeyFor: .seconds(60))
         _ = try await store.accept(one("c", ["q"], at: 9_000), keepKeyFor: .seconds(60))
-        var summary = try await store.queueSummary()
+        var summary = try await store.queueSummary(nowUnixMilliseconds: 6_000)
         #expect(summary.jobs == [.pending: 4])
         #expect(summary.earliestDueByPlugin == ["p": 1_000, "q": 1_000])
+        #expect(summary.dueByPlugin == ["p": 2, "q": 1])
         #expect(summary.oldestPendingAge(of: "p", nowUnixMilliseconds: 11_000) == .seconds(10))
         // q's two jobs die, one rejected and one exhausted; p's first job is done.
         let claimed = try await store.claimJobs(plugins: ["p", "q"], limit: 10, lease: .seconds(60), nowUnixMilliseconds: 10_000)

@@ -17,6 +17,7 @@ public final class MetricsExporter: Sendable {
     public let factory: PrometheusMetricsFactory
     private let store: any JobQueue
     private let plugins: @Sendable () -> [String]
+    private let rateLimited: @Sendable () -> Set<String>
     private let wallClock: any WallClock
     /// Series set to a non-zero value at the last scrape, so they go back to 0 rather than
     /// keep a stale value when their jobs are gone.
@@ -45,17 +46,20 @@ public final class MetricsExporter: Sendable {
         return factory
     }
 
-    /// Exports `factory`'s registry, reading queue figures from `store` for the loaded `plugins`.
+    /// Exports `factory`'s registry, reading queue figures from `store` for the loaded `plugins`
+    /// (of which `rateLimited` have a `rate`: their due jobs are reported as waiting for it).
     public init(
         factory: PrometheusMetricsFactory = MetricsExporter.makeFactory(),
         store: any JobQueue,
         plugins: @escaping @Sendable () -> [String],
+        rateLimited: @escaping @Sendable () -> Set<String> = { [] },
         wallClock: any WallClock = SystemWallClock()
     ) {
         self.registry = factory.registry
         self.factory = factory
         self.store = store
         self.plugins = plugins
+        self.rateLimited = rateLimited
         self.wallClock = wallClock
     }
 
@@ -63,8 +67,9 @@ public final class MetricsExporter: Sendable {
     /// - Throws: ``StoreError`` when the store cannot be read (the scrape fails rather than
     ///   report stale queue figures).
     public func scrape() async throws(StoreError) -> [UInt8] {
-        let summary = try await store.queueSummary()
-        update(summary, nowUnixMilliseconds: wallClock.nowUnixMilliseconds)
+        let now = wallClock.nowUnixMilliseconds
+        let summary = try await store.queueSummary(nowUnixMilliseconds: now)
+        update(summary, nowUnixMilliseconds: now)
         if let process = ProcessStatistics.read() { update(process) }
         return MetricDescriptions.addingHelp(to: registry.emitToBuffer())
     }
@@ -75,6 +80,11 @@ public final class MetricsExporter: Sendable {
         }
         for plugin in Set(plugins()).union(summary.earliestDueByPlugin.keys) {
             gauge("acuhook_oldest_pending_job_age_seconds", [("plugin", plugin)]).record(summary.oldestPendingAge(of: plugin, nowUnixMilliseconds: now).inSeconds)
+        }
+        // A rate-limited plugin's due jobs wait for its tokens; every loaded plugin has the series.
+        let rated = rateLimited()
+        for plugin in plugins() {
+            gauge("acuhook_jobs_waiting_for_rate", [("plugin", plugin)]).record(rated.contains(plugin) ? summary.dueByPlugin[plugin] ?? 0 : 0)
         }
         var seen = Set<[String]>()
         for count in summary.deadLetters {

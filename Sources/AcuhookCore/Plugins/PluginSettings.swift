@@ -38,6 +38,8 @@ public struct PluginSettings: Sendable, Equatable {
     public var origin: PluginOrigin = .configuration
     /// Hand the plugin several events per call; nil (default): one event per call.
     public var batch: BatchSettings? = nil
+    /// Most events per second handed to the plugin; nil (default): no limit.
+    public var rate: RateSettings? = nil
 
     /// Settings with defaults for the plugin at `path`.
     public init(path: String) {

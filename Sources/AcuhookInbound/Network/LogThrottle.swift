@@ -1,3 +1,5 @@
+import AcuhookCore
+
 /// Decides which of many similar log lines to write, so that a client who trips a limit again
 /// and again (an attack) cannot flood the log: one line per key (a client address) per
 /// `interval`, and at most `burst` lines at once, `perSecond` a second in all. Pure: the

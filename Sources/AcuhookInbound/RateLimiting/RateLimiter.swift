@@ -1,3 +1,4 @@
+import AcuhookCore
 import Synchronization
 
 /// A rate: sustained requests per second and the burst allowed above it.

@@ -18,16 +18,41 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     /// Takes a token. Returns nil when allowed, or how long until a token is available.
     public mutating func take(now: Instant) -> Duration? {
-        let elapsed = updated.duration(to: now)
-        if elapsed > .zero {
-            let seconds = elapsed.inSeconds
-            tokens = min(burst, tokens + seconds * ratePerSecond)
-            updated = now
-        }
+        refill(now: now)
         if tokens >= 1 {
             tokens -= 1
             return nil
         }
+        return waitForToken()
+    }
+
+    /// Whole tokens available at `now`.
+    public mutating func available(now: Instant) -> Int {
+        refill(now: now)
+        return Int(tokens.rounded(.down))
+    }
+
+    /// Takes `count` tokens (at most those available) at `now`.
+    public mutating func take(_ count: Int, now: Instant) {
+        refill(now: now)
+        tokens = max(0, tokens - Double(count))
+    }
+
+    /// How long from `now` until a whole token is available (zero when one is).
+    public mutating func waitForToken(now: Instant) -> Duration {
+        refill(now: now)
+        return tokens >= 1 ? .zero : waitForToken()
+    }
+
+    private mutating func refill(now: Instant) {
+        let elapsed = updated.duration(to: now)
+        if elapsed > .zero {
+            tokens = min(burst, tokens + elapsed.inSeconds * ratePerSecond)
+            updated = now
+        }
+    }
+
+    private func waitForToken() -> Duration {
         let wait = (1 - tokens) / ratePerSecond
         return .milliseconds(Int64((wait * 1000).rounded(.up)))
     }
