@@ -322,7 +322,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AcuhookApplicationTests",
-            dependencies: ["AcuhookApplication", "AcuhookConfig", "AcuhookTesting", "AcuhookTestingHTTP", .logging, .serviceLifecycle],
+            dependencies: ["AcuhookApplication", "AcuhookConfig", "AcuhookCore", "AcuhookStore", "AcuhookTesting", "AcuhookTestingHTTP", .logging, .serviceLifecycle],
             swiftSettings: swiftSettings
         ),
         .testTarget(

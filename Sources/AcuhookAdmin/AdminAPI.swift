@@ -26,6 +26,7 @@ import NIOCore
 /// | `GET /admin/jobs` | jobs per state |
 /// | `GET /admin/dlq?plugin=&event_type=&since=&reason=&limit=` | dead letters, oldest first |
 /// | `GET /admin/dlq/{job}` | one dead letter: event and every attempt |
+/// | `POST /admin/replays` | body ``ReplayRequest`` (+ `"dry_run": true`) → `{"count", "first"}`, or creates the jobs → `{"id", "total", "created", "resumed_after"}` |
 /// | `POST /admin/dlq/replay` | body `{"ids":[…]}` or filters or `{"all":true}` → `{"replayed":N}` |
 /// | `POST /admin/dlq/purge` | same body → `{"purged":N}` |
 /// | `GET /admin/status` | sources, plugins, jobs, dead letters and the last refusals in one answer (``StatusReport``) |
@@ -151,6 +152,9 @@ public enum AdminAPI {
             try await change(request, logger: logger, verb: "purged", nowUnixMilliseconds: now()) { filter in
                 try await store.purge(filter)
             }
+        }
+        admin.post("replays") { request, _ in
+            try await replay(request, store: store, operations: operations, logger: logger, nowUnixMilliseconds: now())
         }
         return router
     }

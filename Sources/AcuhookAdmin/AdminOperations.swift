@@ -1,4 +1,5 @@
 import AcuhookPluginHost
+import AcuhookStore
 
 /// What the admin API asks of the running process beyond the store: the plugins it runs, the
 /// routing table it uses, and the runtime overrides an operator makes. `acuhook serve`
@@ -18,4 +19,13 @@ public protocol AdminOperations: Sendable {
     func clearRoutes(plugin: String) async throws -> Bool
     /// Reads the configuration again and switches to its plugins, or keeps the running ones.
     func reload() async -> PluginReloadReport
+    /// What a backfill of `request` selects in the store, by the running plugins' routes and
+    /// the plugin's ordering. - Returns: nil when no such plugin is loaded.
+    /// - Throws: ``DeadLetterQueryError`` for a field that cannot be read, or ``StoreError``.
+    func replaySelection(_ request: ReplayRequest) async throws -> ReplaySelection?
+}
+
+extension AdminOperations {
+    /// No backfills: an implementation without plugins.
+    public func replaySelection(_ request: ReplayRequest) async throws -> ReplaySelection? { nil }
 }

@@ -69,6 +69,16 @@ public struct PluginHostOperations<C: Clock>: AdminOperations where C.Duration =
         return true
     }
 
+    /// The backfill's selection, by the plugin host's current routes.
+    public func replaySelection(_ request: ReplayRequest) async throws -> ReplaySelection? {
+        let plugin = request.plugin
+        guard host.runners[plugin] != nil else { return nil }
+        return try await request.selection(
+            store: store, receives: { [host] in host.route($0, orderedByDefault: false).plugins.contains(plugin) }, ordered: host.settings(for: plugin)?.ordered,
+            nowUnixMilliseconds: wallClock.nowUnixMilliseconds
+        )
+    }
+
     /// Loaded plugins in priority order, then those that failed to load.
     public func plugins() async -> [PluginStatus] {
         let rated = host.order.contains { host.settings(for: $0)?.rate != nil }

@@ -133,6 +133,7 @@ extension Console {
                         "replayable": job.state != .running && job.state != .superseded, "delivery": id,
                     ]
                     if let reason = job.deadReason { values["reason"] = "dead-lettered: \(reason.rawValue)" }
+                    if let replay = job.replay { values["replay"] = replay }
                     return values
                 },
             ]

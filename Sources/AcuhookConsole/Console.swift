@@ -78,6 +78,7 @@ public struct Console: Sendable {
         addDeliveryRoutes(to: console)
         addPluginRoutes(to: console)
         addDeadLetterRoutes(to: console)
+        addReplayRoutes(to: console)
     }
 
     // MARK: - Signing in

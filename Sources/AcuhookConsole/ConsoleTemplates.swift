@@ -13,6 +13,7 @@ enum ConsoleTemplates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("error", error), ("deliveries", deliveries), ("delivery", delivery),
         ("plugins", plugins), ("routes", routes), ("dlq", deadLetters), ("purge", purge), ("task", task),
+        ("replay", replay), ("replayConfirm", replayConfirm),
     ]
 
     static let layout = """
@@ -35,6 +36,7 @@ enum ConsoleTemplates {
             <a href="/console/plugins" class="{{#nav_plugins}}active{{/nav_plugins}}">Plugins</a>
             <a href="/console/routes" class="{{#nav_routes}}active{{/nav_routes}}">Routes</a>
             <a href="/console/dlq" class="{{#nav_dlq}}active{{/nav_dlq}}">Dead letters</a>
+            <a href="/console/replay" class="{{#nav_replay}}active{{/nav_replay}}">Replay</a>
           </nav>
           {{/signed_in}}
         </header>
@@ -117,7 +119,7 @@ enum ConsoleTemplates {
           {{^jobs}}<p class="hint">No plugin was routed this event.</p>{{/jobs}}
           {{#jobs}}
           <div class="job" id="job-{{id}}">
-            <h4>{{plugin}} <span class="badge {{state}}">{{state}}</span> <span class="hint">job {{id}} · {{attempts}} attempt(s){{#reason}} · {{reason}}{{/reason}}</span></h4>
+            <h4>{{plugin}} <span class="badge {{state}}">{{state}}</span>{{#replay}} <span class="badge replay" id="replay-{{id}}">replay #{{replay}}</span>{{/replay}} <span class="hint">job {{id}} · {{attempts}} attempt(s){{#reason}} · {{reason}}{{/reason}}</span></h4>
             <table class="attempts">
               <thead><tr><th>Attempt</th><th>Started</th><th>Outcome</th><th>Duration</th><th>Message</th></tr></thead>
               <tbody>
@@ -254,11 +256,46 @@ enum ConsoleTemplates {
         {{/content}}{{/layout}}
         """
 
+    static let replay = """
+        {{<layout}}{{$content}}
+        <h1>Replay stored events</h1>
+        <p class="hint">Sends events already received to a plugin again (after a fix): each gets a new job, from attempt 1,
+        through the plugin's filter, ordering, rate and breaker. The next page shows how many before anything is created.</p>
+        <form method="post" action="/console/replay/preview" class="card">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <p><label>Plugin <select name="plugin" id="replay-plugin">{{#plugins}}<option>{{name}}</option>{{/plugins}}</select></label></p>
+          <p><label>Event type or pattern <input name="event" placeholder="every type the plugin receives"></label></p>
+          <p><label>Source <input name="source" placeholder="every source"></label></p>
+          <p><label>Received since <input name="since" value="{{since}}" required></label>
+             <label>until <input name="until" placeholder="now"></label> <span class="hint">an ISO 8601 time or an age (30m, 2h, 3d)</span></p>
+          <p><button type="submit" id="replay-preview">Count the events</button></p>
+        </form>
+        {{/content}}{{/layout}}
+        """
+
+    static let replayConfirm = """
+        {{<layout}}{{$content}}
+        <h1>Replay to {{plugin}}</h1>
+        {{#none}}<p id="replay-count">No stored event matches: nothing to replay. <a href="/console/replay">Back</a></p>{{/none}}
+        {{^none}}
+        <p>This creates <b id="replay-count">{{count}}</b> new job(s) for <b>{{plugin}}</b> ({{types}}). The first:</p>
+        <table class="list"><thead><tr><th>Event</th><th>Received</th><th>Type</th><th>Entity</th><th>Delivery</th></tr></thead><tbody>
+        {{#first}}<tr><td>{{id}}</td><td><time>{{received}}</time></td><td>{{type}}</td><td>{{entity}}</td><td><a href="/console/deliveries/{{delivery}}">#{{delivery}}</a></td></tr>{{/first}}
+        </tbody></table>
+        <form method="post" action="/console/replay">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="confirm" value="replay">
+          {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+          <button type="submit" id="confirm-replay">Create {{count}} job(s)</button> <a href="/console/replay">Cancel</a>
+        </form>
+        {{/none}}
+        {{/content}}{{/layout}}
+        """
+
     static let task = """
         {{<layout}}{{$content}}
         <h1>{{verb}}</h1>
         <p><progress id="progress" max="{{total}}" value="{{done}}"></progress> <span id="progress-text">{{done}} of {{total}}</span></p>
-        {{#finished}}<p id="task-done">{{result}}</p><p><a href="{{back}}" id="back">Back to the dead-letter queue</a></p>{{/finished}}
+        {{#finished}}<p id="task-done">{{result}}</p><p><a href="{{back}}" id="back">Back</a></p>{{/finished}}
         {{^finished}}<p class="hint" id="task-running" data-refresh="/console/tasks/{{id}}">Working…</p>{{/finished}}
         {{/content}}{{/layout}}
         """

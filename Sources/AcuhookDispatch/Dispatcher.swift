@@ -125,6 +125,8 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
         let batch = host.settings(for: plugin)?.batch
         let most = max(1, batch?.maxEvents ?? 1)
+        // `acuhook_jobs_finished_total{plugin, state, replay}`, made once per series by this worker.
+        var finished: [String: Counter] = [:]
         while let (first, remaining) = queues.next(for: plugin, upTo: most) {
             var jobs = first
             if jobs.count < most, let wait = batch?.maxWait, wait > .zero, !Task.isShuttingDownGracefully {
@@ -140,6 +142,15 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             for (job, completion) in zip(jobs, ended) {
                 if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
                 completions.add(completion, of: job)
+                if let state = completion.disposition.finalState {
+                    let key = "\(state)\(job.replay == nil ? "" : "+replay")"
+                    let counter = finished[key] ?? Counter(
+                        label: "acuhook_jobs_finished_total",
+                        dimensions: [("plugin", plugin), ("state", state), ("replay", job.replay == nil ? "false" : "true")], factory: metricsFactory
+                    )
+                    finished[key] = counter
+                    counter.increment()
+                }
             }
             if remaining <= lowWater, remaining + jobs.count > lowWater { wakeup.signal() }
         }

@@ -46,13 +46,15 @@ extension PostgresEventStore {
             ) { events.append(try EventColumns.event(row.makeRandomAccess())) }
             summary.eventTypes = events.map(\.event.eventType)
             var jobs: [Int64: [DeliveryRecord.Job]] = [:]
-            for try await (jobID, event, plugin, state, attempts, due, reason) in try await connection.query(
-                "SELECT id, event_id, plugin, state, attempts, due_at, dead_reason FROM jobs WHERE event_id = ANY(\(events.map(\.id))) ORDER BY id", logger: quiet
-            ).decode((Int64, Int64, String, String, Int32, Int64, String?).self) {
-                jobs[event, default: []].append(DeliveryRecord.Job(
+            for try await (jobID, event, plugin, state, attempts, due, reason, replay) in try await connection.query(
+                "SELECT id, event_id, plugin, state, attempts, due_at, dead_reason, replay FROM jobs WHERE event_id = ANY(\(events.map(\.id))) ORDER BY id", logger: quiet
+            ).decode((Int64, Int64, String, String, Int32, Int64, String?, Int64?).self) {
+                var job = DeliveryRecord.Job(
                     id: jobID, plugin: plugin, state: JobState(rawValue: state) ?? .pending, attempts: Int(attempts), dueAtUnixMilliseconds: due,
                     deadReason: reason.flatMap(DeadLetterReason.init(rawValue:)), history: []
-                ))
+                )
+                job.replay = replay
+                jobs[event, default: []].append(job)
             }
             let history = try await Self.attempts(of: jobs.values.flatMap { $0.map(\.id) }, on: connection)
             return DeliveryRecord(

@@ -23,11 +23,13 @@ extension PostgresEventStore {
             var claimed: [ClaimedJob] = []
             for try await row in try await connection.execute(Prepared.Claim(bindings: binds), logger: quiet) {
                 let cells = row.makeRandomAccess()
-                claimed.append(ClaimedJob(
+                var job = ClaimedJob(
                     id: try cells[0].decode(Int64.self), plugin: try cells[1].decode(String.self), claim: try cells[2].decode(Int64.self),
                     attempt: Int(try cells[3].decode(Int32.self)) + 1, previousDelayMilliseconds: try cells[4].decode(Int64?.self),
-                    event: try EventColumns.event(cells, at: 5)
-                ))
+                    event: try EventColumns.event(cells, at: 6)
+                )
+                job.replay = try cells[5].decode(Int64?.self)
+                claimed.append(job)
             }
             return claimed
         }
@@ -48,9 +50,9 @@ extension PostgresEventStore {
         ), claimed AS (
             UPDATE jobs j SET state = 'running', lease_until = $4, updated_at = $3, claim = j.claim + 1, claimed_by = $5
             WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
-            RETURNING j.id, j.plugin, j.claim, j.attempts, j.last_delay_ms, j.event_id, j.due_at
+            RETURNING j.id, j.plugin, j.claim, j.attempts, j.last_delay_ms, j.replay, j.event_id, j.due_at
         )
-        SELECT c.id, c.plugin, c.claim, c.attempts, c.last_delay_ms, ev.*
+        SELECT c.id, c.plugin, c.claim, c.attempts, c.last_delay_ms, c.replay, ev.*
         FROM claimed c CROSS JOIN LATERAL (
             SELECT \(EventColumns.sql) FROM events e JOIN deliveries d ON d.id = e.delivery_id WHERE e.id = c.event_id
         ) AS ev

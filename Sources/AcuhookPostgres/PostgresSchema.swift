@@ -128,7 +128,25 @@ enum PostgresSchema {
                 PRIMARY KEY (kind, plugin, pattern)
             )
             """,
-        ])
+        ]),
+        // Backfills: a replay's selection, the events it covers (up to `upto_event`) and how far
+        // it got (`cursor`, the last event given a job), so an interrupted one resumes.
+        Migration(version: 2, name: "replays", sql: [
+            """
+            CREATE TABLE replays (
+                id bigserial PRIMARY KEY,
+                plugin text NOT NULL,
+                selection text NOT NULL,
+                upto_event bigint NOT NULL,
+                cursor bigint NOT NULL DEFAULT 0,
+                total bigint NOT NULL,
+                created bigint NOT NULL DEFAULT 0,
+                started_at bigint NOT NULL,
+                finished_at bigint
+            )
+            """,
+            "ALTER TABLE jobs ADD COLUMN replay bigint",
+        ]),
     ]
 
     /// The newest version this binary knows.

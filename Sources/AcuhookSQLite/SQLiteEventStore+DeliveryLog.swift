@@ -129,7 +129,7 @@ extension Schema {
         let events = try Row.fetchAll(
             db, sql: "SELECT \(eventColumns) FROM events e JOIN deliveries d ON d.id = e.delivery_id WHERE e.delivery_id = ? ORDER BY e.position", arguments: [id]
         ).map { storedEvent($0) }
-        let jobs = try db.cachedStatement(sql: "SELECT id, plugin, state, attempts, due_at, dead_reason FROM jobs WHERE event_id = ? ORDER BY id")
+        let jobs = try db.cachedStatement(sql: "SELECT id, plugin, state, attempts, due_at, dead_reason, replay FROM jobs WHERE event_id = ? ORDER BY id")
         let attempts = try db.cachedStatement(sql: "SELECT attempt, started_at, duration_ms, outcome, message FROM job_attempts WHERE job_id = ? ORDER BY rowid")
         let headers = StoredForm.headers(row[6])
         return DeliveryRecord(
@@ -142,13 +142,15 @@ extension Schema {
             events: try events.map { event in
                 DeliveryRecord.Event(stored: event, jobs: try Row.fetchAll(jobs, arguments: [event.id]).map { job in
                     let jobID: Int64 = job[0]
-                    return DeliveryRecord.Job(
+                    var record = DeliveryRecord.Job(
                         id: jobID, plugin: job[1], state: JobState(rawValue: job[2]) ?? .pending, attempts: job[3], dueAtUnixMilliseconds: job[4],
                         deadReason: (job[5] as String?).flatMap(DeadLetterReason.init(rawValue:)),
                         history: try Row.fetchAll(attempts, arguments: [jobID]).map {
                             AttemptRecord(number: $0[0], startedAtUnixMilliseconds: $0[1], durationMilliseconds: $0[2], outcome: AttemptOutcome(rawValue: $0[3]) ?? .other($0[3]), message: $0[4])
                         }
                     )
+                    record.replay = job[6]
+                    return record
                 })
             }
         )

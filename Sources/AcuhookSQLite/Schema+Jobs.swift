@@ -72,28 +72,28 @@ extension Schema {
         claimed.reserveCapacity(ids.count)
         try BoundStatement(
             """
-            SELECT j.id, j.plugin, j.attempts, j.last_delay_ms, \(eventColumns), j.claim
+            SELECT j.id, j.plugin, j.attempts, j.last_delay_ms, \(eventColumns), j.claim, j.replay
             FROM jobs j JOIN events e ON e.id = j.event_id JOIN deliveries d ON d.id = e.delivery_id
             WHERE j.id IN (SELECT value FROM json_each(?)) ORDER BY j.due_at, j.id
             """,
             in: db
         ).forEachRow([list]) { row in
-            claimed.append(
-                ClaimedJob(
-                    id: row.integer(0), plugin: row.text(1), claim: row.integer(16), attempt: Int(row.integer(2)) + 1, previousDelayMilliseconds: row.optionalInteger(3),
-                    event: StoredEvent(
-                        id: row.integer(4),
-                        deliveryID: row.integer(5),
-                        source: row.text(6),
-                        event: InboundEvent(
-                            eventType: row.text(7), entityType: row.text(8), entityId: row.text(9), tenant: row.text(10),
-                            orderingKey: row.text(11), json: row.bytes(12), derivationDepth: Int(row.integer(15))
-                        ),
-                        receivedAtUnixMilliseconds: row.integer(13),
-                        idempotencyKey: row.text(14)
-                    )
+            var job = ClaimedJob(
+                id: row.integer(0), plugin: row.text(1), claim: row.integer(16), attempt: Int(row.integer(2)) + 1, previousDelayMilliseconds: row.optionalInteger(3),
+                event: StoredEvent(
+                    id: row.integer(4),
+                    deliveryID: row.integer(5),
+                    source: row.text(6),
+                    event: InboundEvent(
+                        eventType: row.text(7), entityType: row.text(8), entityId: row.text(9), tenant: row.text(10),
+                        orderingKey: row.text(11), json: row.bytes(12), derivationDepth: Int(row.integer(15))
+                    ),
+                    receivedAtUnixMilliseconds: row.integer(13),
+                    idempotencyKey: row.text(14)
                 )
             )
+            job.replay = row.optionalInteger(17)
+            claimed.append(job)
         }
         return claimed
     }

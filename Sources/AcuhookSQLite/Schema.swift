@@ -155,6 +155,26 @@ enum Schema {
             // (a dispatcher that lost its lease) changes nothing.
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN claim INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("13-replays") { db in
+            // Backfills: a replay's selection, the events it covers (up to `upto_event`) and how
+            // far it got (`cursor`, the last event given a job), so an interrupted one resumes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE replays (
+                        id INTEGER PRIMARY KEY,
+                        plugin TEXT NOT NULL,
+                        selection TEXT NOT NULL,
+                        upto_event INTEGER NOT NULL,
+                        cursor INTEGER NOT NULL DEFAULT 0,
+                        total INTEGER NOT NULL,
+                        created INTEGER NOT NULL DEFAULT 0,
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER
+                    );
+                    ALTER TABLE jobs ADD COLUMN replay INTEGER;
+                    """
+            )
+        }
         return migrator
     }
 

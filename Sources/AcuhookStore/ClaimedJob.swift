@@ -15,6 +15,8 @@ public struct ClaimedJob: Sendable, Equatable {
     public var previousDelayMilliseconds: Int64?
     /// The stored event.
     public var event: StoredEvent
+    /// The replay (backfill) that created the job; nil for a job made when its event was stored.
+    public var replay: Int64? = nil
 
     /// A claimed job.
     public init(id: Int64, plugin: String, claim: Int64, attempt: Int, previousDelayMilliseconds: Int64?, event: StoredEvent) {

@@ -80,6 +80,8 @@ public struct DeliveryRecord: Sendable, Equatable {
         public var deadReason: DeadLetterReason?
         /// Every recorded attempt, oldest first.
         public var history: [AttemptRecord]
+        /// The replay (backfill) that created it; nil for a job made when its event was stored.
+        public var replay: Int64? = nil
 
         /// A job.
         public init(id: Int64, plugin: String, state: JobState, attempts: Int, dueAtUnixMilliseconds: Int64, deadReason: DeadLetterReason?, history: [AttemptRecord]) {

@@ -7,7 +7,7 @@ import ServiceLifecycle
 ///
 /// `SQLiteEventStore` (AcuhookSQLite) implements it for one machine; `PostgresEventStore` (AcuhookPostgres) for
 /// several instances sharing one PostgreSQL database.
-public protocol EventStore: Inbox, JobQueue, DeadLetterQueue, OverrideStore, DeliveryLog {
+public protocol EventStore: Inbox, JobQueue, DeadLetterQueue, OverrideStore, DeliveryLog, ReplayLog {
     /// Where it keeps everything, for logs and messages (a file path, or a URL without its password).
     var location: String { get }
 

@@ -12,6 +12,15 @@ public struct JobCompletion: Sendable, Equatable {
         case held(untilUnixMilliseconds: Int64)
         /// Into the dead-letter queue: `rejected` (bad data) or `exhausted` (retries used up).
         case dead(reason: DeadLetterReason)
+
+        /// The job state it ends in (`done`, `skipped`, `dead`); nil when the job goes on.
+        public var finalState: String? {
+            switch self {
+            case .done(let skipped): skipped ? JobState.skipped.rawValue : JobState.done.rawValue
+            case .dead: JobState.dead.rawValue
+            case .retry, .held: nil
+            }
+        }
     }
 
     /// The job.

@@ -14,7 +14,12 @@ public enum StoredForm {
     /// A plugin's lane for an entity (ordering and debounce key): plugin, tenant, entity type
     /// and id, joined by U+001F.
     public static func entityLane(plugin: String, event: InboundEvent) -> String {
-        "\(plugin)\u{1F}\(event.tenant)\u{1F}\(event.entityType)\u{1F}\(event.entityId)"
+        entityLane(plugin: plugin, tenant: event.tenant, entityType: event.entityType, entityId: event.entityId)
+    }
+
+    /// A plugin's lane for the entity of a stored event.
+    public static func entityLane(plugin: String, tenant: String, entityType: String, entityId: String) -> String {
+        "\(plugin)\u{1F}\(tenant)\u{1F}\(entityType)\u{1F}\(entityId)"
     }
 
     /// Kept headers as HTTP-style lines (`name: value`, CRLF-separated; HTTP field values

@@ -15,7 +15,7 @@ struct Acuhook: AsyncParsableCommand {
         version: CommandLine.arguments.contains("--version") ? versionText : version,
         subcommands: [
             ServeCommand.self, CheckCommand.self, SendCommand.self, StatusCommand.self, TailCommand.self, DLQCommand.self, PluginsCommand.self,
-            RoutesCommand.self, NewPluginCommand.self, BreakerCommand.self, StoreCommand.self, PluginWorkerCommand.self,
+            RoutesCommand.self, ReplayCommand.self, NewPluginCommand.self, BreakerCommand.self, StoreCommand.self, PluginWorkerCommand.self,
         ]
     )
 

@@ -5,6 +5,7 @@ import AcuhookPluginHost
 import AcuhookStore
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `acuhook routes --config F [--event T …]`.
 struct RoutesCommand: AsyncParsableCommand {
@@ -27,16 +28,7 @@ struct RoutesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.loadConfiguration()
-        let inspected = PluginCatalog.inspect(configuration.pluginHost.withFolder().plugins, logger: options.logger())
-        var entries = inspected.compactMap { try? $0.loaded.get().route }
-        // Runtime overrides stored by `acuhook plugins enable|disable` or the admin API.
-        if let overrides = try? await StoreOpener.with(configuration.store, logger: options.logger(), { try await $0.overrides().overrides }) {
-            var byPlugin: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
-            for case .route(let plugin, let text, let enabled) in overrides {
-                if let pattern = try? EventPattern(parsing: text) { byPlugin[plugin, default: []].append((pattern, enabled)) }
-            }
-            entries = entries.map { $0.applying(byPlugin[$0.plugin] ?? []) }
-        }
+        let (inspected, entries) = await Self.routes(configuration, logger: options.logger())
         let router = Router(entries: entries)
         let origins = Dictionary(uniqueKeysWithValues: entries.map { ($0.plugin, $0.origin.rawValue) })
         let types = events.isEmpty ? EventTypeName.knownTypes : events
@@ -50,5 +42,23 @@ struct RoutesCommand: AsyncParsableCommand {
         for item in inspected {
             if case .failure(let error) = item.loaded { print("not loaded: \(error)") }
         }
+    }
+}
+
+extension RoutesCommand {
+    /// The configuration's plugins as inspected (descriptors read, nothing created) and their
+    /// route entries with the store's runtime overrides applied: the routes `acuhook serve` uses.
+    static func routes(_ configuration: AcuhookSettings, logger: Logger) async -> ([PluginCatalog.Inspected], [RouteEntry]) {
+        let inspected = PluginCatalog.inspect(configuration.pluginHost.withFolder().plugins, logger: logger)
+        var entries = inspected.compactMap { try? $0.loaded.get().route }
+        // Runtime overrides stored by `acuhook plugins enable|disable` or the admin API.
+        if let overrides = try? await StoreOpener.with(configuration.store, logger: logger, { try await $0.overrides().overrides }) {
+            var byPlugin: [String: [(pattern: EventPattern, enabled: Bool)]] = [:]
+            for case .route(let plugin, let text, let enabled) in overrides {
+                if let pattern = try? EventPattern(parsing: text) { byPlugin[plugin, default: []].append((pattern, enabled)) }
+            }
+            entries = entries.map { $0.applying(byPlugin[$0.plugin] ?? []) }
+        }
+        return (inspected, entries)
     }
 }

@@ -192,4 +192,36 @@ import Testing
             #expect(page.contains(#"id="waiting-for-rate-fixture-scripted">3<"#))
         }
     }
+
+    @Test func aReplayShowsItsCountBeforeCreatingAnythingThenMarksItsJobs() async throws {
+        let console = try TestConsole()
+        for key in ["a", "b", "c"] { try await console.store(key: key, at: 1_796_000_000_000) }
+        try await console.store(key: "old", at: 1_000)
+        let before = try await console.store.count("jobs")
+        try await console.application.test(.router) { client in
+            var browser = Browser(client: client)
+            _ = try await browser.signIn()
+            let form = String(buffer: try await browser.get("/console/replay").body)
+            #expect(form.contains("<option>fixture-scripted</option>"))
+            let csrf = try #require(try await browser.csrf(on: "/console/replay"))
+            let query = "csrf=\(csrf)&plugin=fixture-scripted&event=Customer.*&since=2026-11-01T00:00:00Z&until=2027-12-01T00:00:00Z"
+            // The confirmation counts the three events in the window; nothing is created yet.
+            let confirm = String(buffer: try await browser.post("/console/replay/preview", query).body)
+            #expect(confirm.contains(#"<b id="replay-count">3</b>"#), "\(confirm)")
+            #expect(confirm.contains(#"id="confirm-replay">Create 3 job(s)</button>"#))
+            #expect(try await console.store.count("jobs") == before)
+            // Without the confirmation field nothing happens either.
+            #expect(try await browser.post("/console/replay", query).status == .badRequest)
+            let started = try await browser.post("/console/replay", query + "&confirm=replay")
+            #expect(started.status == .seeOther)
+            let task = try #require(started.headers[.location])
+            #expect(try await waitFor { String(buffer: try await browser.get(task).body).contains("Replay #1: 3 job(s) created for fixture-scripted.") })
+            #expect(try await console.store.count("jobs") == before + 3)
+            let delivery = String(buffer: try await browser.get("/console/deliveries/1").body)
+            #expect(delivery.contains(">replay #1</span>"), "\(delivery)")
+            // A bad time is explained, not guessed.
+            let bad = try await browser.post("/console/replay/preview", "csrf=\(csrf)&plugin=fixture-scripted&since=soon")
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("since must be an ISO 8601 time"))
+        }
+    }
 }

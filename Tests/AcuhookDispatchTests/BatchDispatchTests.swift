@@ -5,6 +5,7 @@ import AcuhookStore
 import AcuhookTesting
 import Foundation
 import Logging
+import MetricsTestKit
 import Testing
 
 /// The dispatcher handing a batching plugin several jobs per call (`plugins[].batch`), with the
@@ -95,6 +96,26 @@ import Testing
             let keys = calls.flatMap { $0 }.filter { $0.entity == entity }.map(\.delivery)
             #expect(keys == (1...5).map { "\(entity)-\($0)" })
         }
+        try await world.host.shutdown()
+    }
+
+    @Test func replayedJobsAreCountedAsReplaysWhenTheyFinish() async throws {
+        let metrics = TestMetrics()
+        var plugin = PluginSettings(path: FixturePlugins.path("FixtureScripted"))
+        plugin.events = [.prefix("Fixture.")]
+        let world = try DispatcherTests.makeWorld(extraPlugins: [plugin], metrics: metrics)
+        for n in 1...3 { try await DispatcherTests.deliver(world, [Self.event("ok")], key: "k-\(n)") }
+        let store = world.store
+        try await DispatcherTests.dispatch(world) { try await store.jobCounts()[.done, default: 0] == 3 }
+        // A backfill of the same three events: three new jobs, run and counted apart.
+        let selection = ReplaySelection(plugin: "fixture-scripted", eventTypes: ["Fixture.Test"], sinceUnixMilliseconds: 0, ordering: .never)
+        let result = try await store.replay(selection, nowUnixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), batchSize: 10) { _, _ in true }
+        #expect(result.created == 3)
+        try await DispatcherTests.dispatch(world) { try await store.jobCounts()[.done, default: 0] == 6 }
+        func finished(replay: String) -> Int64 {
+            metrics.counterTotal(label: "acuhook_jobs_finished_total", dimensions: [("plugin", "fixture-scripted"), ("state", "done"), ("replay", replay)])
+        }
+        #expect(finished(replay: "false") == 3 && finished(replay: "true") == 3)
         try await world.host.shutdown()
     }
 }

@@ -16,6 +16,7 @@ enum MetricDescriptions {
         ("acuhook_breaker_transitions_total", "Circuit breaker transitions, by plugin and the state entered."),
         ("acuhook_dead_letters", "Dead-lettered jobs, by plugin and reason."),
         ("acuhook_oldest_pending_job_age_seconds", "How long the plugin's longest-waiting due job has been due."),
+        ("acuhook_jobs_finished_total", "Jobs that reached a final state (done, skipped, dead), by plugin, state and whether a replay (backfill) made them."),
         ("acuhook_jobs_waiting_for_rate", "Due jobs of a plugin with a rate, waiting in the store for its tokens (0 without a rate)."),
         ("acuhook_worker_restarts_total", "Worker processes started again after they ended, by plugin."),
         ("acuhook_lost_threads_total", "Pool threads lost to plugin calls past their timeout, by plugin."),
