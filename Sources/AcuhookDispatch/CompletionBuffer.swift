@@ -12,13 +12,16 @@ final class CompletionBuffer: Sendable {
 
     private let state = Mutex(State())
 
-    /// Buffers an outcome (wakes the flusher if it waits), bound to the job's claim: it applies
-    /// only while the job is still under that claim.
-    func add(_ completion: JobCompletion, of job: ClaimedJob) {
-        var completion = completion
-        completion.claim = job.claim
+    /// Buffers the outcomes of `jobs`, in order, in one step (waking the flusher if it waits),
+    /// each bound to its job's claim: it applies only while the job is still under that claim.
+    func add(_ completions: [JobCompletion], of jobs: [ClaimedJob]) {
+        let items = zip(completions, jobs).map { completion, job in
+            var completion = completion
+            completion.claim = job.claim
+            return (completion, job)
+        }
         let resume = state.withLock { state -> (CheckedContinuation<[(JobCompletion, ClaimedJob)]?, Never>, [(JobCompletion, ClaimedJob)])? in
-            state.items.append((completion, job))
+            state.items += items
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
             let items = state.items

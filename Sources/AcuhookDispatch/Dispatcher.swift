@@ -119,15 +119,23 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
         return max(calls, 2 * (host.settings(for: runner.image.name)?.batch?.maxEvents ?? 0))
     }
 
-    /// One worker of `plugin`: runs the plugin's queued jobs one call after another — one job per
-    /// call, or up to `batch.maxEvents` in one call, waiting up to `batch.maxWait` to fill it.
+    /// Most jobs an in-process plugin without `batch` gets in one hop (one `handle` call after
+    /// another on one pool thread, each with its own timeout).
+    static var hop: Int { 32 }
+
+    /// One worker of `plugin`: runs the plugin's queued jobs one call after another — up to
+    /// `batch.maxEvents` in one call, waiting up to `batch.maxWait` to fill it; without `batch`,
+    /// its share of the ready jobs (at most ``hop``) in one hop to the plugin's thread, or one
+    /// job at a time for an isolated plugin or a half-open breaker.
     private func work(for plugin: String, queues: ReadyJobs, completions: CompletionBuffer) async {
-        let lowWater = host.runners[plugin].map { batchSize(of: $0) / 4 } ?? 0
+        let runner = host.runners[plugin]
+        let lowWater = runner.map { batchSize(of: $0) / 4 } ?? 0
         let batch = host.settings(for: plugin)?.batch
-        let most = max(1, batch?.maxEvents ?? 1)
+        let grouped = batch == nil && runner?.isolation == .inProcess
+        let most = max(1, batch?.maxEvents ?? (grouped ? Self.hop : 1))
         // `acuhook_jobs_finished_total{plugin, state, replay}`, made once per series by this worker.
         var finished: [String: Counter] = [:]
-        while let (first, remaining) = queues.next(for: plugin, upTo: most) {
+        while let (first, remaining) = queues.next(for: plugin, upTo: runner?.breakerState == .halfOpen ? 1 : most, fairShare: batch == nil) {
             var jobs = first
             if jobs.count < most, let wait = batch?.maxWait, wait > .zero, !Task.isShuttingDownGracefully {
                 // Let the loop claim more while this batch fills.
@@ -139,9 +147,9 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             // job is claimed by its due time, possibly after a later event of its entity).
             if jobs.count > 1 { jobs.sort { $0.id < $1.id } }
             let ended = await call(jobs)
+            completions.add(ended, of: jobs)
             for (job, completion) in zip(jobs, ended) {
                 if let feed, feed.isFollowed, let attempt = completion.attempt { feed.publish(.job(Self.activity(job, completion, attempt))) }
-                completions.add(completion, of: job)
                 if let state = completion.disposition.finalState {
                     let key = "\(state)\(job.replay == nil ? "" : "+replay")"
                     let counter = finished[key] ?? Counter(
@@ -308,9 +316,11 @@ public final class Dispatcher<C: Clock>: Service where C.Duration == Duration {
             return JobCompletion(jobID: job.id, disposition: .dead(reason: .rejected), attempt: record)
         case .failed(.unavailable):
             // Nothing ran the call (a worker restarting, the call abandoned at shutdown): like an
-            // open breaker, the job waits and no attempt is spent.
+            // open breaker, the job waits and no attempt is spent. At a graceful stop it is due at
+            // once, so a restart does not delay it.
             jobLogger(job).info("plugin call not made; the job waits, no attempt spent", metadata: ["acuhook.message": "\(result.message ?? "")"])
-            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + configuration.breakerHold.wholeMilliseconds), attempt: nil)
+            let hold = Task.isShuttingDownGracefully ? 0 : configuration.breakerHold.wholeMilliseconds
+            return JobCompletion(jobID: job.id, disposition: .held(untilUnixMilliseconds: now() + hold), attempt: nil)
         case .retry, .failed:
             let policy = own?.retry ?? configuration.retry
             switch policy.decide(afterAttempt: job.attempt, previousDelay: job.previousDelayMilliseconds.map { .milliseconds($0) }, random: { Double.random(in: 0..<1) }) {

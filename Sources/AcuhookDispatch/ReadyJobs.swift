@@ -48,8 +48,9 @@ final class ReadyJobs: Sendable {
     }
 
     /// The next jobs of `plugin` (at most `limit`, in queue order) and how many of its jobs then
-    /// wait, or nil — and then the calling worker is no longer counted.
-    func next(for plugin: String, upTo limit: Int = 1) -> (jobs: [ClaimedJob], remaining: Int)? {
+    /// wait, or nil — and then the calling worker is no longer counted. With `fairShare`, at most
+    /// the worker's share of the waiting jobs (so the plugin's other workers get some).
+    func next(for plugin: String, upTo limit: Int = 1, fairShare: Bool = false) -> (jobs: [ClaimedJob], remaining: Int)? {
         state.withLock { state in
             guard let queue = state.queues[plugin], queue.count > 0 else {
                 if var queue = state.queues[plugin] {
@@ -58,7 +59,8 @@ final class ReadyJobs: Sendable {
                 }
                 return nil
             }
-            let jobs = Self.take(plugin, limit, from: &state)
+            let share = fairShare ? min(limit, max(1, queue.count / max(1, queue.workers))) : limit
+            let jobs = Self.take(plugin, share, from: &state)
             return (jobs, state.queues[plugin]?.count ?? 0)
         }
     }

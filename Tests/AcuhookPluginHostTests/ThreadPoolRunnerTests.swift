@@ -57,6 +57,31 @@ import Testing
         #expect(await runner.run(seedEvent(type: "Fixture.Test", entityId: "ok"), attempt: 1).outcome == .ok)
     }
 
+    /// Several events in one hop to a plugin without a batch entry: one `handle` after another,
+    /// each with its own timeout.
+    @Test func severalEventsInOneHopEachHaveTheirOwnTimeout() async throws {
+        @Sendable func calls(_ ids: [String]) -> [PluginCall] { ids.map { PluginCall(seedEvent(type: "Fixture.Test", entityId: $0), attempt: 1) } }
+        // Together longer than the timeout, each well within it: all handled.
+        let patient = try makeRunner("FixtureSerial", clock: ContinuousClock(), timeout: .seconds(1))
+        #expect(await patient.run(calls(["sleep:400", "sleep:400", "sleep:400"])).map(\.outcome) == [.ok, .ok, .ok])
+
+        // One past its timeout: it fails as a timeout, the ones before it keep their results and
+        // the ones after it are not called (their jobs wait, no attempt spent).
+        let clock = ManualClock()
+        let runner = try makeRunner("FixtureSerial", clock: clock, timeout: .milliseconds(100))
+        let hop = calls(["ok", "sleep:3000", "ok"])
+        let call = Task { await runner.run(hop) }
+        try await advance(clock) { runner.statistics.timeouts == 1 }
+        let results = await call.value
+        #expect(results.map(\.outcome) == [.ok, .failed(.timeout), .failed(.unavailable)])
+        #expect(results[2].message == "not called: an earlier event of the same call passed its timeout")
+        #expect(runner.statistics.lost == 1)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while runner.statistics.lost > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(runner.statistics.lost == 0 && runner.statistics.inFlight == 0)
+        #expect(await runner.run(calls(["ok", "ok"])).map(\.outcome) == [.ok, .ok])
+    }
+
     @Test func callsWaitingForAHungPluginsSlotEndUnattemptedInsteadOfHangingForever() async throws {
         let clock = ManualClock()
         let runner = try makeRunner("FixtureSerial", clock: clock, timeout: .milliseconds(100))

@@ -97,12 +97,13 @@ public final class GuardedPluginRunner<C: Clock, Transport: PluginTransport>: Pl
             )
             return Array(repeating: refusal, count: count)
         }
-        counters.withLock { $0.calls += count }
         let limiter = self.limiter
         var results = await transport.call(calls, timeout: timeout, release: { limiter.release() })
         let duration = started.duration(to: clock.now)
         counters.withLock { stats in
             for result in results {
+                // An event the transport did not call (stopping, after an earlier one's timeout) is no call.
+                if result.outcome != .failed(.unavailable) { stats.calls += 1 }
                 if result.isBreakerFailure { stats.failures += 1 }
                 if case .failed(.timeout) = result.outcome { stats.timeouts += 1 }
             }

@@ -22,6 +22,8 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// Calls whose plugin has not returned yet, by call number (settled or not).
     private let running = Mutex<[UInt64: (race: CallRace<[PluginCallResult]>, count: Int)]>([:])
     private let nextCall = Atomic<UInt64>(0)
+    /// Set by ``shutdown(grace:)``: calls of several events stop before their next event.
+    private let stopping = Atomic<Bool>(false)
     private let metrics: PluginMetrics?
 
     /// Calls `instance` on `pool`; `maxConcurrency` is lowered to 1 unless the plugin is
@@ -50,8 +52,13 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
     /// Always 0: nothing restarts in process.
     public var restarts: Int { 0 }
 
-    /// Runs the calls on one pool thread, racing them against `timeout` on the injected clock.
+    /// Runs the calls on one pool thread, racing them against `timeout` on the injected clock:
+    /// a batch (`handle_batch`) as one call with one timeout, several events without it one
+    /// `handle` after another, each with its own timeout (``callEach(_:timeout:release:)``).
     public func call(_ calls: [PluginCall], timeout: Duration, release: @escaping @Sendable () -> Void) async -> [PluginCallResult] {
+        if calls.count > 1, !(batches && instance.image.handlesBatches) {
+            return await callEach(calls, timeout: timeout, release: release)
+        }
         let race = CallRace<[PluginCallResult]>()
         let count = calls.count
         let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -100,11 +107,112 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
         }
     }
 
+    /// Several events in one hop to one pool thread, one `handle` call after another, each with
+    /// its own `timeout`: an event past it ends as `timeout` (its thread is lost until the plugin
+    /// returns, as for a single call) and the events after it as `unavailable`, not called (the
+    /// dispatcher holds their jobs, no attempt spent). At ``shutdown(grace:)`` the call stops
+    /// before its next event, and those left are `unavailable` too. One timer follows the event
+    /// running now.
+    private func callEach(_ calls: [PluginCall], timeout: Duration, release: @escaping @Sendable () -> Void) async -> [PluginCallResult] {
+        let race = CallRace<[PluginCallResult]>()
+        let count = calls.count
+        let id = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
+        let progress = GroupProgress(startedAt: clock.now)
+        running.withLock { $0[id] = (race, count) }
+        return await withCheckedContinuation { continuation in
+            race.arm(continuation)
+            pool.submit { [self] state in
+                guard case .active = state else {
+                    running.withLock { _ = $0.removeValue(forKey: id) }
+                    release()
+                    race.settle(Array(repeating: .failure(.unavailable, "the plugin thread pool is shut down"), count: count))
+                    return
+                }
+                let callStarted = ContinuousClock.now
+                for call in calls {
+                    let go = progress.withLock { progress -> Bool in
+                        guard !progress.abandoned, !race.isSettled, !stopping.load(ordering: .relaxed) else { return false }
+                        progress.startedAt = clock.now
+                        return true
+                    }
+                    guard go else { break }
+                    let result = instance.invoke(call.event, attempt: call.attempt)
+                    let kept = progress.withLock { progress -> Bool in
+                        guard !progress.abandoned else { return false }
+                        progress.results.append(result)
+                        return true
+                    }
+                    guard kept else { break }
+                }
+                running.withLock { _ = $0.removeValue(forKey: id) }
+                release()
+                // Stopped early (the transport is stopping): the events not called are not attempted.
+                var results = progress.withLock { $0.results }
+                results += Array(repeating: .failure(.unavailable, "not called: the plugin is stopping"), count: count - results.count)
+                guard !race.settle(results) else { return }
+                lost.withLock { lost in
+                    lost -= 1
+                    logger.notice(
+                        "plugin call returned after its timeout; its thread is free again",
+                        metadata: ["acuhook.call.duration": "\(callStarted.duration(to: .now))", "acuhook.plugin.lost_threads": "\(lost)"]
+                    )
+                }
+            }
+            let timer = Task { [self] in
+                while true {
+                    let (done, started) = progress.withLock { ($0.results.count, $0.startedAt) }
+                    do {
+                        try await clock.sleep(until: started.advanced(by: timeout), tolerance: nil)
+                    } catch {
+                        return
+                    }
+                    // Still the same event, unfinished: it is past its timeout.
+                    let finished = progress.withLock { progress -> [PluginCallResult]? in
+                        guard !progress.abandoned, progress.results.count == done, progress.startedAt == started else { return nil }
+                        progress.abandoned = true
+                        return progress.results
+                    }
+                    guard let finished else { continue }
+                    let ending = finished + [.failure(.timeout, "plugin did not return within \(timeout)")]
+                        + Array(repeating: .failure(.unavailable, "not called: an earlier event of the same call passed its timeout"), count: count - finished.count - 1)
+                    lost.withLock { lost in
+                        guard race.settle(ending) else { return }
+                        lost += 1
+                        metrics?.recordLostThread()
+                        logger.warning(
+                            "plugin call exceeded its timeout; its thread is lost until the call returns",
+                            metadata: ["acuhook.timeout": "\(timeout)", "acuhook.plugin.lost_threads": "\(lost)", "acuhook.pool.threads": "\(pool.numberOfThreads)"]
+                        )
+                    }
+                    return
+                }
+            }
+            race.attach(timer: timer)
+        }
+    }
+
+    /// How far a call of several events has got, shared by its pool thread and its timer.
+    private final class GroupProgress: Sendable {
+        struct State {
+            var results: [PluginCallResult] = []
+            var startedAt: C.Instant
+            /// Set when the call was ended from outside (a timeout): the thread stops calling.
+            var abandoned = false
+        }
+
+        private let state: Mutex<State>
+
+        init(startedAt: C.Instant) { state = Mutex(State(startedAt: startedAt)) }
+
+        func withLock<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
+    }
+
     /// Waits up to `grace` (wall-clock time) for calls in flight to return, then ends those
     /// still running as `unavailable` (their callers are answered; the dispatcher gives their
     /// jobs back unattempted). A plugin call cannot be interrupted: its thread stays busy and is
     /// counted as lost until the plugin returns, or the process exits.
     public func shutdown(grace: Duration) async {
+        stopping.store(true, ordering: .relaxed)
         let deadline = ContinuousClock.now + grace
         func waiting() -> [(race: CallRace<[PluginCallResult]>, count: Int)] { running.withLock { Array($0.values) }.filter { !$0.race.isSettled } }
         while !waiting().isEmpty, ContinuousClock.now < deadline {
