@@ -66,25 +66,10 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
         return await withCheckedContinuation { continuation in
             race.arm(continuation)
             pool.submit { [self] state in
-                guard case .active = state else {
-                    running.withLock { _ = $0.removeValue(forKey: id) }
-                    release()
-                    race.settle(Array(repeating: .failure(.unavailable, "the plugin thread pool is shut down"), count: count))
-                    return
-                }
+                guard case .active = state else { return poolShutDown(id, race, count: count, release: release) }
                 let callStarted = ContinuousClock.now
                 let invocation = instance.invoke(calls, asBatch: batches)
-                running.withLock { _ = $0.removeValue(forKey: id) }
-                // Free the slot before waking the caller, so what it sees next reflects this end.
-                release()
-                guard !race.settle(invocation) else { return }
-                lost.withLock { lost in
-                    lost -= 1
-                    logger.notice(
-                        "plugin call returned after its timeout; its thread is free again",
-                        metadata: ["acuhook.call.duration": "\(callStarted.duration(to: .now))", "acuhook.plugin.lost_threads": "\(lost)"]
-                    )
-                }
+                finish(id, race, invocation, startedAt: callStarted, release: release)
             }
             let timer = Task { [self] in
                 do {
@@ -122,12 +107,7 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
         return await withCheckedContinuation { continuation in
             race.arm(continuation)
             pool.submit { [self] state in
-                guard case .active = state else {
-                    running.withLock { _ = $0.removeValue(forKey: id) }
-                    release()
-                    race.settle(Array(repeating: .failure(.unavailable, "the plugin thread pool is shut down"), count: count))
-                    return
-                }
+                guard case .active = state else { return poolShutDown(id, race, count: count, release: release) }
                 let callStarted = ContinuousClock.now
                 for call in calls {
                     let go = progress.withLock { progress -> Bool in
@@ -144,19 +124,10 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                     }
                     guard kept else { break }
                 }
-                running.withLock { _ = $0.removeValue(forKey: id) }
-                release()
                 // Stopped early (the transport is stopping): the events not called are not attempted.
                 var results = progress.withLock { $0.results }
                 results += Array(repeating: .failure(.unavailable, "not called: the plugin is stopping"), count: count - results.count)
-                guard !race.settle(results) else { return }
-                lost.withLock { lost in
-                    lost -= 1
-                    logger.notice(
-                        "plugin call returned after its timeout; its thread is free again",
-                        metadata: ["acuhook.call.duration": "\(callStarted.duration(to: .now))", "acuhook.plugin.lost_threads": "\(lost)"]
-                    )
-                }
+                finish(id, race, results, startedAt: callStarted, release: release)
             }
             let timer = Task { [self] in
                 while true {
@@ -188,6 +159,29 @@ public final class ThreadPoolTransport<C: Clock>: PluginTransport where C.Durati
                 }
             }
             race.attach(timer: timer)
+        }
+    }
+
+    /// A call the pool would not run (it is shut down): every event `unavailable`.
+    private func poolShutDown(_ id: UInt64, _ race: CallRace<[PluginCallResult]>, count: Int, release: @Sendable () -> Void) {
+        running.withLock { _ = $0.removeValue(forKey: id) }
+        release()
+        race.settle(Array(repeating: .failure(.unavailable, "the plugin thread pool is shut down"), count: count))
+    }
+
+    /// The plugin returned: the slot is freed before the caller wakes (so what it sees next
+    /// reflects this end), then the call settles — or, if its timeout (or a stop) settled it
+    /// already, its lost thread is counted back.
+    private func finish(_ id: UInt64, _ race: CallRace<[PluginCallResult]>, _ results: [PluginCallResult], startedAt: ContinuousClock.Instant, release: @Sendable () -> Void) {
+        running.withLock { _ = $0.removeValue(forKey: id) }
+        release()
+        guard !race.settle(results) else { return }
+        lost.withLock { lost in
+            lost -= 1
+            logger.notice(
+                "plugin call returned after its timeout; its thread is free again",
+                metadata: ["acuhook.call.duration": "\(startedAt.duration(to: .now))", "acuhook.plugin.lost_threads": "\(lost)"]
+            )
         }
     }
 
