@@ -258,7 +258,8 @@ typedef struct acuhook_result {
  */
 typedef struct acuhook_plugin_descriptor {
     /** sizeof(acuhook_plugin_descriptor) as the plugin compiled it. The host refuses a descriptor
-     *  smaller than the 1.0 layout. */
+     *  smaller than the layout of the minor both speak: ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_0 for a
+     *  plugin declaring minor 0, ACUHOOK_PLUGIN_DESCRIPTOR_SIZE_1_1 for minor 1 or later. */
     uint32_t size;
     /** ACUHOOK_ABI_VERSION_MAJOR the plugin was built against. Must equal the host's. */
     uint16_t abi_major;
