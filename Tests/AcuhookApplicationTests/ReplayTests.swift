@@ -11,6 +11,12 @@ import Testing
 @Suite struct ReplayTests {
     @Test(arguments: StoreBackend.available)
     func aThousandStoredEventsAreReplayedThroughAPluginWithADryRunFirst(backend: StoreBackend) async throws {
+        // A running application dispatching 1,000 jobs and four command processes: it takes its
+        // turn among the tests that load the whole machine.
+        try await HeavyTests.oneAtATime { try await replayThroughAPlugin(backend: backend) }
+    }
+
+    func replayThroughAPlugin(backend: StoreBackend) async throws {
         let dir = try FixturePlugins.temporaryDirectory()
         let place = try backend.place()
         let config = try FixturePlugins.writeConfiguration(
